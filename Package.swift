@@ -1,0 +1,87 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "profile-svc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "profile-svc", targets: ["profile-svc"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    ],
+    targets: [
+        // librdkafka, from the system (Debian: librdkafka-dev).
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // A thin, safe Swift layer over librdkafka: consumer, producer, headers, errors, mock cluster.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The pure domain: decoding, validation and identity of upstream events. No I/O.
+        .target(
+            name: "ProfileCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ]
+        ),
+        // SQLite through GRDB: profiles, the event-id ledger and the consumer's offsets.
+        .target(
+            name: "ProfileStore",
+            dependencies: [
+                "ProfileCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The service: configuration, logging, metrics, the worker pipeline, HTTP, DLQ tools, demo.
+        .target(
+            name: "ProfileService",
+            dependencies: [
+                "Kafka",
+                "ProfileCore",
+                "ProfileStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The thin executable: argument parsing only.
+        .executableTarget(
+            name: "profile-svc",
+            dependencies: [
+                "ProfileService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ProfileCoreTests",
+            dependencies: ["ProfileCore"]
+        ),
+        .testTarget(
+            name: "ProfileServiceTests",
+            dependencies: [
+                "ProfileService",
+                "Kafka",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

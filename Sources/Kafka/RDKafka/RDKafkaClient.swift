@@ -1,0 +1,65 @@
+import CRdKafka
+import Logging
+
+/// Owns an `rd_kafka_t` handle and its callbacks; the C-facing core shared by consumer and producer.
+final class RDKafkaClient: @unchecked Sendable {
+    enum Kind { case consumer, producer }
+
+    /// The `rd_kafka_t *`. librdkafka handles are thread-safe.
+    let handle: OpaquePointer
+    let callbacks: RDKafkaCallbacks
+
+    /// Creates the handle. Fails, naming the property, on an unknown property or an invalid value.
+    init(kind: Kind, configuration: KafkaConfiguration, callbacks: RDKafkaCallbacks,
+         configure: (OpaquePointer) -> Void = { _ in }) throws {
+        let conf = rd_kafka_conf_new()!
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (name, value) in configuration.properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError(name: "invalid_configuration",
+                                 message: "\(name): \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            }
+        }
+        callbacks.install(on: conf)
+        configure(conf)
+        guard let handle = rd_kafka_new(kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                                        conf, &errorText, errorText.count) else {
+            // On failure the configuration still belongs to us.
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(name: "invalid_configuration", message: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        self.handle = handle
+        // The opaque points at `callbacks` unretained: this property keeps it alive as long as the handle.
+        self.callbacks = callbacks
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+
+    /// The names of all topics the cluster knows, with their partition counts.
+    func topics(timeoutMilliseconds: Int32) throws -> [String: Int] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        try KafkaError.check(rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMilliseconds), "metadata request")
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard let metadata else { return [:] }
+        var result: [String: Int] = [:]
+        for index in 0..<Int(metadata.pointee.topic_cnt) {
+            let topic = metadata.pointee.topics[index]
+            guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            result[String(cString: topic.topic)] = Int(topic.partition_cnt)
+        }
+        return result
+    }
+
+    /// The low and high watermarks of a partition, asked of its leader.
+    func watermarks(of partition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws -> (low: Int64, high: Int64) {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        try KafkaError.check(
+            rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds),
+            "watermarks of \(partition)")
+        return (low, high)
+    }
+}

@@ -1,0 +1,48 @@
+import CRdKafka
+
+/// Applies a group rebalance: asks the handler for the starting offsets of assigned partitions, tells it
+/// of revoked ones, and hands the result to librdkafka, eagerly or incrementally as the group's protocol
+/// requires.
+enum RDKafkaRebalance {
+    static func handle(
+        rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        handler: KafkaRebalanceHandler?
+    ) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let list = partitions.map { RDKafkaTopicPartitionList.read($0) } ?? []
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = handler?.partitionsAssigned(list.map(\.topicPartition)) ?? [:]
+            if let partitions {
+                RDKafkaTopicPartitionList.setOffsets(partitions, starts)
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) { _ = KafkaError(consuming: error) }
+            } else {
+                _ = rd_kafka_assign(rk, partitions)
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            handler?.partitionsRevoked(list.map(\.topicPartition), lost: rd_kafka_assignment_lost(rk) != 0)
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) { _ = KafkaError(consuming: error) }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        default:
+            handler?.rebalanceFailed(KafkaError(err))
+            _ = rd_kafka_assign(rk, nil)
+        }
+    }
+}
+
+/// Receives a consumer's group rebalances. Called synchronously from inside ``KafkaConsumer/poll(maxMessages:timeout:)``,
+/// on the polling thread, so it never races the code that processes polled messages.
+public protocol KafkaRebalanceHandler: AnyObject, Sendable {
+    /// Partitions were assigned to this member. Return a starting offset for any partition that should
+    /// not start at the group's committed offset (for instance offsets stored with the data).
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]
+    /// Partitions were taken away (`lost` when the member was thrown out of the group rather than asked).
+    func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool)
+    /// The rebalance failed; the assignment was cleared.
+    func rebalanceFailed(_ error: KafkaError)
+}

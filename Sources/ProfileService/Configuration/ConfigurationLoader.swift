@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+
+/// Reads ``ServiceConfiguration`` from environment variables, over an optional `KEY=VALUE` file.
+///
+/// The environment wins over the file; both use the same names (`HTTP_PORT`, `KAFKA_PROP_*`, ...).
+/// Every bad value is reported as a ``ConfigurationError`` naming its setting.
+public enum ConfigurationLoader {
+    /// The file read when no `--config` is given, relative to the working directory; missing is fine.
+    public static let defaultFile = "config/profile-svc.env"
+
+    /// Loads the configuration. `file`, when given, must exist; the default file is read if present.
+    public static func load(environment: [String: String], file: String?) throws(ConfigurationError) -> ServiceConfiguration {
+        var settings: [String: String] = [:]
+        if let file {
+            settings = try EnvironmentFile.read(path: file, required: true)
+        } else {
+            settings = try EnvironmentFile.read(path: defaultFile, required: false)
+        }
+        settings.merge(environment) { _, fromEnvironment in fromEnvironment }
+        return try build(from: settings)
+    }
+
+    static func build(from settings: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
+        var reader = SettingsReader(settings)
+        var configuration = ServiceConfiguration()
+        configuration.kafka.bootstrapServers = try reader.nonEmpty("KAFKA_BOOTSTRAP_SERVERS", default: configuration.kafka.bootstrapServers)
+        configuration.kafka.groupID = try reader.nonEmpty("KAFKA_GROUP_ID", default: configuration.kafka.groupID)
+        configuration.kafka.clientID = try reader.nonEmpty("KAFKA_CLIENT_ID", default: configuration.kafka.clientID)
+        configuration.kafka.userRegisteredTopic = try reader.topic("USER_REGISTERED_TOPIC", default: configuration.kafka.userRegisteredTopic)
+        configuration.kafka.userCreatedTopic = try reader.topic("KAFKA_USER_CREATED_TOPIC", default: configuration.kafka.userCreatedTopic)
+        configuration.kafka.deadLetterTopic = try reader.topic("PROFILE_DLQ_TOPIC", default: configuration.kafka.deadLetterTopic)
+        let topics = [configuration.kafka.userRegisteredTopic, configuration.kafka.userCreatedTopic, configuration.kafka.deadLetterTopic]
+        guard Set(topics).count == topics.count else {
+            throw ConfigurationError(setting: "PROFILE_DLQ_TOPIC", reason: "the two source topics and the DLQ topic must be three different topics")
+        }
+        configuration.kafka.passthrough = try KafkaSettings.passthrough(from: settings)
+        configuration.databasePath = try reader.nonEmpty("PROFILE_DB_PATH", default: configuration.databasePath)
+        configuration.database.synchronous = try reader.oneOf("PROFILE_DB_SYNCHRONOUS", ["NORMAL", "FULL"], default: configuration.database.synchronous)
+        configuration.http.host = try reader.nonEmpty("HTTP_HOST", default: configuration.http.host)
+        configuration.http.port = try reader.integer("HTTP_PORT", in: 0...65535, default: configuration.http.port)
+        if let token = reader.raw("PROFILE_API_TOKEN") {
+            guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ConfigurationError(setting: "PROFILE_API_TOKEN", reason: "is set but empty; unset it to disable authentication")
+            }
+            configuration.http.apiToken = token
+        }
+        configuration.maxMessageBytes = try reader.integer("PROFILE_MAX_MESSAGE_BYTES", in: 1...(64 << 20), default: configuration.maxMessageBytes)
+        configuration.worker.maxBatchSize = try reader.integer("PROFILE_MAX_BATCH_SIZE", in: 1...100_000, default: configuration.worker.maxBatchSize)
+        let level = try reader.oneOf("LOG_LEVEL", Logger.Level.allCases.map(\.rawValue), default: configuration.logLevel.rawValue)
+        configuration.logLevel = Logger.Level(rawValue: level)!
+        return configuration
+    }
+}
+
+/// Typed access to raw settings, each failure naming its setting.
+struct SettingsReader {
+    private let settings: [String: String]
+
+    init(_ settings: [String: String]) {
+        self.settings = settings
+    }
+
+    func raw(_ name: String) -> String? {
+        settings[name]
+    }
+
+    func nonEmpty(_ name: String, default value: String) throws(ConfigurationError) -> String {
+        guard let text = settings[name] else { return value }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ConfigurationError(setting: name, reason: "must not be empty") }
+        return trimmed
+    }
+
+    /// A Kafka topic name: 1 to 249 of `[a-zA-Z0-9._-]`.
+    func topic(_ name: String, default value: String) throws(ConfigurationError) -> String {
+        let topic = try nonEmpty(name, default: value)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard topic.count <= 249, topic.allSatisfy(allowed.contains), topic != ".", topic != ".." else {
+            throw ConfigurationError(setting: name, reason: "'\(topic)' is not a valid Kafka topic name")
+        }
+        return topic
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {
+        guard let text = settings[name] else { return value }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw ConfigurationError(setting: name, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func oneOf(_ name: String, _ choices: [String], default value: String) throws(ConfigurationError) -> String {
+        guard let text = settings[name] else { return value }
+        let normalized = text.trimmingCharacters(in: .whitespaces)
+        guard let match = choices.first(where: { $0.caseInsensitiveCompare(normalized) == .orderedSame }) else {
+            throw ConfigurationError(setting: name, reason: "'\(text)' is not one of \(choices.joined(separator: ", "))")
+        }
+        return match
+    }
+}

@@ -1,0 +1,63 @@
+import Kafka
+
+/// The librdkafka configurations profile-svc's clients use: this service's choices, then the operator's
+/// `KAFKA_PROP_*` properties over them.
+public enum KafkaSettings {
+    static let propertyPrefix = "KAFKA_PROP_"
+
+    /// `KAFKA_PROP_SASL_MECHANISMS` → `sasl.mechanisms`; `__` stands for `_` (`KAFKA_PROP_LOG__LEVEL` → `log_level`).
+    static func propertyName(fromVariable variable: String) -> String {
+        let suffix = variable.dropFirst(propertyPrefix.count).lowercased()
+        return suffix.split(separator: "__", omittingEmptySubsequences: false)
+            .map { $0.replacingOccurrences(of: "_", with: ".") }
+            .joined(separator: "_")
+    }
+
+    static func passthrough(from settings: [String: String]) throws(ConfigurationError) -> [String: String] {
+        var properties: [String: String] = [:]
+        for (variable, value) in settings where variable.hasPrefix(propertyPrefix) {
+            let name = propertyName(fromVariable: variable)
+            guard !name.isEmpty, !name.hasPrefix("."), !name.hasSuffix(".") else {
+                throw ConfigurationError(setting: variable, reason: "does not name a librdkafka property")
+            }
+            properties[name] = value
+        }
+        return properties
+    }
+
+    /// Whether a property holds a secret (never logged).
+    static func isSecret(_ name: String) -> Bool {
+        ["password", "secret", "token", "key"].contains { name.contains($0) } && !name.hasSuffix(".location")
+    }
+
+    /// The worker's consumer: manual offsets, earliest for a new group, bounded prefetch, statistics for lag.
+    public static func consumer(_ kafka: ServiceConfiguration.Kafka, groupID: String? = nil, clientSuffix: String = "") -> KafkaConfiguration {
+        KafkaConfiguration([
+            "bootstrap.servers": kafka.bootstrapServers,
+            "group.id": groupID ?? kafka.groupID,
+            "client.id": kafka.clientID + clientSuffix,
+            "auto.offset.reset": "earliest",
+            "statistics.interval.ms": "5000",
+            "queued.max.messages.kbytes": "16384",
+        ]).merging(kafka.passthrough)
+    }
+
+    /// Producers (dead letters, replays): acknowledged by all in-sync replicas, idempotent.
+    public static func producer(_ kafka: ServiceConfiguration.Kafka, clientSuffix: String) -> KafkaConfiguration {
+        KafkaConfiguration([
+            "bootstrap.servers": kafka.bootstrapServers,
+            "client.id": kafka.clientID + clientSuffix,
+            "acks": "all",
+            "enable.idempotence": "true",
+            "linger.ms": "5",
+            "message.timeout.ms": "30000",
+        ]).merging(kafka.passthrough.filter { !consumerOnly.contains($0.key) })
+    }
+
+    /// Consumer properties librdkafka would warn about on a producer.
+    private static let consumerOnly: Set<String> = [
+        "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "auto.offset.reset",
+        "partition.assignment.strategy", "group.instance.id", "fetch.max.bytes", "fetch.min.bytes",
+        "fetch.wait.max.ms", "queued.max.messages.kbytes", "isolation.level", "group.id",
+    ]
+}

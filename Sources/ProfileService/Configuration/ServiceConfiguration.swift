@@ -1,0 +1,89 @@
+import Kafka
+import Logging
+import ProfileCore
+import ProfileStore
+
+/// Everything profile-svc can be told, with the documented defaults. Built by ``ConfigurationLoader``
+/// from the environment and an optional file; tests build it directly.
+public struct ServiceConfiguration: Sendable {
+    /// Kafka: where, as whom, which topics, and any librdkafka property passed through.
+    public struct Kafka: Sendable {
+        public var bootstrapServers = "localhost:29092"
+        public var groupID = "profile-svc"
+        public var clientID = "profile-svc"
+        public var userRegisteredTopic = "user.registered.v1"
+        public var userCreatedTopic = "user.created"
+        public var deadLetterTopic = "profile-svc.dlq"
+        /// librdkafka properties from `KAFKA_PROP_*`, by librdkafka name; they override this service's own choices.
+        public var passthrough: [String: String] = [:]
+
+        /// The source topics and the format each carries.
+        public var sourceTopics: [String: EventFormat] {
+            [userRegisteredTopic: .userRegisteredV1, userCreatedTopic: .userCreated]
+        }
+    }
+
+    /// The HTTP server.
+    public struct HTTP: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8007
+        /// When set, `/v1/*` requires `Authorization: Bearer <token>`.
+        public var apiToken: String?
+    }
+
+    /// How the worker batches.
+    public struct Worker: Sendable {
+        /// Most messages applied in one database transaction.
+        public var maxBatchSize = 2000
+        /// Longest a poll waits for the first message of a batch.
+        public var pollTimeout: Duration = .milliseconds(100)
+        /// First and longest pause between attempts of a passing failure.
+        public var retryInitialBackoff: Duration = .milliseconds(100)
+        public var retryMaxBackoff: Duration = .seconds(10)
+        /// How often the cluster is probed for reachability and the topics' existence.
+        public var clusterProbeInterval: Duration = .seconds(2)
+    }
+
+    public var kafka = Kafka()
+    public var http = HTTP()
+    public var worker = Worker()
+    public var databasePath = "data/profiles.sqlite"
+    public var database = ProfileDatabase.Options()
+    public var maxMessageBytes = 1 << 20
+    public var logLevel: Logger.Level = .info
+    /// How long a graceful shutdown may take before the process stops anyway.
+    public var shutdownTimeout: Duration = .seconds(30)
+
+    public init() {}
+
+    /// A logger at the configured level.
+    public func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+
+    /// The settings worth logging at start-up; the token is shown only as set or not.
+    public var loggable: Logger.Metadata {
+        var passthrough = Logger.Metadata()
+        for (name, value) in kafka.passthrough {
+            passthrough[name] = .string(KafkaSettings.isSecret(name) ? "<redacted>" : value)
+        }
+        return [
+            "kafka_bootstrap_servers": .string(kafka.bootstrapServers),
+            "kafka_group_id": .string(kafka.groupID),
+            "kafka_client_id": .string(kafka.clientID),
+            "user_registered_topic": .string(kafka.userRegisteredTopic),
+            "user_created_topic": .string(kafka.userCreatedTopic),
+            "dlq_topic": .string(kafka.deadLetterTopic),
+            "kafka_properties": .dictionary(passthrough),
+            "db_path": .string(databasePath),
+            "http_host": .string(http.host),
+            "http_port": .stringConvertible(http.port),
+            "api_token": .string(http.apiToken == nil ? "unset" : "set"),
+            "max_message_bytes": .stringConvertible(maxMessageBytes),
+            "max_batch_size": .stringConvertible(worker.maxBatchSize),
+            "log_level": .string(logLevel.rawValue),
+        ]
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import NIOCore
+import ProfileStore
+import ServiceLifecycle
+import Synchronization
+
+/// Everything `profile-svc run` runs, built from one configuration: the database, the consumer-group worker,
+/// the cluster monitor and the HTTP server, in one `ServiceGroup`. Tests build it with their own configuration.
+public struct Daemon: Sendable {
+    public let configuration: ServiceConfiguration
+    public let database: ProfileDatabase
+    public let health: ServiceHealth
+    public let metrics: ServiceMetrics
+    public let serviceGroup: ServiceGroup
+    private let deadLetters: DeadLetterPublisher
+    private let boundPort: BoundPort
+    private let logger: Logger
+
+    /// Opens the database and creates the Kafka clients. Nothing runs until ``run()``.
+    public static func build(configuration: ServiceConfiguration, logger: Logger) throws(StartupError) -> Daemon {
+        let database: ProfileDatabase
+        do {
+            database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
+        } catch {
+            throw StartupError(.unavailable, "PROFILE_DB_PATH: cannot open the database at \(configuration.databasePath): \(error)")
+        }
+        do {
+            return try Daemon(configuration: configuration, database: database, logger: logger)
+        } catch let error as KafkaError {
+            throw StartupError(.configuration, "KAFKA_PROP_*: \(error.message)")
+        } catch {
+            throw StartupError(.unavailable, "\(error)")
+        }
+    }
+
+    private init(configuration: ServiceConfiguration, database: ProfileDatabase, logger: Logger) throws {
+        self.configuration = configuration
+        self.database = database
+        var logger = logger
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
+        let health = ServiceHealth()
+        let metrics = ServiceMetrics()
+        let boundPort = BoundPort()
+        let deadLetters = try DeadLetterPublisher(
+            configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
+            logger: configuration.logger("profile-svc.dead-letter"))
+        let worker = try ConsumerWorker(configuration: configuration, database: database, deadLetters: deadLetters,
+                                        health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"))
+        let monitor = ClusterMonitor(
+            consumer: worker.kafkaConsumer,
+            requiredTopics: configuration.kafka.sourceTopics.keys.sorted() + [configuration.kafka.deadLetterTopic],
+            interval: configuration.worker.clusterProbeInterval, health: health, metrics: metrics,
+            logger: configuration.logger("profile-svc.cluster"))
+        let httpLogger = configuration.logger("profile-svc.http")
+        let router = HTTPRouter.build(database: database, health: health, metrics: metrics,
+                                      apiToken: configuration.http.apiToken, logger: httpLogger)
+        let http = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port),
+                                 serverName: "profile-svc"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.http.port
+                boundPort.set(port)
+                httpLogger.info("http server listening", metadata: ["host": .string(configuration.http.host), "port": .stringConvertible(port)])
+            },
+            logger: httpLogger)
+        // Shutdown runs in reverse order: the worker stops first (finishing its batch and leaving the group),
+        // the HTTP server last, so health checks answer until the end.
+        serviceGroup = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: monitor),
+                .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: configuration.logger("profile-svc.lifecycle")))
+        self.health = health
+        self.metrics = metrics
+        self.deadLetters = deadLetters
+        self.boundPort = boundPort
+    }
+
+    /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then closes the DLQ producer and the database.
+    public func run() async throws {
+        logger.info("profile-svc starting", metadata: configuration.loggable)
+        defer {
+            deadLetters.close()
+            do { try database.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
+            health.update { $0.databaseOpen = false }
+            logger.info("profile-svc stopped")
+        }
+        try await serviceGroup.run()
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM would.
+    public func shutdown() async {
+        await serviceGroup.triggerGracefulShutdown()
+    }
+
+    /// The HTTP port once the server listens (useful with port 0).
+    public func httpPort() async -> Int {
+        await boundPort.wait()
+    }
+}
+
+/// Why the daemon could not start, with the exit code the contract gives it.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Int32, Sendable {
+        /// A setting is unusable (EX_CONFIG).
+        case configuration = 78
+        /// Something needed at start is unavailable: the port, the database (EX_UNAVAILABLE).
+        case unavailable = 69
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The HTTP server's bound port, published once it listens.
+final class BoundPort: Sendable {
+    private let state = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    func set(_ port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func wait() async -> Int {
+        await withCheckedContinuation { continuation in
+            let port: Int? = state.withLock { state in
+                if let port = state.port { return port }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import CoreMetrics
+import Foundation
+import Kafka
+import Metrics
+import Prometheus
+import ProfileCore
+import ProfileStore
+import Synchronization
+
+/// The service's metrics, in its own Prometheus registry (so several services can live in one test process).
+public final class ServiceMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let lastCommit = Mutex<ContinuousClock.Instant?>(nil)
+    private let lagGauges = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
+
+    let batchSize: CoreMetrics.Recorder
+    let batchApplyDuration: Metrics.Timer
+    let lastCommitAge: CoreMetrics.Gauge
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000]
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+        ]
+        self.factory = factory
+        batchSize = CoreMetrics.Recorder(label: "profile_batch_size", dimensions: [], aggregate: true, factory: factory)
+        batchApplyDuration = Metrics.Timer(label: "profile_batch_apply_seconds", dimensions: [], factory: factory)
+        lastCommitAge = CoreMetrics.Gauge(label: "profile_last_commit_age_seconds", dimensions: [], factory: factory)
+    }
+
+    /// Renders every metric in Prometheus text format.
+    public func render() -> String {
+        refreshLastCommitAge()
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    func consumed(topic: String, count: Int) {
+        counter("profile_messages_consumed_total", ["topic": topic]).increment(by: count)
+    }
+
+    func applied(_ outcome: EventOutcome, count: Int) {
+        switch outcome {
+        case .created: counter("profile_profiles_created_total", [:]).increment(by: count)
+        case .duplicateEvent, .userExists: counter("profile_duplicates_skipped_total", ["kind": outcome.rawValue]).increment(by: count)
+        }
+    }
+
+    func deadLettered(_ errorClass: PoisonError.ErrorClass) {
+        counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment()
+    }
+
+    func transientRetry(operation: String) {
+        counter("profile_transient_retries_total", ["operation": operation]).increment()
+    }
+
+    func httpRequest(status: Int) {
+        counter("profile_http_requests_total", ["status": String(status)]).increment()
+    }
+
+    func committed() {
+        lastCommit.withLock { $0 = .now }
+        lastCommitAge.record(0)
+    }
+
+    /// Consumer lag from librdkafka's statistics; partitions no longer reported are dropped.
+    func consumerLag(_ lag: [KafkaTopicPartition: Int64]) {
+        lagGauges.withLock { gauges in
+            for (partition, gauge) in gauges where lag[partition] == nil {
+                gauge.destroy()
+                gauges[partition] = nil
+            }
+            for (partition, value) in lag {
+                let gauge = gauges[partition] ?? CoreMetrics.Gauge(
+                    label: "profile_consumer_lag",
+                    dimensions: [("topic", partition.topic), ("partition", String(partition.partition))], factory: factory)
+                gauges[partition] = gauge
+                gauge.record(value)
+            }
+        }
+    }
+
+    private func refreshLastCommitAge() {
+        guard let last = lastCommit.withLock({ $0 }) else { return }
+        let age = ContinuousClock.now - last
+        lastCommitAge.record(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
+    }
+
+    private func counter(_ label: String, _ dimensions: [String: String]) -> CoreMetrics.Counter {
+        // The factory returns the same underlying series for the same label and dimensions.
+        CoreMetrics.Counter(label: label, dimensions: dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, factory: factory)
+    }
+}
+
+extension Metrics.Timer {
+    /// Records a `Duration` measured with a Swift clock.
+    func record(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Kafka
+import Logging
+import ProfileCore
+import ProfileStore
+
+/// The pipeline every message goes through, in the daemon and in `dlq reprocess`:
+///
+///     decode ──┬── valid ───────────────────────────┐
+///              └── poison ── dead-letter (acked) ───┴── apply (one transaction, with offsets) ── report
+///
+/// Dead letters are acknowledged before the transaction that records their offsets, and the caller commits
+/// to Kafka only after this returns, so a crash anywhere leads to re-delivery, never to loss.
+struct BatchProcessor: Sendable {
+    let database: ProfileDatabase
+    let deadLetters: DeadLetterPublisher
+    let deadLetterTopic: String
+    let group: String
+    let metrics: ServiceMetrics
+    let logger: Logger
+    let retry: TransientRetry
+
+    /// How the caller reacts to passing failures.
+    struct RetryHooks {
+        var shouldStop: @Sendable () -> Bool
+        var onFailure: (_ operation: String, Error) -> Void = { _, _ in }
+        var onRecovery: (_ operation: String) -> Void = { _ in }
+    }
+
+    /// What a batch did.
+    struct Summary: Sendable {
+        var outcomes: [EventOutcome] = []
+        var deadLettered: [PoisonError.ErrorClass] = []
+    }
+
+    /// Dead-letters the batch's poison messages, then applies its events with `offsets` in one transaction.
+    func process(_ batch: DecodedBatch, offsets: [StoredOffset], hooks: RetryHooks) async throws -> Summary {
+        if !batch.poison.isEmpty {
+            let failedAt = Date()
+            let records = batch.poison.map {
+                DeadLetterRecord.make(for: $0.message, error: $0.error, topic: deadLetterTopic, group: group, failedAt: failedAt)
+            }
+            try await retry.run("dead-letter publish", logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
+                                onFailure: { hooks.onFailure("dead-letter publish", $0) },
+                                onRecovery: { hooks.onRecovery("dead-letter publish") }) {
+                try await deadLetters.publish(records)
+            }
+        }
+        let events = batch.events.map(\.decoded.event)
+        let started = ContinuousClock.now
+        let outcomes = try await retry.run("database apply", logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
+                                           onFailure: { hooks.onFailure("database apply", $0) },
+                                           onRecovery: { hooks.onRecovery("database apply") }) {
+            try await database.apply(events, offsets: offsets, group: group)
+        }
+        metrics.batchApplyDuration.record(duration: ContinuousClock.now - started)
+        metrics.batchSize.record(batch.events.count + batch.poison.count)
+        report(batch, outcomes: outcomes)
+        return Summary(outcomes: outcomes, deadLettered: batch.poison.map(\.error.errorClass))
+    }
+
+    /// One log line per outcome (dead letters at `warning`, the rest at `info`), and the counters.
+    private func report(_ batch: DecodedBatch, outcomes: [EventOutcome]) {
+        var counts: [EventOutcome: Int] = [:]
+        for outcome in outcomes { counts[outcome, default: 0] += 1 }
+        for (outcome, count) in counts { metrics.applied(outcome, count: count) }
+        for poison in batch.poison {
+            metrics.deadLettered(poison.error.errorClass)
+            logger.warning("message dead-lettered", metadata: Self.metadata(for: poison.message, eventID: poison.message.eventIDHeader).merging([
+                "error_class": .string(poison.error.errorClass.rawValue),
+                "error_message": .string(poison.error.message),
+                "dlq_topic": .string(deadLetterTopic),
+            ]) { $1 })
+        }
+        guard logger.logLevel <= .info else { return }
+        for (event, outcome) in zip(batch.events, outcomes) {
+            var metadata = Self.metadata(for: event.message, eventID: event.decoded.event.eventID.uuidString.lowercased())
+            metadata["user_id"] = .string(event.decoded.event.userID)
+            metadata["source"] = .string(event.decoded.event.source.rawValue)
+            if let conflict = event.decoded.conflictingHeaderEventID {
+                logger.warning("event-id header disagrees with the envelope id; the envelope id wins",
+                               metadata: metadata.merging(["header_event_id": .string(conflict)]) { $1 })
+            }
+            switch outcome {
+            case .created:
+                logger.info("profile created", metadata: metadata)
+            case .duplicateEvent:
+                metadata["reason"] = "event id already processed"
+                logger.info("duplicate skipped", metadata: metadata)
+            case .userExists:
+                metadata["reason"] = "user already has a profile"
+                logger.info("duplicate skipped", metadata: metadata)
+            }
+        }
+    }
+
+    /// The fields every line about a message carries.
+    static func metadata(for message: InboundMessage, eventID: String?) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "topic": .string(message.record.topic),
+            "partition": .stringConvertible(message.record.partition),
+            "offset": .stringConvertible(message.record.offset),
+        ]
+        if let eventID { metadata["event_id"] = .string(eventID) }
+        if let requestID = message.requestID { metadata["request_id"] = .string(requestID) }
+        return metadata
+    }
+}

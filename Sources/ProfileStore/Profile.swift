@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import ProfileCore
+
+/// A user's profile, as stored and as served.
+public struct Profile: Sendable, Equatable, Codable, FetchableRecord {
+    public var userID: String
+    public var email: String
+    public var displayName: String?
+    public var source: EventSource
+    /// The creating event's own time, in milliseconds since the epoch.
+    public var createdAt: Int64
+    /// The event that created the profile.
+    public var eventID: UUID
+
+    public init(userID: String, email: String, displayName: String?, source: EventSource, createdAt: Int64, eventID: UUID) {
+        self.userID = userID
+        self.email = email
+        self.displayName = displayName
+        self.source = source
+        self.createdAt = createdAt
+        self.eventID = eventID
+    }
+
+    public init(row: Row) throws {
+        userID = row["user_id"]
+        email = row["email"]
+        displayName = row["display_name"]
+        source = EventSource(rawValue: row["source"]) ?? .authService
+        createdAt = row["created_at"]
+        eventID = UUID(uuid: (row["event_id"] as Data).withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) })
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import ProfileCore
+
+/// profile-svc's SQLite database: profiles, the ledger of processed event ids, and the consumer's offsets.
+///
+/// A `DatabasePool` in WAL mode, so HTTP reads run beside the worker's writes. Writes are named by intent:
+/// ``apply(_:offsets:group:)`` is the only way events reach the database, one transaction per batch.
+public final class ProfileDatabase: Sendable {
+    /// How the database is opened.
+    public struct Options: Sendable {
+        /// How long a write waits for another writer's lock before failing with `SQLITE_BUSY`.
+        public var busyTimeout: Duration = .seconds(5)
+        /// SQLite's `synchronous`: `NORMAL` is durable against process crashes; `FULL` also against power loss.
+        public var synchronous: String = "NORMAL"
+        /// WAL pages after which a commit checkpoints (`wal_autocheckpoint`).
+        public var walAutocheckpointPages: Int = 10_000
+        /// Page cache per connection, in KiB.
+        public var cacheSizeKiB: Int = 16_384
+        /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
+        public var maxPageCount: Int?
+
+        public init() {}
+    }
+
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, options: Options = Options()) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
+            try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
+            if let maxPageCount = options.maxPageCount {
+                try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
+            }
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(options.walAutocheckpointPages)")
+        }
+        try ProfileMigrations.migrator.migrate(pool)
+        self.path = path
+    }
+
+    /// Applies `events` in order, in one transaction with `offsets`, and returns each event's outcome.
+    ///
+    /// - Important: The offsets are written in the same transaction as the rows they account for, so after
+    ///   any crash the stored offset and the stored rows agree. Offsets only move forward.
+    public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
+        try await pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
+    }
+
+    /// The blocking form of ``apply(_:offsets:group:)``, for callers on a thread of their own.
+    public func applyBlocking(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) throws -> [EventOutcome] {
+        try pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
+    }
+
+    /// The profile of `userID`, if there is one.
+    public func profile(userID: String) async throws -> Profile? {
+        try await pool.read { db in
+            try Profile.fetchOne(db.cachedStatement(sql: "SELECT * FROM profile WHERE user_id = ?"), arguments: [userID])
+        }
+    }
+
+    /// The offsets stored for `group`, by topic and partition.
+    public func storedOffsets(group: String) throws -> [StoredOffset] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = ?",
+                             arguments: [group])
+                .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"]) }
+        }
+    }
+
+    /// Counts, for metrics, tests and the benchmark's correctness check.
+    public func counts() async throws -> (profiles: Int, events: Int) {
+        try await pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") ?? 0)
+        }
+    }
+
+    /// Whether the database answers a read (for readiness).
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Runs a `TRUNCATE` checkpoint, folding the WAL back into the database file.
+    public func checkpoint() throws {
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
+    /// Closes every connection. Further calls fail.
+    public func close() throws {
+        try pool.close()
+    }
+}

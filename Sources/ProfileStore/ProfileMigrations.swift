@@ -1,0 +1,41 @@
+import GRDB
+
+/// The schema, as named migrations.
+///
+/// - Important: A migration that has shipped is never edited: add a new one. GRDB records which ran.
+enum ProfileMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: profiles, processed events, consumer offsets") { db in
+            // One profile per user. `event_id` is the creating event's UUID as 16 bytes.
+            try db.execute(sql: """
+                CREATE TABLE profile (
+                    user_id      TEXT    NOT NULL PRIMARY KEY,
+                    email        TEXT    NOT NULL,
+                    display_name TEXT,
+                    source       TEXT    NOT NULL,
+                    created_at   INTEGER NOT NULL,
+                    event_id     BLOB    NOT NULL
+                ) WITHOUT ROWID;
+                """)
+            // The idempotency ledger: every event id ever applied, with what it did (1 created, 2 user existed).
+            try db.execute(sql: """
+                CREATE TABLE processed_event (
+                    event_id BLOB    NOT NULL PRIMARY KEY,
+                    outcome  INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+            // The next offset to read, per consumer group and partition, written with the rows.
+            try db.execute(sql: """
+                CREATE TABLE consumer_offset (
+                    group_id    TEXT    NOT NULL,
+                    topic       TEXT    NOT NULL,
+                    partition   INTEGER NOT NULL,
+                    next_offset INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, topic, partition)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `profile-svc`: the profile service's daemon and its operator commands.
+@main
+struct ProfileSvc: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile-svc",
+        abstract: "Creates user profiles from Kafka events, idempotently, and serves them over HTTP.",
+        discussion: """
+            Configuration comes from environment variables (see the README), over config/profile-svc.env
+            or the file named by --config. Exit codes: 64 usage, 78 configuration, 69 unavailable at start.
+            """,
+        subcommands: [RunCommand.self, DeadLetterCommand.self, DemoCommand.self]
+    )
+}
