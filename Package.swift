@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // librdkafka, from the system (Debian: librdkafka-dev).
@@ -71,9 +72,35 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fault suite: crashes, outages, rebalances and bad input against the built daemon.
+        .executableTarget(
+            name: "FaultSuite",
+            dependencies: [
+                "Kafka",
+                "ProfileService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "ProfileCoreTests",
             dependencies: ["ProfileCore"]
+        ),
+        .testTarget(
+            name: "ProfileStoreTests",
+            dependencies: ["ProfileStore", "ProfileCore"]
+        ),
+        // The deployment files (deploy/, config/) checked against the code's contract.
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: [
+                "ProfileService",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The built binary against Tansu, an independent Kafka-compatible broker.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Kafka", "ProfileService"]
         ),
         .testTarget(
             name: "ProfileServiceTests",
