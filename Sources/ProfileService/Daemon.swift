@@ -70,14 +70,19 @@ public struct Daemon: Sendable {
             logger: httpLogger)
         // Shutdown runs in reverse order: the worker stops first (finishing its batch and leaving the group),
         // the HTTP server last, so health checks answer until the end.
-        serviceGroup = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: monitor),
                 .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: configuration.logger("profile-svc.lifecycle")))
+            logger: configuration.logger("profile-svc.lifecycle"))
+        // A shutdown that takes longer (a batch stuck on a locked database) is cut short by cancellation; the
+        // unfinished batch was not committed and is read again after the restart.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        serviceGroup = ServiceGroup(configuration: groupConfiguration)
         self.health = health
         self.metrics = metrics
         self.deadLetters = deadLetters

@@ -38,10 +38,14 @@ struct TransientRetry: Sendable {
                 if failures == 1 { onFailure(error) }
                 let level: Logger.Level = failures == 1 || failures.isMultiple(of: 10) ? .error : .debug
                 logger.log(level: level, "\(operation) failed; retrying", metadata: [
-                    "error": "\(error)", "attempt": "\(failures)", "backoff_ms": "\(backoff.components.seconds * 1000 + backoff.components.attoseconds / 1_000_000_000_000_000)",
+                    "error": "\(error)", "attempt": "\(failures)", "backoff": "\(backoff)",
                 ])
-                guard !shouldStop() else { throw Abandoned() }
-                try await Task.sleep(for: backoff)
+                // Sleep in short steps, so a shutdown does not wait out a long backoff.
+                let wakeUp = ContinuousClock.now + backoff
+                while ContinuousClock.now < wakeUp {
+                    guard !shouldStop() else { throw Abandoned() }
+                    try await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
+                }
                 guard !shouldStop() else { throw Abandoned() }
                 backoff = min(backoff * 2, maxBackoff)
             }
