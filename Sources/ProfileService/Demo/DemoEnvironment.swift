@@ -66,8 +66,11 @@ public final class DemoEnvironment: Sendable {
               curl -s \(base)/readyz
               curl -s \(base)/metrics | grep ^profile_
 
-            The DLQ lives inside this process, so `profile-svc dlq list` cannot reach it; see the README's
-            runbook for a real cluster. Ctrl-C stops the demo.
+            The embedded broker listens on \(cluster.bootstrapServers) while the demo runs, so the DLQ tools reach it:
+
+              KAFKA_BOOTSTRAP_SERVERS=\(cluster.bootstrapServers) .build/debug/profile-svc dlq list
+
+            Ctrl-C stops the demo.
 
             """
     }
