@@ -66,7 +66,20 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The blocking form of ``poll(maxMessages:timeout:)``, for callers already on a thread of their own.
     public func pollBlocking(maxMessages: Int, timeoutMilliseconds: Int32) throws -> [KafkaMessage] {
         var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
-        let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, &buffer, maxMessages)
+        // `rd_kafka_consume_batch_queue` waits out its whole timeout unless the batch fills, which would add the
+        // timeout to every message's latency under light load. So: take what is there; if nothing is, wait for
+        // the first message only, then take what arrived with it.
+        var count = rd_kafka_consume_batch_queue(queue, 0, &buffer, maxMessages)
+        if count == 0, let first = rd_kafka_consume_queue(queue, timeoutMilliseconds) {
+            buffer[0] = first
+            count = 1
+            if maxMessages > 1 {
+                let more = buffer.withUnsafeMutableBufferPointer { rest in
+                    rd_kafka_consume_batch_queue(queue, 0, rest.baseAddress! + 1, maxMessages - 1)
+                }
+                count += max(more, 0)
+            }
+        }
         guard count >= 0 else { throw KafkaError(rd_kafka_last_error(), message: "poll failed") }
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(count)
