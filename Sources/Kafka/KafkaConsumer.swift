@@ -113,6 +113,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The blocking form of ``commit(_:wait:)``.
     public func commitBlocking(_ offsets: [KafkaTopicPartitionOffset], wait: Bool) throws {
         guard !offsets.isEmpty else { return }
+        client.callbacks.positions.withLock { positions in
+            for offset in offsets { positions[offset.topicPartition] = max(positions[offset.topicPartition] ?? 0, offset.offset) }
+        }
         try RDKafkaTopicPartitionList.withList(offsets) { list in
             try KafkaError.check(rd_kafka_commit(client.handle, list, wait ? 0 : 1), "commit")
             if wait, let (partition, error) = RDKafkaTopicPartitionList.errors(list).first {

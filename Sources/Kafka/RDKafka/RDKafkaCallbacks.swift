@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// What a client wants to hear from librdkafka's callbacks. Set before the handle is created and never
 /// changed after, so the callbacks (on librdkafka's threads or the polling thread) read it without locks.
@@ -11,6 +12,9 @@ final class RDKafkaCallbacks: @unchecked Sendable {
     var onError: (@Sendable (KafkaError) -> Void)?
     /// Statistics JSON (`stats_cb`), when `statistics.interval.ms` is set.
     var onStatistics: (@Sendable (KafkaStatistics) -> Void)?
+    /// The last offsets the consumer asked to commit, per partition: committed again, synchronously, when the
+    /// partition is revoked, so the next owner starts exactly after the work that was done.
+    let positions = Mutex<[KafkaTopicPartition: Int64]>([:])
 
     init(logger: Logger) {
         self.logger = logger
@@ -44,7 +48,7 @@ final class RDKafkaCallbacks: @unchecked Sendable {
         guard rebalance != nil else { return }
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
             guard let rk, let callbacks = RDKafkaCallbacks.from(opaque) else { return }
-            RDKafkaRebalance.handle(rk: rk, err: err, partitions: partitions, handler: callbacks.rebalance)
+            RDKafkaRebalance.handle(rk: rk, err: err, partitions: partitions, callbacks: callbacks)
         }
     }
 

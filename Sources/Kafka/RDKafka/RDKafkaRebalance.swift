@@ -6,8 +6,9 @@ import CRdKafka
 enum RDKafkaRebalance {
     static func handle(
         rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-        handler: KafkaRebalanceHandler?
+        callbacks: RDKafkaCallbacks
     ) {
+        let handler = callbacks.rebalance
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let list = partitions.map { RDKafkaTopicPartitionList.read($0) } ?? []
         switch err {
@@ -22,7 +23,9 @@ enum RDKafkaRebalance {
                 _ = rd_kafka_assign(rk, partitions)
             }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            handler?.partitionsRevoked(list.map(\.topicPartition), lost: rd_kafka_assignment_lost(rk) != 0)
+            let lost = rd_kafka_assignment_lost(rk) != 0
+            commitPositions(of: list.map(\.topicPartition), rk: rk, callbacks: callbacks, lost: lost)
+            handler?.partitionsRevoked(list.map(\.topicPartition), lost: lost)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, partitions) { _ = KafkaError(consuming: error) }
             } else {
@@ -31,6 +34,25 @@ enum RDKafkaRebalance {
         default:
             handler?.rebalanceFailed(KafkaError(err))
             _ = rd_kafka_assign(rk, nil)
+        }
+    }
+}
+
+extension RDKafkaRebalance {
+    /// Commits, synchronously, the last positions asked for on partitions being revoked (not when they were lost:
+    /// the group has moved on and the commit would be refused).
+    private static func commitPositions(of partitions: [KafkaTopicPartition], rk: OpaquePointer, callbacks: RDKafkaCallbacks, lost: Bool) {
+        let revoked = Set(partitions)
+        let positions = callbacks.positions.withLock { positions in
+            defer { positions = positions.filter { !revoked.contains($0.key) } }
+            return positions.filter { revoked.contains($0.key) }
+        }
+        guard !lost, !positions.isEmpty else { return }
+        let err = RDKafkaTopicPartitionList.withList(positions.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }) {
+            rd_kafka_commit(rk, $0, 0)
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            callbacks.logger.warning("commit on revoke failed", metadata: ["error": "\(KafkaError(err))"])
         }
     }
 }
