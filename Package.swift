@@ -77,7 +77,10 @@ let package = Package(
             name: "FaultSuite",
             dependencies: [
                 "Kafka",
+                "ProfileCore",
+                "ProfileStore",
                 "ProfileService",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,6 +110,7 @@ let package = Package(
             dependencies: [
                 "ProfileService",
                 "Kafka",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
