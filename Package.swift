@@ -90,7 +90,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ProfileStoreTests",
-            dependencies: ["ProfileStore", "ProfileCore"]
+            dependencies: [
+                "ProfileStore",
+                "ProfileCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // The deployment files (deploy/, config/) checked against the code's contract.
         .testTarget(
