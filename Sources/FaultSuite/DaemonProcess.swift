@@ -1,0 +1,80 @@
+import Foundation
+
+/// One `profile-svc run` child process: started with its environment in its own directory (so no
+/// `config/profile-svc.env` is picked up), its JSON log lines appended to a file, stopped with SIGTERM or SIGKILL.
+final class DaemonProcess: @unchecked Sendable {
+    let name: String
+    let environment: DaemonEnvironment
+    let logURL: URL
+    private let process: Process
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var httpPort: Int { environment.httpPort }
+
+    private init(name: String, environment: DaemonEnvironment, logURL: URL, process: Process) {
+        self.name = name
+        self.environment = environment
+        self.logURL = logURL
+        self.process = process
+    }
+
+    static func start(binary: URL, environment: DaemonEnvironment, name: String, logDirectory directory: URL) throws -> DaemonProcess {
+        let logURL = directory.appendingPathComponent("\(name).log")
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["run"]
+        process.environment = environment.variables
+        process.currentDirectoryURL = directory
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try log.close()
+        return DaemonProcess(name: name, environment: environment, logURL: logURL, process: process)
+    }
+
+    /// `kill -9`: no shutdown of any kind.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits up to `timeout` for the exit; returns the exit status (nil if it had to be killed).
+    @discardableResult
+    func terminate(timeout: Duration = .seconds(40)) async -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        Foundation.kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        guard !process.isRunning else {
+            kill()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// The resident set now and its high-water mark, in KiB (`VmRSS`, `VmHWM` of /proc/PID/status).
+    func memory() -> (rssKiB: Int, peakKiB: Int)? {
+        guard process.isRunning, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func field(_ name: String) -> Int? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { line in line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } }
+        }
+        guard let rss = field("VmRSS"), let peak = field("VmHWM") else { return nil }
+        return (rss, peak)
+    }
+
+    /// The daemon's log lines that contain `text`.
+    func logLines(containing text: String) -> [String] {
+        guard let log = try? String(contentsOf: logURL, encoding: .utf8) else { return [] }
+        return log.split(separator: "\n").filter { $0.contains(text) }.map(String.init)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// The scenarios, in the order a full run takes them.
+enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case crash
+    case brokerOutage = "broker-outage"
+    case requestErrors = "request-errors"
+    case rebalance
+    case database
+    case memory
+    case badInput = "bad-input"
+
+    /// Runs the scenario; a scenario that throws is reported as failed with the error.
+    func run(in suite: SuiteContext) async -> ScenarioResult {
+        do {
+            switch self {
+            case .crash: return try await CrashScenario(suite: suite).run()
+            case .brokerOutage: return try await BrokerOutageScenario(suite: suite).run()
+            case .requestErrors: return try await RequestErrorScenario(suite: suite).run()
+            case .rebalance: return try await RebalanceScenario(suite: suite).run()
+            case .database: return try await DatabaseScenario(suite: suite).run()
+            case .memory: return try await MemoryScenario(suite: suite).run()
+            case .badInput: return try await BadInputScenario(suite: suite).run()
+            }
+        } catch {
+            var result = ScenarioResult(name: rawValue)
+            result.fail("scenario aborted: \(error)")
+            return result
+        }
+    }
+}

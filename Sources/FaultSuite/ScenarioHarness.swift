@@ -1,0 +1,71 @@
+import Foundation
+import Kafka
+
+/// What one scenario works with: its topics, directory and database file, the producer standing in for
+/// the upstream services, and helpers to start daemons and wait for them.
+final class ScenarioHarness: Sendable {
+    let suite: SuiteContext
+    let topics: ScenarioTopics
+    let directory: URL
+    let databasePath: String
+    let producer: StreamProducer
+
+    init(suite: SuiteContext, name: String, expectedMessages: Int, databaseDirectory: URL? = nil) throws {
+        self.suite = suite
+        topics = try ScenarioTopics(name, expectedMessages: expectedMessages, on: suite.cluster)
+        directory = try suite.directory(for: name)
+        databasePath = (databaseDirectory ?? directory).appendingPathComponent("profiles.sqlite").path
+        producer = try StreamProducer(cluster: suite.cluster)
+    }
+
+    var log: ProducedLog { producer.log }
+
+    /// Starts a daemon on a free port; its log is `<directory>/<name>.log`.
+    func start(_ name: String = "daemon", extra: [String: String] = [:]) throws -> DaemonProcess {
+        let environment = DaemonEnvironment(topics: topics, databasePath: databasePath, httpPort: try HTTPProbe.freePort(), extra: extra)
+        return try suite.startDaemon(environment, name: name, logDirectory: directory)
+    }
+
+    /// Waits until `daemon` answers 200 on `/readyz`; false if it does not within `timeout` or exits.
+    func waitReady(_ daemon: DaemonProcess, timeout: Duration = .seconds(60)) async -> Bool {
+        await waitUntil(timeout: timeout) {
+            daemon.isRunning ? HTTPProbe.get(port: daemon.httpPort, "/readyz").status == 200 : nil
+        }
+    }
+
+    /// Waits until the database's stored offsets cover everything produced so far.
+    func waitProcessed(timeout: Duration) async -> Bool {
+        await Verification.waitUntilProcessed(log, databasePath: databasePath, group: topics.group, timeout: timeout)
+    }
+
+    /// Ledger rows now.
+    var ledgerCount: Int { StoreReader.ledgerCount(path: databasePath) }
+
+    /// Compares the database and the DLQ with what was produced.
+    func verify(into result: inout ScenarioResult) async throws {
+        try await Verification.check(log.snapshot, databasePath: databasePath, topics: topics, cluster: suite.cluster, into: &result)
+    }
+
+    /// Stops `daemon` with SIGTERM and records a failure unless it exits 0.
+    func stopGracefully(_ daemon: DaemonProcess, into result: inout ScenarioResult) async {
+        let status = await daemon.terminate()
+        result.expect(status == 0, "\(daemon.name) exited \(status.map(String.init) ?? "only after SIGKILL") on SIGTERM")
+    }
+
+    func close() {
+        producer.close()
+    }
+}
+
+/// Re-checks `condition` every 100 ms until it is true (true), false or nil (stop: false), or `timeout` passes.
+func waitUntil(timeout: Duration, _ condition: () async -> Bool?) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        switch await condition() {
+        case true?: return true
+        case nil: return false
+        case false?: try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+    return false
+}

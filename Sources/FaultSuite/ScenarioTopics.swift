@@ -1,0 +1,31 @@
+import Foundation
+import Kafka
+
+/// One scenario's source and DLQ topics and consumer group, created on the suite's mock cluster.
+///
+/// The mock keeps only the last 5 MiB of each partition, so the source topics get enough partitions for
+/// the scenario's volume to stay well under that (a trimmed partition would show up as lost messages).
+struct ScenarioTopics: Sendable {
+    let bootstrapServers: String
+    let userRegistered: String
+    let userCreated: String
+    let deadLetter: String
+    let group: String
+    let partitions: Int
+
+    init(_ scenario: String, expectedMessages: Int, on cluster: KafkaMockCluster) throws {
+        let tag = "\(scenario)-\(UUID().uuidString.prefix(8).lowercased())"
+        userRegistered = "\(tag).user.registered.v1"
+        userCreated = "\(tag).user.created"
+        deadLetter = "\(tag).dlq"
+        group = "\(tag).group"
+        bootstrapServers = cluster.bootstrapServers
+        // About 300 bytes a message, half on each topic, at most 2 MiB a partition.
+        partitions = max(4, (expectedMessages * 300 / 2) / (2 << 20) + 1)
+        try cluster.createTopic(userRegistered, partitions: partitions)
+        try cluster.createTopic(userCreated, partitions: partitions)
+        try cluster.createTopic(deadLetter, partitions: 2)
+    }
+
+    var sourceTopics: [String] { [userRegistered, userCreated] }
+}

@@ -1,0 +1,27 @@
+/// How big each scenario is: the full run proves the claims at the sizes the issue asks for; the quick run
+/// checks the same things at small sizes.
+struct SuiteScale: Sendable {
+    var crashEvents: Int
+    var crashKills: Int
+    var outageEvents: Int
+    var outageDuration: Duration
+    var requestErrorEvents: Int
+    var rebalanceEvents: Int
+    var databaseEvents: Int
+    var databaseLock: Duration
+    var memoryBacklog: Int
+    var memoryOutage: Duration
+    var fuzzMessages: Int
+    /// The largest high-water mark of the daemon's memory accepted, in MiB.
+    var memoryLimitMiB: Int
+
+    static let full = SuiteScale(
+        crashEvents: 100_000, crashKills: 20, outageEvents: 60_000, outageDuration: .seconds(20),
+        requestErrorEvents: 20_000, rebalanceEvents: 60_000, databaseEvents: 30_000, databaseLock: .seconds(12),
+        memoryBacklog: 1_000_000, memoryOutage: .seconds(15), fuzzMessages: 5_000, memoryLimitMiB: 512)
+
+    static let quick = SuiteScale(
+        crashEvents: 6_000, crashKills: 3, outageEvents: 6_000, outageDuration: .seconds(10),
+        requestErrorEvents: 3_000, rebalanceEvents: 6_000, databaseEvents: 4_000, databaseLock: .seconds(7),
+        memoryBacklog: 30_000, memoryOutage: .seconds(10), fuzzMessages: 500, memoryLimitMiB: 512)
+}

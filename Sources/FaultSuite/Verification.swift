@@ -1,0 +1,65 @@
+import Foundation
+import Kafka
+
+/// The final check of a scenario: the database and the DLQ against what was produced.
+enum Verification {
+    /// Fills `result`'s counts from the SQLite file at `databasePath` and the DLQ topic.
+    static func check(_ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics, cluster: KafkaMockCluster,
+                      into result: inout ScenarioResult) async throws {
+        let store = try StoreReader.snapshot(path: databasePath)
+        let dlq = try await DeadLetterReader.readAll(topics.deadLetter, cluster: cluster)
+        result.produced = log.produced
+        result.profiles = store.profiles.count
+
+        let ledgerIDs = Set(store.ledger.keys)
+        let missingEvents = log.eventIDs.subtracting(ledgerIDs)
+        let extraEvents = ledgerIDs.subtracting(log.eventIDs)
+        let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys)
+        let extraProfiles = Set(store.profiles.keys).subtracting(log.firstEventByUser.keys)
+        let wrongCreator = store.profiles.filter { user, event in log.firstEventByUser[user].map { $0 != event } ?? false }
+        let created = store.ledger.values.filter { $0 == 1 }.count
+        let overCreated = max(0, created - store.profiles.count)
+
+        var dlqClasses: [MessageCoordinates: String] = [:]
+        var unreadable = 0
+        for entry in dlq {
+            guard let original = entry.original else { unreadable += 1; continue }
+            dlqClasses[original] = entry.errorClass ?? "?"
+        }
+        let expectedPoison = Set(log.poison.keys)
+        let missingPoison = expectedPoison.subtracting(dlqClasses.keys)
+        let wronglyDeadLettered = Set(dlqClasses.keys).subtracting(expectedPoison)
+        let misclassified = log.poison.filter { coordinates, errorClass in
+            dlqClasses[coordinates].map { $0 != errorClass.rawValue } ?? false
+        }
+        result.deadLettered = dlqClasses.keys.filter(expectedPoison.contains).count
+        result.deadLetterCopies = dlq.count - dlqClasses.count - unreadable
+
+        result.lost = missingEvents.count + missingProfiles.count + missingPoison.count
+        result.duplicated = extraEvents.count + extraProfiles.count + overCreated
+        result.expect(missingEvents.isEmpty, "\(missingEvents.count) valid event ids missing from the ledger")
+        result.expect(missingProfiles.isEmpty, "\(missingProfiles.count) users without a profile, e.g. \(missingProfiles.prefix(3))")
+        result.expect(missingPoison.isEmpty, "\(missingPoison.count) poison messages not in the DLQ, e.g. \(missingPoison.prefix(3))")
+        result.expect(extraEvents.isEmpty, "\(extraEvents.count) ledger rows for events never produced")
+        result.expect(extraProfiles.isEmpty, "\(extraProfiles.count) profiles for users never produced")
+        result.expect(overCreated == 0, "\(overCreated) ledger rows say 'created' beyond the profiles")
+        result.expect(wrongCreator.isEmpty, "\(wrongCreator.count) profiles created by a later event than the user's first")
+        result.expect(wronglyDeadLettered.isEmpty, "\(wronglyDeadLettered.count) valid messages dead-lettered, e.g. \(wronglyDeadLettered.prefix(3))")
+        result.expect(misclassified.isEmpty, "\(misclassified.count) dead letters with the wrong class, e.g. "
+            + misclassified.prefix(3).map { "\($0.key): expected \($0.value.rawValue), got \(dlqClasses[$0.key] ?? "-")" }.joined(separator: ", "))
+        result.expect(unreadable == 0, "\(unreadable) DLQ messages without dlq.original.* headers")
+        result.notes.append("ledger \(store.ledger.count) rows = \(log.eventIDs.count) unique valid event ids; profiles = \(log.firstEventByUser.count) users")
+    }
+
+    /// Waits until the offsets stored in the database cover everything produced (every message processed,
+    /// poison included), or `timeout` passes. Returns whether it got there.
+    static func waitUntilProcessed(_ log: ProducedLog, databasePath: String, group: String, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let stored = StoreReader.storedOffsets(path: databasePath, group: group)
+            if log.snapshot.ends.allSatisfy({ (stored[$0.key] ?? 0) >= $0.value }) { return true }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+}

@@ -1,1 +1,0 @@
-print("fault suite: not yet written")
