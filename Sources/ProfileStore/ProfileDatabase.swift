@@ -60,6 +60,28 @@ public final class ProfileDatabase: Sendable {
         try pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
     }
 
+    /// What ``apply(_:offsets:group:)`` would do with `events` now, without writing anything (a read
+    /// transaction): for `dlq reprocess --dry-run`. Events are considered in order, so a repeated event id or a
+    /// second event for the same user within `events` is reported as the apply would report it.
+    public func preview(_ events: [UserCreatedEvent]) async throws -> [EventOutcome] {
+        try await pool.read { db in
+            let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
+            let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
+            var seenEvents: Set<UUID> = []
+            var createdUsers: Set<String> = []
+            return try events.map { event in
+                let eventID = withUnsafeBytes(of: event.eventID.uuid) { Data($0) }
+                guard seenEvents.insert(event.eventID).inserted,
+                      try Int.fetchOne(eventSeen, arguments: [eventID]) == nil
+                else { return .duplicateEvent }
+                guard !createdUsers.contains(event.userID), try Int.fetchOne(userExists, arguments: [event.userID]) == nil
+                else { return .userExists }
+                createdUsers.insert(event.userID)
+                return .created
+            }
+        }
+    }
+
     /// The profile of `userID`, if there is one.
     public func profile(userID: String) async throws -> Profile? {
         try await pool.read { db in
