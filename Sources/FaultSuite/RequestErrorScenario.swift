@@ -21,10 +21,10 @@ struct RequestErrorScenario {
 
         let cluster = suite.cluster
         var pushed = (fetch: 0, commit: 0, produce: 0)
-        func inject() {
+        func inject(permanent: Bool) {
             let fetch = [KafkaErrorCode.notLeaderForPartition, KafkaErrorCode.requestTimedOut]
             let commit = [KafkaErrorCode.requestTimedOut, KafkaErrorCode.coordinatorNotAvailable, KafkaErrorCode.notCoordinator]
-            let produce = [KafkaErrorCode.notEnoughReplicas, KafkaErrorCode.requestTimedOut, Self.messageTooLarge, KafkaErrorCode.notEnoughReplicas]
+            let produce = [KafkaErrorCode.notEnoughReplicas, KafkaErrorCode.requestTimedOut] + (permanent ? [Self.messageTooLarge] : [])
             cluster.pushRequestErrors(apiKey: KafkaAPIKey.fetch, errors: fetch)
             cluster.pushRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: commit)
             cluster.pushRequestErrors(apiKey: KafkaAPIKey.produce, errors: produce)
@@ -32,16 +32,15 @@ struct RequestErrorScenario {
             pushed.commit += commit.count
             pushed.produce += produce.count
         }
-        inject()
+        inject(permanent: true)
         let daemon = try harness.start()
-        // Keep injecting while it works, in bursts.
-        var rounds = 0
-        while !(await harness.waitProcessed(timeout: .milliseconds(400))), daemon.isRunning, rounds < 600 {
-            if rounds < 30 { inject() }
-            rounds += 1
+        // More bursts while it works. Each permanent produce error costs the worker one backoff (up to 10 s).
+        for round in 1...8 {
+            guard !(await harness.waitProcessed(timeout: .milliseconds(500))) else { break }
+            inject(permanent: round < 3)
         }
-        result.expect(await harness.waitProcessed(timeout: .seconds(120)), "the daemon did not process everything")
-        let retries = daemon.logLines(containing: "dead-letter publish failed").count
+        result.expect(await harness.waitProcessed(timeout: .seconds(300)), "the daemon did not process everything")
+        let retries = MetricsProbe.value(port: daemon.httpPort, "profile_transient_retries_total", #"operation="dead-letter publish""#)
         await harness.stopGracefully(daemon, into: &result)
 
         // A restart starts where the database says, whatever the failed commits left in Kafka.
@@ -52,7 +51,7 @@ struct RequestErrorScenario {
         await harness.stopGracefully(second, into: &result)
         try await harness.verify(into: &result)
         result.notes.append("injected \(pushed.fetch) Fetch, \(pushed.commit) OffsetCommit, \(pushed.produce) Produce errors; "
-            + "\(retries) dead-letter publish retries logged")
+            + "the worker retried the dead-letter publish \(retries.map { String(Int($0)) } ?? "?") times")
         return result
     }
 }
