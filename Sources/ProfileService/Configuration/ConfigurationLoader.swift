@@ -22,7 +22,7 @@ public enum ConfigurationLoader {
     }
 
     static func build(from settings: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
-        var reader = SettingsReader(settings)
+        let reader = SettingsReader(settings)
         var configuration = ServiceConfiguration()
         configuration.kafka.bootstrapServers = try reader.nonEmpty("KAFKA_BOOTSTRAP_SERVERS", default: configuration.kafka.bootstrapServers)
         configuration.kafka.groupID = try reader.nonEmpty("KAFKA_GROUP_ID", default: configuration.kafka.groupID)
@@ -30,9 +30,15 @@ public enum ConfigurationLoader {
         configuration.kafka.userRegisteredTopic = try reader.topic("USER_REGISTERED_TOPIC", default: configuration.kafka.userRegisteredTopic)
         configuration.kafka.userCreatedTopic = try reader.topic("KAFKA_USER_CREATED_TOPIC", default: configuration.kafka.userCreatedTopic)
         configuration.kafka.deadLetterTopic = try reader.topic("PROFILE_DLQ_TOPIC", default: configuration.kafka.deadLetterTopic)
-        let topics = [configuration.kafka.userRegisteredTopic, configuration.kafka.userCreatedTopic, configuration.kafka.deadLetterTopic]
-        guard Set(topics).count == topics.count else {
-            throw ConfigurationError(setting: "PROFILE_DLQ_TOPIC", reason: "the two source topics and the DLQ topic must be three different topics")
+        let topics = [("USER_REGISTERED_TOPIC", configuration.kafka.userRegisteredTopic),
+                      ("KAFKA_USER_CREATED_TOPIC", configuration.kafka.userCreatedTopic),
+                      ("PROFILE_DLQ_TOPIC", configuration.kafka.deadLetterTopic)]
+        for (index, (setting, topic)) in topics.enumerated() {
+            // Name a setting the operator gave: the one of the pair that is not left at its default.
+            guard let other = topics[(index + 1)...].first(where: { $0.1 == topic })?.0 else { continue }
+            let named = reader.raw(other) != nil ? other : setting
+            throw ConfigurationError(setting: named, reason: "'\(topic)' is also \(named == other ? setting : other); "
+                                     + "the two source topics and the DLQ topic must be three different topics")
         }
         configuration.kafka.passthrough = try KafkaSettings.passthrough(from: settings)
         configuration.databasePath = try reader.nonEmpty("PROFILE_DB_PATH", default: configuration.databasePath)
