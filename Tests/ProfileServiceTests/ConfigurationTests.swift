@@ -1,0 +1,200 @@
+import Foundation
+import Kafka
+import Logging
+import ProfileService
+import Testing
+
+/// Configuration from the environment over a file: the contract's defaults, overrides, and one-line errors
+/// that name the setting. Pure: no Kafka, no network.
+@Suite("Configuration", .timeLimit(.minutes(1)))
+struct ConfigurationTests {
+    /// A `KEY=VALUE` file in a directory of its own, removed when the test's value goes.
+    final class ConfigFile: Sendable {
+        let directory: String
+        let path: String
+
+        init(_ text: String = "") throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            path = directory + "/profile-svc.env"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+
+        deinit {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// Loads with `environment` over an empty file, so a `config/profile-svc.env` in the working directory plays no part.
+    private func load(_ environment: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
+        let empty: ConfigFile
+        do { empty = try ConfigFile() } catch { fatalError("cannot write a temporary file: \(error)") }
+        return try ConfigurationLoader.load(environment: environment, file: empty.path)
+    }
+
+    /// The setting a failed load names.
+    private func failingSetting(_ environment: [String: String]) -> String? {
+        do {
+            _ = try load(environment)
+            return nil
+        } catch {
+            return error.setting
+        }
+    }
+
+    @Test func defaultsAreTheContractsTable() throws {
+        let configuration = try load([:])
+        #expect(configuration.kafka.bootstrapServers == "localhost:29092")
+        #expect(configuration.kafka.groupID == "profile-svc")
+        #expect(configuration.kafka.clientID == "profile-svc")
+        #expect(configuration.kafka.userRegisteredTopic == "user.registered.v1")
+        #expect(configuration.kafka.userCreatedTopic == "user.created")
+        #expect(configuration.kafka.deadLetterTopic == "profile-svc.dlq")
+        #expect(configuration.kafka.passthrough.isEmpty)
+        #expect(configuration.databasePath == "data/profiles.sqlite")
+        #expect(configuration.http.host == "127.0.0.1")
+        #expect(configuration.http.port == 8007)
+        #expect(configuration.http.apiToken == nil)
+        #expect(configuration.logLevel == .info)
+        #expect(configuration.maxMessageBytes == 1 << 20)
+    }
+
+    @Test func everyContractVariableIsRead() throws {
+        let configuration = try load([
+            "KAFKA_BOOTSTRAP_SERVERS": "kafka-1:9092,kafka-2:9092", "KAFKA_GROUP_ID": "group-x", "KAFKA_CLIENT_ID": "client-x",
+            "USER_REGISTERED_TOPIC": "a.registered", "KAFKA_USER_CREATED_TOPIC": "b.created", "PROFILE_DLQ_TOPIC": "c.dlq",
+            "PROFILE_DB_PATH": "/var/lib/profiles/db.sqlite", "HTTP_HOST": "0.0.0.0", "HTTP_PORT": "9090",
+            "PROFILE_API_TOKEN": "t0ken", "LOG_LEVEL": "DEBUG", "PROFILE_MAX_MESSAGE_BYTES": "2048",
+        ])
+        #expect(configuration.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
+        #expect(configuration.kafka.groupID == "group-x")
+        #expect(configuration.kafka.clientID == "client-x")
+        #expect(configuration.kafka.sourceTopics == ["a.registered": .userRegisteredV1, "b.created": .userCreated])
+        #expect(configuration.kafka.deadLetterTopic == "c.dlq")
+        #expect(configuration.databasePath == "/var/lib/profiles/db.sqlite")
+        #expect(configuration.http.host == "0.0.0.0")
+        #expect(configuration.http.port == 9090)
+        #expect(configuration.http.apiToken == "t0ken")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.maxMessageBytes == 2048)
+    }
+
+    @Test func theEnvironmentWinsOverTheFile() throws {
+        let file = try ConfigFile("""
+            # comment lines and blank lines are skipped
+
+            HTTP_PORT=9001
+            KAFKA_GROUP_ID = "from-file"
+            LOG_LEVEL='warning'
+            KAFKA_PROP_SESSION_TIMEOUT_MS=7000
+            """)
+        let configuration = try ConfigurationLoader.load(environment: ["HTTP_PORT": "9002", "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000"],
+                                                         file: file.path)
+        #expect(configuration.http.port == 9002)
+        #expect(configuration.kafka.groupID == "from-file")
+        #expect(configuration.logLevel == .warning)
+        #expect(configuration.kafka.passthrough == ["session.timeout.ms": "6000"])
+    }
+
+    @Test func aMissingConfigFileIsAnErrorNamingTheOption() throws {
+        let directory = try ConfigFile()
+        #expect {
+            try ConfigurationLoader.load(environment: [:], file: directory.directory + "/absent.env")
+        } throws: { error in
+            (error as? ConfigurationError)?.setting == "--config" && "\(error)".contains("absent.env")
+        }
+    }
+
+    @Test func aConfigFileLineWithoutEqualsIsAnErrorNamingTheOptionAndLine() throws {
+        let file = try ConfigFile("HTTP_PORT=1\nnot a setting\n")
+        #expect {
+            try ConfigurationLoader.load(environment: [:], file: file.path)
+        } throws: { error in
+            (error as? ConfigurationError)?.setting == "--config" && "\(error)".contains(":2:")
+        }
+    }
+
+    @Test(arguments: ["abc", "70000", "-1", "65536", "", "80 80", "8007.0"])
+    func aBadHTTPPortIsAnErrorNamingIt(port: String) {
+        #expect(failingSetting(["HTTP_PORT": port]) == "HTTP_PORT")
+    }
+
+    @Test(arguments: ["", "   "])
+    func anEmptyAPITokenIsAnErrorNamingIt(token: String) {
+        #expect(failingSetting(["PROFILE_API_TOKEN": token]) == "PROFILE_API_TOKEN")
+    }
+
+    @Test(arguments: ["verbose", "warn", "", "infoo"])
+    func anInvalidLogLevelIsAnErrorNamingIt(level: String) {
+        #expect(failingSetting(["LOG_LEVEL": level]) == "LOG_LEVEL")
+    }
+
+    @Test func everyLogLevelIsAcceptedInAnyCase() throws {
+        for level in Logger.Level.allCases {
+            #expect(try load(["LOG_LEVEL": level.rawValue.uppercased()]).logLevel == level)
+        }
+    }
+
+    @Test(arguments: [
+        ("KAFKA_BOOTSTRAP_SERVERS", ""), ("KAFKA_GROUP_ID", " "), ("PROFILE_DB_PATH", ""), ("HTTP_HOST", ""),
+        ("USER_REGISTERED_TOPIC", "has space"), ("KAFKA_USER_CREATED_TOPIC", ".."), ("PROFILE_DLQ_TOPIC", "dlq/1"),
+        ("PROFILE_MAX_MESSAGE_BYTES", "0"), ("PROFILE_MAX_BATCH_SIZE", "many"), ("PROFILE_DB_SYNCHRONOUS", "OFF"),
+        ("KAFKA_PROP_", "x"), ("KAFKA_PROP__SESSION", "x"),
+    ])
+    func otherBadValuesAreErrorsNamingTheirSetting(setting: String, value: String) {
+        #expect(failingSetting([setting: value]) == setting)
+    }
+
+    @Test func kafkaPropertiesFollowTheConfluentNaming() throws {
+        let configuration = try load([
+            "KAFKA_PROP_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_PROP_LOG__LEVEL": "7",
+            "KAFKA_PROP_SASL_MECHANISMS": "PLAIN",
+            "KAFKA_NOT_A_PROP": "ignored",
+        ])
+        #expect(configuration.kafka.passthrough == [
+            "security.protocol": "SASL_SSL",
+            "session.timeout.ms": "6000",
+            "log_level": "7",
+            "sasl.mechanisms": "PLAIN",
+        ])
+    }
+
+    @Test func kafkaPropertiesOverrideTheServicesOwnChoices() throws {
+        let kafka = try load(["KAFKA_PROP_AUTO_OFFSET_RESET": "latest", "KAFKA_PROP_ACKS": "1",
+                              "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000"]).kafka
+        let consumer = KafkaSettings.consumer(kafka)
+        let producer = KafkaSettings.producer(kafka, clientSuffix: "-dlq")
+        #expect(consumer["auto.offset.reset"] == "latest")
+        #expect(consumer["session.timeout.ms"] == "6000")
+        #expect(consumer["group.id"] == "profile-svc")
+        #expect(producer["acks"] == "1")
+        #expect(producer["client.id"] == "profile-svc-dlq")
+        #expect(producer["session.timeout.ms"] == nil)
+    }
+
+    @Test(arguments: [
+        ["USER_REGISTERED_TOPIC": "user.created"],
+        ["KAFKA_USER_CREATED_TOPIC": "profile-svc.dlq"],
+        ["PROFILE_DLQ_TOPIC": "user.registered.v1"],
+        ["USER_REGISTERED_TOPIC": "same", "KAFKA_USER_CREATED_TOPIC": "same"],
+    ])
+    func theSameTopicTwiceIsAnErrorNamingOneOfThem(environment: [String: String]) {
+        let setting = failingSetting(environment)
+        #expect(setting.map(environment.keys.contains) == true, "named \(setting ?? "nothing")")
+    }
+
+    @Test func secretsAreNotInTheLoggableSettings() throws {
+        let configuration = try load([
+            "PROFILE_API_TOKEN": "api-secret-1", "KAFKA_PROP_SASL_PASSWORD": "sasl-secret-2",
+            "KAFKA_PROP_SSL_KEY_PASSWORD": "key-secret-3", "KAFKA_PROP_SSL_CA_LOCATION": "/etc/ca.pem",
+        ])
+        let logged = "\(configuration.loggable)"
+        for secret in ["api-secret-1", "sasl-secret-2", "key-secret-3"] {
+            #expect(!logged.contains(secret))
+        }
+        #expect(logged.contains("/etc/ca.pem"))
+        #expect(configuration.loggable["api_token"] == "set")
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import ProfileCore
+import ProfileStore
+import Testing
+
+/// A batch and its offsets are one transaction: all of it is stored, or none of it.
+@Suite("Batch atomicity and offsets", .timeLimit(.minutes(1)))
+struct BatchAtomicityTests {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+    }
+
+    /// A batch of `count` events whose rows take far more room than a few pages.
+    private func bigBatch(_ count: Int) -> [UserCreatedEvent] {
+        (0..<count).map { SampleEvent.make(user: "big-\($0)", displayName: String(repeating: "n", count: 1_000)) }
+    }
+
+    @Test func aBatchThatFillsTheDiskStoresNothingAndLeavesTheOffsets() async throws {
+        var options = ProfileDatabase.Options()
+        options.maxPageCount = 16  // 64 KiB with 4 KiB pages: the schema and a few rows fit, the big batch does not
+        let database = try ProfileDatabase(path: directory.databasePath, options: options)
+        let small = SampleEvent.make(user: "small")
+        let before = [StoredOffset(topic: "t", partition: 0, nextOffset: 1)]
+        #expect(try await database.apply([small], offsets: before, group: "g") == [.created])
+
+        let batch = bigBatch(200)
+        let after = [StoredOffset(topic: "t", partition: 0, nextOffset: 201), StoredOffset(topic: "t", partition: 1, nextOffset: 9)]
+        await #expect {
+            try await database.apply(batch, offsets: after, group: "g")
+        } throws: { error in
+            (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+        }
+        #expect(try await database.counts() == (profiles: 1, events: 1))
+        #expect(try await database.profile(userID: "big-0") == nil)
+        #expect(try database.storedOffsets(group: "g") == before)
+
+        // The failure passes: the same connection goes on working, and with room the same batch applies whole.
+        #expect(try await database.apply([SampleEvent.make(user: "small-2")], offsets: [], group: "g") == [.created])
+        try database.close()
+        let roomy = try ProfileDatabase(path: directory.databasePath)
+        #expect(try await roomy.apply(batch, offsets: after, group: "g") == Array(repeating: .created, count: batch.count))
+        #expect(try await roomy.counts() == (profiles: 202, events: 202))
+        #expect(try Set(roomy.storedOffsets(group: "g")) == Set(after))
+    }
+
+    @Test func offsetsOnlyMoveForwardPerGroupAndPartition() async throws {
+        let database = try ProfileDatabase(path: directory.databasePath)
+        _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 10),
+                                               StoredOffset(topic: "t", partition: 1, nextOffset: 5)], group: "g")
+        _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 7),
+                                               StoredOffset(topic: "t", partition: 1, nextOffset: 9),
+                                               StoredOffset(topic: "u", partition: 0, nextOffset: 3)], group: "g")
+        _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 2)], group: "other")
+        #expect(try Set(database.storedOffsets(group: "g")) == [
+            StoredOffset(topic: "t", partition: 0, nextOffset: 10),
+            StoredOffset(topic: "t", partition: 1, nextOffset: 9),
+            StoredOffset(topic: "u", partition: 0, nextOffset: 3),
+        ])
+        #expect(try database.storedOffsets(group: "other") == [StoredOffset(topic: "t", partition: 0, nextOffset: 2)])
+        #expect(try database.storedOffsets(group: "nobody").isEmpty)
+    }
+
+    @Test func offsetsAreStoredWithTheRowsTheyAccountFor() async throws {
+        let database = try ProfileDatabase(path: directory.databasePath)
+        let events = (0..<3).map { SampleEvent.make(user: "user-\($0)") }
+        let offsets = [StoredOffset(topic: "t", partition: 2, nextOffset: 43)]
+        _ = try await database.apply(events, offsets: offsets, group: "g")
+        try database.close()
+
+        // Read back through a connection of its own: both were committed together.
+        let reader = try DatabaseQueue(path: directory.databasePath)
+        let (profiles, stored) = try reader.read { db in
+            (try String.fetchAll(db, sql: "SELECT user_id FROM profile ORDER BY user_id"),
+             try Row.fetchAll(db, sql: "SELECT group_id, topic, partition, next_offset FROM consumer_offset"))
+        }
+        #expect(profiles == ["user-0", "user-1", "user-2"])
+        #expect(stored.count == 1)
+        #expect(stored.first.map { [$0["group_id"], $0["topic"]] as [String] } == ["g", "t"])
+        #expect(stored.first.map { $0["next_offset"] as Int64 } == 43)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import ProfileCore
+import ProfileStore
+import Testing
+
+/// An event id seen before changes nothing; one profile per user, the first one wins.
+@Suite("Idempotent writes", .timeLimit(.minutes(1)))
+struct IdempotencyTests {
+    let directory: TemporaryDirectory
+    let database: ProfileDatabase
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        database = try ProfileDatabase(path: directory.databasePath)
+    }
+
+    @Test func anEventCreatesItsProfileWithEveryField() async throws {
+        let authEvent = SampleEvent.make(user: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11", displayName: "Nombre Completo 😀")
+        let usersEvent = SampleEvent.make(user: "1", displayName: nil, source: .usersService, createdAt: -1)
+        #expect(try await database.apply([authEvent, usersEvent], offsets: [], group: "g") == [.created, .created])
+        #expect(try await database.profile(userID: authEvent.userID) == SampleEvent.profile(of: authEvent))
+        #expect(try await database.profile(userID: usersEvent.userID) == SampleEvent.profile(of: usersEvent))
+        #expect(try await database.profile(userID: "2") == nil)
+    }
+
+    @Test func theSameEventTwiceChangesNothing() async throws {
+        let event = SampleEvent.make(user: "user-a")
+        #expect(try await database.apply([event], offsets: [], group: "g") == [.created])
+        #expect(try await database.apply([event], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try database.applyBlocking([event], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.counts() == (profiles: 1, events: 1))
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
+    }
+
+    @Test func theSameEventIDWithOtherContentChangesNothing() async throws {
+        let event = SampleEvent.make(user: "user-a")
+        _ = try await database.apply([event], offsets: [], group: "g")
+        var changed = SampleEvent.make(user: "user-b", eventID: event.eventID, email: "other@example.org",
+                                       displayName: "Other", source: .usersService, createdAt: 5)
+        #expect(try await database.apply([changed], offsets: [], group: "g") == [.duplicateEvent])
+        changed.userID = "user-a"
+        #expect(try await database.apply([changed], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.counts() == (profiles: 1, events: 1))
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
+        #expect(try await database.profile(userID: "user-b") == nil)
+    }
+
+    @Test func aNewEventForAnExistingUserKeepsTheFirstProfile() async throws {
+        let first = SampleEvent.make(user: "user-a", email: "first@example.com")
+        let second = SampleEvent.make(user: "user-a", email: "second@example.com", source: .usersService, createdAt: 1)
+        #expect(try await database.apply([first], offsets: [], group: "g") == [.created])
+        #expect(try await database.apply([second], offsets: [], group: "g") == [.userExists])
+        #expect(try await database.apply([second], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.counts() == (profiles: 1, events: 2))
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
+    }
+
+    @Test func outcomesWithinOneBatchFollowItsOrder() async throws {
+        let first = SampleEvent.make(user: "user-a")
+        let sameUser = SampleEvent.make(user: "user-a", email: "later@example.com")
+        let other = SampleEvent.make(user: "user-b")
+        let outcomes = try await database.apply([first, sameUser, first, other, sameUser], offsets: [], group: "g")
+        #expect(outcomes == [.created, .userExists, .duplicateEvent, .created, .duplicateEvent])
+        #expect(try await database.counts() == (profiles: 2, events: 3))
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
+    }
+}
