@@ -1,7 +1,8 @@
 import Hummingbird
 import Logging
 
-/// One JSON access-log line per request: method, path, status, duration_ms, request_id, client_ip.
+/// One JSON access-log line per request (at `info`): method, path, status, duration_ms, request_id,
+/// client_ip; and the request counters and duration histogram.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = ProfileRequestContext
     let logger: Logger
@@ -9,18 +10,24 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        // Never throws: the request-id middleware inside turns every error into a JSON response.
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        metrics.httpRequest(status: response.status.code)
+        metrics.httpRequest(status: response.status.code, duration: elapsed)
         logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
             "path": .string(String(request.uri.path.prefix(512))),
             "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.3f", milliseconds)),
+            "duration_ms": .stringConvertible(Self.milliseconds(elapsed)),
             "request_id": .string(response.headers[RequestIDMiddleware.header] ?? ""),
             "client_ip": .string(context.clientIP),
         ])
         return response
+    }
+
+    /// `elapsed` in milliseconds, rounded to microseconds.
+    static func milliseconds(_ elapsed: Duration) -> Double {
+        let (seconds, attoseconds) = elapsed.components
+        return Double(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) / 1000
     }
 }

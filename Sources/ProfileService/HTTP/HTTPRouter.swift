@@ -5,17 +5,18 @@ import ProfileStore
 
 /// Builds the HTTP API: `/v1/profiles/{user_id}`, `/healthz`, `/readyz`, `/metrics`.
 public enum HTTPRouter {
-    /// The longest user id a lookup accepts, in bytes.
+    /// The longest user id a lookup accepts, in bytes (the same bound the events' validation uses).
     static let maxUserIDBytes = 256
+    static let profilesPrefix = "/v1/profiles/"
 
+    /// The API's routes, its middleware (access log outermost, then request ids and JSON errors, then the
+    /// bearer token on `/v1`), reading profiles from `database` and readiness from `health`.
     public static func build(
         database: ProfileDatabase, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
     ) -> Router<ProfileRequestContext> {
         let router = Router(context: ProfileRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
-        router.add(middleware: RequestIDMiddleware(knownPath: { path in
-            ["/healthz", "/readyz", "/metrics"].contains(path) || path.hasPrefix("/v1/profiles/")
-        }))
+        router.add(middleware: RequestIDMiddleware(knownPath: isKnownPath))
 
         router.get("/healthz") { _, _ in
             jsonResponse("{\"status\":\"ok\"}\n")
@@ -34,29 +35,41 @@ public enum HTTPRouter {
         }
 
         let v1 = router.group("v1")
-        if let apiToken { v1.add(middleware: BearerTokenMiddleware(token: Array(apiToken.utf8))) }
-        v1.get("profiles/:user_id") { request, context in
+        if let apiToken { v1.add(middleware: BearerTokenMiddleware(token: apiToken)) }
+        v1.get("profiles/:user_id") { request, _ in
             let userID = try userID(from: request)
             guard let profile = try await database.profile(userID: userID) else {
                 throw APIError(.notFound, "no profile for this user id")
             }
-            let body = try JSONEncoder().encode(ProfileResponse(profile))
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ProfileResponse.json(profile)))
+        }
+        // `/v1/profiles` (or `/v1/profiles/`) names no user: a bad request rather than an unknown route.
+        v1.get("profiles") { _, _ -> Response in
+            throw APIError(.badRequest, "user_id must not be empty")
         }
         return router
     }
 
     /// The `{user_id}` path segment, percent-decoded and checked: 400 when empty, too long or not UTF-8.
-    private static func userID(from request: Request) throws -> String {
-        let raw = request.uri.path.dropFirst("/v1/profiles/".count)
-        guard !raw.contains("/") else { throw APIError(.notFound, "no route for \(request.uri.path.prefix(200))") }
-        guard let decoded = String(raw).removingPercentEncoding, !decoded.isEmpty else {
-            throw APIError(.badRequest, "user_id must be non-empty, percent-encoded UTF-8")
+    /// (The router matched exactly one segment, so the raw segment holds no `/`; a decoded `%2F` may.)
+    static func userID(from request: Request) throws -> String {
+        let raw = request.uri.path.dropFirst(profilesPrefix.count)
+        guard let decoded = String(raw).removingPercentEncoding else {
+            throw APIError(.badRequest, "user_id must be percent-encoded UTF-8")
         }
+        guard !decoded.isEmpty else { throw APIError(.badRequest, "user_id must not be empty") }
         guard decoded.utf8.count <= maxUserIDBytes else {
             throw APIError(.badRequest, "user_id is longer than \(maxUserIDBytes) bytes")
         }
         return decoded
+    }
+
+    /// Whether a route exists at `path` (for some method), to tell a wrong method (405) from an unknown route (404).
+    static func isKnownPath(_ path: String) -> Bool {
+        if ["/healthz", "/readyz", "/metrics", "/v1/profiles"].contains(path) { return true }
+        guard path.hasPrefix(profilesPrefix) else { return false }
+        return !path.dropFirst(profilesPrefix.count).contains("/")
     }
 
     private static func jsonResponse(_ body: String) -> Response {

@@ -1,21 +1,31 @@
+import NIOCore
 import ProfileCore
 import ProfileStore
 
-/// A profile's JSON as the API serves it.
-struct ProfileResponse: Encodable {
-    let user_id: String
-    let email: String
-    let display_name: String?
-    let source: String
-    let created_at: String
-    let event_id: String
-
-    init(_ profile: Profile) {
-        user_id = profile.userID
-        email = profile.email
-        display_name = profile.displayName
-        source = profile.source.rawValue
-        created_at = Timestamp.formatRFC3339(milliseconds: profile.createdAt)
-        event_id = profile.eventID.uuidString.lowercased()
+/// A profile's JSON as the API serves it:
+/// `{"user_id","email","display_name" (string or null),"source","created_at" (RFC 3339),"event_id"}`.
+///
+/// Written by hand rather than with `JSONEncoder`: every member is a string (or null), the order stays
+/// fixed, and a lookup spends no time in Foundation's encoder.
+enum ProfileResponse {
+    static func json(_ profile: Profile) -> ByteBuffer {
+        var text = "{\"user_id\":"
+        JSONText.appendString(profile.userID, to: &text)
+        text += ",\"email\":"
+        JSONText.appendString(profile.email, to: &text)
+        text += ",\"display_name\":"
+        if let displayName = profile.displayName {
+            JSONText.appendString(displayName, to: &text)
+        } else {
+            text += "null"
+        }
+        text += ",\"source\":"
+        JSONText.appendString(profile.source.rawValue, to: &text)
+        text += ",\"created_at\":\""
+        text += Timestamp.formatRFC3339(milliseconds: profile.createdAt)
+        text += "\",\"event_id\":\""
+        text += profile.eventID.uuidString.lowercased()
+        text += "\"}\n"
+        return ByteBuffer(string: text)
     }
 }

@@ -18,6 +18,7 @@ public final class ServiceMetrics: Sendable {
     let batchSize: CoreMetrics.Recorder
     let batchApplyDuration: Metrics.Timer
     let lastCommitAge: CoreMetrics.Gauge
+    private let httpRequestDuration: Metrics.Timer
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -31,6 +32,12 @@ public final class ServiceMetrics: Sendable {
         batchSize = CoreMetrics.Recorder(label: "profile_batch_size", dimensions: [], aggregate: true, factory: factory)
         batchApplyDuration = Metrics.Timer(label: "profile_batch_apply_seconds", dimensions: [], factory: factory)
         lastCommitAge = CoreMetrics.Gauge(label: "profile_last_commit_age_seconds", dimensions: [], factory: factory)
+        httpRequestDuration = Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: [], factory: factory)
+        // Outcome counters start at 0, so a rate or an alert on them works before the first event.
+        for outcome in EventOutcome.allCases { applied(outcome, count: 0) }
+        for errorClass in PoisonError.ErrorClass.allCases {
+            counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment(by: 0)
+        }
     }
 
     /// Renders every metric in Prometheus text format.
@@ -60,8 +67,9 @@ public final class ServiceMetrics: Sendable {
         counter("profile_transient_retries_total", ["operation": operation]).increment()
     }
 
-    func httpRequest(status: Int) {
+    func httpRequest(status: Int, duration: Duration) {
         counter("profile_http_requests_total", ["status": String(status)]).increment()
+        httpRequestDuration.record(duration: duration)
     }
 
     func committed() {
