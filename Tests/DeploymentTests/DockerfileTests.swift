@@ -1,0 +1,69 @@
+import Foundation
+import ProfileService
+import Testing
+
+/// deploy/Dockerfile checked line by line: the builder matches CI, the runtime image is minimal and non-root.
+@Suite(.timeLimit(.minutes(1)))
+struct DockerfileTests {
+    let dockerfile: DockerfileInstructions
+
+    init() throws {
+        dockerfile = DockerfileInstructions(try RepositoryFile.text("deploy/Dockerfile"))
+    }
+
+    var builder: DockerfileInstructions.Stage { dockerfile.stages[0] }
+    var runtime: DockerfileInstructions.Stage { dockerfile.stages[dockerfile.stages.count - 1] }
+
+    @Test func buildsWithSwiftOnBookwormAndRunsOnBookwormSlim() throws {
+        try #require(dockerfile.stages.count >= 2, "multi-stage")
+        #expect(builder.from.hasPrefix("swift:"))
+        #expect(builder.from.contains("-bookworm"))
+        let stageName = try #require(builder.from.split(separator: " ").last.map(String.init))
+        #expect(builder.from.uppercased().contains(" AS "))
+        #expect(runtime.from == "debian:bookworm-slim")
+        #expect(runtime.all("COPY").contains { $0.hasPrefix("--from=\(stageName) ") }, "the runtime takes the binary from the builder")
+    }
+
+    @Test func builderInstallsTheSameSystemPackagesAsCI() throws {
+        // .ci/run → scripts/test → scripts/install-deps, which installs `packages=(...)`.
+        let script = try RepositoryFile.text("scripts/install-deps")
+        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("packages=(") }, "scripts/install-deps lists its packages")
+        let ciPackages = Set(line.dropFirst("packages=(".count).prefix { $0 != ")" }.split(separator: " ").map(String.init))
+        #expect(ciPackages.isSuperset(of: ["librdkafka-dev", "libsqlite3-dev"]))
+        #expect(builder.aptPackages == ciPackages)
+    }
+
+    @Test func builderBuildsTheReleaseProductWithTheSwiftRuntimeLinkedIn() {
+        let builds = builder.all("RUN").filter { $0.contains("swift build") }
+        #expect(builds.contains { $0.contains("-c release") && $0.contains("--product profile-svc") && $0.contains("--static-swift-stdlib") })
+    }
+
+    @Test func runtimeInstallsOnlyTheSharedLibrariesTheBinaryLinks() {
+        #expect(runtime.aptPackages == ["librdkafka1", "libsqlite3-0", "ca-certificates"])
+        #expect(runtime.all("RUN").allSatisfy { !$0.contains("apt-get install") || $0.contains("--no-install-recommends") })
+    }
+
+    @Test func runtimeRunsAsANonRootUserWithTheDatabaseOnAVolume() throws {
+        let user = try #require(runtime.all("USER").last)
+        let name = String(user.prefix { $0 != ":" })
+        #expect(!["root", "0"].contains(name))
+        #expect(runtime.all("RUN").contains { $0.contains("useradd") && $0.contains(name) })
+        #expect(runtime.all("VOLUME").contains { $0.contains("\"/data\"") || $0 == "/data" })
+        let environment = runtime.all("ENV").joined(separator: " ")
+        #expect(environment.contains("HTTP_HOST=0.0.0.0"))
+        #expect(environment.contains("PROFILE_DB_PATH=/data/"))
+        #expect(runtime.all("EXPOSE") == ["\(ServiceConfiguration().http.port)"])
+    }
+
+    @Test func healthcheckAsksTheDaemonForReadinessWithTheBinaryItself() throws {
+        let healthcheck = try #require(runtime.all("HEALTHCHECK").first)
+        let command = try #require(healthcheck.range(of: "CMD ").map { healthcheck[$0.upperBound...] })
+        #expect(command == #"["profile-svc", "healthcheck", "--path", "/readyz"]"#)
+        #expect(healthcheck.contains("--interval="))
+    }
+
+    @Test func entrypointIsTheBinarySoEveryCommandCanBeRun() {
+        #expect(runtime.all("ENTRYPOINT") == [#"["profile-svc"]"#])
+        #expect(runtime.all("CMD") == [#"["run"]"#])
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A program started by a test, its standard output and error going to a log file; killed if the test
+/// ends without stopping it.
+final class ChildProcess: @unchecked Sendable {
+    private let process = Process()
+    let logFile: URL
+
+    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+         directory: URL, logFile: URL) throws {
+        self.logFile = logFile
+        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        Self.configure(process, executable, arguments, environment: environment, output: try FileHandle(forWritingTo: logFile))
+        process.currentDirectoryURL = directory
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// What the program has written so far.
+    var log: String {
+        (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+
+    /// The last lines of the log, for failure messages.
+    func logTail(_ lines: Int = 30) -> String {
+        log.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status (nil when killed by a
+    /// signal, or when it had to be killed because it did not stop in time).
+    func terminate(within timeout: Duration) async throws -> Int32? {
+        process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            return nil
+        }
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
+
+    /// Runs a short command to its end: its exit status and its standard output and error together.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        let pipe = Pipe()
+        configure(process, executable, arguments, environment: environment, output: pipe)
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    private static func configure(_ process: Process, _ executable: URL, _ arguments: [String],
+                                  environment: [String: String]?, output: Any) {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+    }
+}

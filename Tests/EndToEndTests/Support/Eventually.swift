@@ -1,0 +1,16 @@
+/// Waits for a condition by re-checking it, failing after `timeout`.
+func eventually(
+    timeout: Duration = .seconds(30), _ description: String = "condition",
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TimedOut(description: "timed out waiting for \(description)")
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let description: String
+}

