@@ -37,7 +37,8 @@ struct TansuEndToEndTests {
         let http = HTTPClient(port: httpPort)
         let environment = BuiltDaemon.environment([
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-e2e",
-            // Tansu completes a join after the rebalance timeout (max.poll.interval.ms) when it waits for a member.
+            // Short group timeouts, as tests may set them: with librdkafka's defaults (max.poll.interval.ms, the
+            // rebalance timeout, is 300 s) a join on Tansu was seen to hang for more than 20 s.
             "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000", "KAFKA_PROP_MAX_POLL_INTERVAL_MS": "10000",
             "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(httpPort), "LOG_LEVEL": "info",
