@@ -37,7 +37,7 @@ struct CrashScenario {
             let backlog = !(await harness.waitProcessed(timeout: .zero))
             daemon.kill()
             if backlog && round % 4 != 0 { midStream += 1 }
-            print("  kill \(round): ledger \(harness.ledgerCount) rows\(backlog ? ", backlog pending" : "")")
+            say("  kill \(round): ledger \(harness.ledgerCount) rows\(backlog ? ", backlog pending" : "")")
         }
         try await harness.producer.send(stream.next(max(0, scale.crashEvents - produced)))
         let last = try harness.start()

@@ -31,9 +31,10 @@ struct DatabaseScenario {
         // 1. Locked by another writer.
         let lockStart = ContinuousClock.now
         let lock = try await DatabaseWriteLock.hold(path: harness.databasePath, for: scale.databaseLock)
+        let lockedAt = ContinuousClock.now
         let atLock = harness.ledgerCount
         try await harness.producer.send(stream.next(third))
-        try await Task.sleep(for: scale.databaseLock - .seconds(1))
+        try await Task.sleep(until: lockedAt + scale.databaseLock - .seconds(1))
         let duringLock = harness.ledgerCount
         await lock.value
         result.expect(duringLock == atLock, "the ledger grew from \(atLock) to \(duringLock) while another writer held the lock")

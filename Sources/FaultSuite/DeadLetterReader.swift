@@ -11,7 +11,8 @@ enum DeadLetterReader {
         var errorClass: String?
     }
 
-    static func readAll(_ topic: String, cluster: KafkaMockCluster) async throws -> [Entry] {
+    /// Every message of `topic`, and whether the broker already deleted some (a low watermark above 0).
+    static func readAll(_ topic: String, cluster: KafkaMockCluster) async throws -> (entries: [Entry], trimmed: Bool) {
         var logger = Logger(label: "faults.dlq-reader")
         logger.logLevel = .critical
         let consumer = try KafkaConsumer(
@@ -19,9 +20,12 @@ enum DeadLetterReader {
             logger: logger)
         let partitions = try await consumer.topics(timeout: .seconds(10))[topic] ?? 0
         var ends: [KafkaTopicPartition: Int64] = [:]
+        var trimmed = false
         for partition in 0..<partitions {
             let topicPartition = KafkaTopicPartition(topic: topic, partition: Int32(partition))
-            ends[topicPartition] = try await consumer.watermarks(of: topicPartition, timeout: .seconds(10)).high
+            let (low, high) = try await consumer.watermarks(of: topicPartition, timeout: .seconds(10))
+            ends[topicPartition] = high
+            trimmed = trimmed || low > 0
         }
         try consumer.assign(ends.keys.map { KafkaTopicPartitionOffset($0, offset: KafkaOffset.beginning) })
         var entries: [Entry] = []
@@ -43,6 +47,6 @@ enum DeadLetterReader {
             }
         }
         await consumer.close()
-        return entries
+        return (entries, trimmed)
     }
 }

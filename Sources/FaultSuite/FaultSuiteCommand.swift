@@ -30,17 +30,17 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     func run() async throws {
         let scale = quick ? SuiteScale.quick : SuiteScale.full
         let suite = try SuiteContext(scale: scale, seed: seed)
-        print("fault suite: \(quick ? "quick" : "full") run, seed \(seed), daemon \(suite.binary.path), work dir \(suite.workDirectory.path)")
+        say("fault suite: \(quick ? "quick" : "full") run, seed \(seed), daemon \(suite.binary.path), work dir \(suite.workDirectory.path)")
         var results: [ScenarioResult] = []
         for scenario in (only.isEmpty ? Scenario.allCases : only) {
             let started = ContinuousClock.now
-            print("\n== \(scenario.rawValue)")
+            say("\n== \(scenario.rawValue)")
             let result = await scenario.run(in: suite)
             suite.stopAllDaemons()
-            print(result.summaryLine(elapsed: ContinuousClock.now - started))
+            say(result.summaryLine(elapsed: ContinuousClock.now - started))
             results.append(result)
         }
-        print("\n" + ResultTable.render(results))
+        say("\n" + ResultTable.render(results))
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
     }
 }

@@ -19,7 +19,7 @@ struct MemoryScenario {
             try await harness.producer.send(stream.next(count))
             remaining -= count
         }
-        print("  produced \(scale.memoryBacklog) in \((ContinuousClock.now - producing).components.seconds) s")
+        say("  produced \(scale.memoryBacklog) in \((ContinuousClock.now - producing).components.seconds) s")
         let started = ContinuousClock.now
         let daemon = try harness.start()
         let sampler = MemorySampler(daemon)

@@ -24,7 +24,8 @@ struct ScenarioTopics: Sendable {
         partitions = max(4, (expectedMessages * 300 / 2) / (2 << 20) + 1)
         try cluster.createTopic(userRegistered, partitions: partitions)
         try cluster.createTopic(userCreated, partitions: partitions)
-        try cluster.createTopic(deadLetter, partitions: 2)
+        // Poison is at most 3% of a stream, about 3 KB a message on average (some are 10-70 KB).
+        try cluster.createTopic(deadLetter, partitions: max(2, expectedMessages * 3 / 100 * 3000 / (2 << 20) + 1))
     }
 
     var sourceTopics: [String] { [userRegistered, userCreated] }
