@@ -74,7 +74,8 @@ enum PoisonCorpus {
     static func message(_ shape: Shape, topics: ScenarioTopics, partition: Int32) -> PlannedMessage {
         let topic = shape.format == .userRegisteredV1 ? topics.userRegistered : topics.userCreated
         let headers = shape.headers + [KafkaHeader(key: "request-id", string: "poison-\(UUID().uuidString.prefix(8))")]
-        return PlannedMessage(record: KafkaProducerRecord(topic: topic, partition: partition, key: Array("poison".utf8),
+        // Distinct keys, so the dead letters spread over the DLQ's partitions (the mock keeps 5 MiB of each).
+        return PlannedMessage(record: KafkaProducerRecord(topic: topic, partition: partition, key: Array("poison-\(UUID().uuidString)".utf8),
                                                           value: shape.value, headers: headers),
                               expectation: .poison(shape.errorClass))
     }
