@@ -10,6 +10,6 @@ struct ProfileSvc: AsyncParsableCommand {
             Configuration comes from environment variables (see the README), over config/profile-svc.env
             or the file named by --config. Exit codes: 64 usage, 78 configuration, 69 unavailable at start.
             """,
-        subcommands: [RunCommand.self, DeadLetterCommand.self, DemoCommand.self, HealthcheckCommand.self]
+        subcommands: [RunCommand.self, DeadLetterCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self]
     )
 }

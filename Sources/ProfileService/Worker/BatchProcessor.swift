@@ -31,6 +31,8 @@ struct BatchProcessor: Sendable {
     struct Summary: Sendable {
         var outcomes: [EventOutcome] = []
         var deadLettered: [PoisonError.ErrorClass] = []
+        /// How long the database transaction took, retries included.
+        var applyDuration: Duration = .zero
     }
 
     /// Dead-letters the batch's poison messages, then applies its events with `offsets` in one transaction.
@@ -53,10 +55,11 @@ struct BatchProcessor: Sendable {
                                            onRecovery: { hooks.onRecovery("database apply") }) {
             try await database.apply(events, offsets: offsets, group: group)
         }
-        metrics.batchApplyDuration.record(duration: ContinuousClock.now - started)
+        let applyDuration = ContinuousClock.now - started
+        metrics.batchApplyDuration.record(duration: applyDuration)
         metrics.batchSize.record(batch.events.count + batch.poison.count)
         report(batch, outcomes: outcomes)
-        return Summary(outcomes: outcomes, deadLettered: batch.poison.map(\.error.errorClass))
+        return Summary(outcomes: outcomes, deadLettered: batch.poison.map(\.error.errorClass), applyDuration: applyDuration)
     }
 
     /// One log line per outcome (dead letters at `warning`, the rest at `info`), and the counters.

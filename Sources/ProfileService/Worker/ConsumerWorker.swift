@@ -19,11 +19,13 @@ public final class ConsumerWorker: Service {
     private let health: ServiceHealth
     private let metrics: ServiceMetrics
     private let logger: Logger
+    private let observer: WorkerBatchObserver?
     private let stopping = Atomic<Bool>(false)
 
     public init(configuration: ServiceConfiguration, database: ProfileDatabase, deadLetters: DeadLetterPublisher,
-                health: ServiceHealth, metrics: ServiceMetrics, logger: Logger) throws {
+                health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil) throws {
         self.configuration = configuration
+        self.observer = observer
         self.health = health
         self.metrics = metrics
         self.logger = logger
@@ -69,11 +71,13 @@ public final class ConsumerWorker: Service {
             do {
                 let records = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout)
                 guard !records.isEmpty else { continue }
+                let polledAt = ContinuousClock.now
                 for (topic, count) in records.reduce(into: [String: Int](), { $0[$1.topic, default: 0] += 1 }) {
                     metrics.consumed(topic: topic, count: count)
                 }
                 let batch = DecodedBatch(records.map(InboundMessage.init(fresh:)), decoder: decoder, formats: formats)
-                _ = try await processor.process(batch, offsets: batch.nextOffsets, hooks: retryHooks())
+                let summary = try await processor.process(batch, offsets: batch.nextOffsets, hooks: retryHooks())
+                if let observer { observer(.init(records: records, polledAt: polledAt, applyDuration: summary.applyDuration)) }
                 try consumer.commitBlocking(batch.nextOffsets.map {
                     KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
                 }, wait: false)

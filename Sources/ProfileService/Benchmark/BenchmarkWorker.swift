@@ -1,0 +1,71 @@
+import Foundation
+import Kafka
+import Logging
+import ProfileStore
+import ServiceLifecycle
+
+/// The real consumer-group worker (``ConsumerWorker`` with ``ProfileDatabase`` on a file), pointed at the
+/// benchmark's cluster, with a recorder as its batch observer. No HTTP server: it is not on the path.
+struct BenchmarkWorker {
+    let configuration: ServiceConfiguration
+    let database: ProfileDatabase
+    let health = ServiceHealth()
+    let recorder: BenchmarkRecorder
+    private let worker: ConsumerWorker
+    private let deadLetters: DeadLetterPublisher
+    private let group: ServiceGroup
+
+    init(cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, keepLatencies: Bool) throws {
+        var configuration = ServiceConfiguration()
+        configuration.kafka.bootstrapServers = cluster.bootstrapServers
+        configuration.kafka.groupID = "bench"
+        configuration.kafka.userRegisteredTopic = cluster.userRegisteredTopic
+        configuration.kafka.userCreatedTopic = cluster.userCreatedTopic
+        configuration.kafka.deadLetterTopic = cluster.deadLetterTopic
+        configuration.databasePath = databasePath
+        configuration.logLevel = .warning
+        if let batchSize { configuration.worker.maxBatchSize = batchSize }
+        self.configuration = configuration
+        database = try ProfileDatabase(path: databasePath, options: configuration.database)
+        recorder = BenchmarkRecorder(keepLatencies: keepLatencies)
+        deadLetters = try DeadLetterPublisher(configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
+                                              logger: configuration.logger("profile-svc.dead-letter"))
+        worker = try ConsumerWorker(configuration: configuration, database: database, deadLetters: deadLetters, health: health,
+                                    metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
+                                    observer: recorder.observer)
+        group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: configuration.logger("profile-svc.bench")))
+    }
+
+    /// Runs the worker until ``stop()``.
+    func run() async throws {
+        try await group.run()
+    }
+
+    /// Stops the worker gracefully (it finishes its batch and leaves the group).
+    func stop() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Returns once the consumer has joined its group.
+    func waitUntilJoined() async throws {
+        while !health.snapshot.groupJoined {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Closes the DLQ producer and the database.
+    func close() throws {
+        deadLetters.close()
+        try database.close()
+    }
+
+    /// Messages in the DLQ topic.
+    func deadLetterCount() async throws -> Int64 {
+        let consumer = try KafkaConsumer(configuration: KafkaSettings.consumer(configuration.kafka, groupID: "bench-check"),
+                                         logger: configuration.logger("profile-svc.bench"))
+        let watermarks = try await consumer.watermarks(of: KafkaTopicPartition(topic: configuration.kafka.deadLetterTopic, partition: 0),
+                                                       timeout: .seconds(10))
+        await consumer.close()
+        return watermarks.high - watermarks.low
+    }
+}

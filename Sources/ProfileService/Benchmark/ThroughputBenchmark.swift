@@ -1,0 +1,78 @@
+import Foundation
+
+/// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
+public enum ThroughputBenchmark {
+    /// What a run measured.
+    public struct Result: Sendable {
+        public var events: Int
+        /// From the first polled batch to the last applied one.
+        public var drainSeconds: Double
+        /// From starting the worker (group join included) to the last applied batch.
+        public var totalSeconds: Double
+        public var peakRSSMiB: Double
+        public var batches: Int
+        public var batchSizes: (p50: Int, p99: Int, max: Int)
+        public var applyMilliseconds: (p50: Double, p99: Double, max: Double)
+        public var rows: Int
+        public var ledger: Int
+        public var deadLettered: Int64
+        public var storedOffsetTotal: Int64
+        public var failures: [String]
+
+        public var eventsPerSecond: Double { Double(events) / drainSeconds }
+        public var ok: Bool { failures.isEmpty }
+
+        /// The one line a script parses.
+        public var summaryLine: String {
+            "bench: events=\(events) seconds=\(format(drainSeconds)) events_per_s=\(Int(eventsPerSecond)) "
+                + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
+                + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
+                + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) ok=\(ok)"
+        }
+    }
+
+    /// Runs the worker on `cluster`'s backlog with a database at `databasePath` (which must not exist yet).
+    public static func run(cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws -> Result {
+        let worker = try BenchmarkWorker(cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
+        let started = ContinuousClock.now
+        let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+            group.addTask { try await worker.run(); return nil }
+            group.addTask {
+                await worker.recorder.waitForMessages(cluster.published)
+                return ContinuousClock.now
+            }
+            let finished = try await group.next()!
+            await worker.stop()
+            try await group.waitForAll()
+            return finished ?? .now
+        }
+        let peakRSS = BenchmarkStatistics.peakRSSMiB
+        let reports = worker.recorder.snapshot.reports
+        let counts = try await worker.database.counts()
+        let storedOffsetTotal = try worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) { $0 + $1.nextOffset }
+        let deadLettered = try await worker.deadLetterCount()
+        try worker.close()
+
+        let sizes = reports.map(\.messageCount).sorted()
+        let applies = reports.map { $0.applyDuration.seconds * 1000 }.sorted()
+        var failures: [String] = []
+        if counts.profiles != cluster.validUnique { failures.append("rows \(counts.profiles) != valid unique events \(cluster.validUnique)") }
+        if counts.events != cluster.validUnique { failures.append("ledger \(counts.events) != valid unique event ids \(cluster.validUnique)") }
+        if deadLettered != Int64(cluster.poison) { failures.append("dlq \(deadLettered) != poison \(cluster.poison)") }
+        if storedOffsetTotal != Int64(cluster.published) { failures.append("stored offsets account for \(storedOffsetTotal) messages, not \(cluster.published)") }
+        return Result(
+            events: cluster.published,
+            drainSeconds: ((reports.first.map { finished - $0.polledAt }) ?? .zero).seconds,
+            totalSeconds: (finished - started).seconds,
+            peakRSSMiB: peakRSS, batches: reports.count,
+            batchSizes: (BenchmarkStatistics.percentile(50, of: sizes), BenchmarkStatistics.percentile(99, of: sizes), sizes.last ?? 0),
+            applyMilliseconds: (BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0),
+            rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
+            failures: failures)
+    }
+}
+
+func format(_ value: Double, digits: Int = 3) -> String {
+    String(format: "%.\(digits)f", value)
+}

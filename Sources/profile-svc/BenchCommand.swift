@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProfileService
+
+/// `profile-svc bench`: the throughput and latency benchmark, against an embedded mock cluster.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the worker: drain a backlog of events (or a trickle, with --latency) and check the result.",
+        discussion: """
+            Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix
+            (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder,
+            dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s
+            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events,
+            ledger == valid unique event ids and DLQ == poison, and ends with one parsable line
+            (`bench: ... ok=true`). Exit 1 when the check fails.
+
+            --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce
+            to the profile being readable. Build it in release mode:
+            swift run -c release profile-svc bench
+            """
+    )
+
+    @Option(help: "Events to publish and drain.") var events: Int = 1_000_000
+    @Option(help: "Most messages per transaction (default: the service's default, PROFILE_MAX_BATCH_SIZE).") var batchSize: Int?
+    @Option(help: "SQLite file to write (default: a new temporary file, removed afterwards).") var dbPath: String?
+    @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
+    @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
+    @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
+    @Flag(help: .hidden) var serveCluster = false
+
+    func run() async throws {
+        LoggingSetup.bootstrap(level: .warning, stream: .standardError)
+        if serveCluster {
+            try await BenchmarkClusterProcess.serve(events: events)
+            return
+        }
+        guard events >= 0, rate > 0, duration > 0 else { throw ValidationError("--events, --rate and --duration must be positive") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
+        let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
+        defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
+
+        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events)
+        defer { cluster.stop() }
+        let info = cluster.info
+        if latency {
+            print("bench: latency at \(rate) events/s for \(duration) s; \(info.partitions) partitions per topic")
+            let result = try await LatencyBenchmark.run(cluster: info, databasePath: path, batchSize: batchSize,
+                                                        rate: rate, duration: .seconds(duration))
+            print(result.summaryLine)
+            return
+        }
+        print("bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
+              + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
+        let result = try await ThroughputBenchmark.run(cluster: info, databasePath: path, batchSize: batchSize)
+        for failure in result.failures { print("bench: check failed: \(failure)") }
+        print(result.summaryLine)
+        if !result.ok { throw ExitCode(1) }
+    }
+}
