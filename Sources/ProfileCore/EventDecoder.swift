@@ -60,7 +60,7 @@ public struct EventDecoder: Sendable {
         let version = try fields.integer("v")
         guard version == 1 else { throw PoisonError(.unsupportedVersion, "schema version \(version) is not supported (only 1)") }
         let idText = try fields.string("id")
-        guard let eventID = UUID(uuidString: idText) else { throw PoisonError(.invalidField, "id is not a UUID") }
+        guard let eventID = UUIDText.parse(idText) else { throw PoisonError(.invalidField, "id is not a UUID") }
         let createdAt = try fields.integer("ts")
         guard createdAt >= 0 else { throw PoisonError(.invalidField, "ts is negative") }
         var payload = try FieldReader(try fields.required("payload"), path: "payload.")
@@ -69,7 +69,7 @@ public struct EventDecoder: Sendable {
         let email = try payload.string("email")
         try Validation.email(email, field: "payload.email")
         let displayName = try payload.optionalString("full_name")
-        let conflict = eventIDHeader.flatMap { header in UUID(uuidString: header) == eventID ? nil : header }
+        let conflict = eventIDHeader.flatMap { header in UUIDText.parse(header) == eventID ? nil : header }
         return Decoded(
             event: UserCreatedEvent(eventID: eventID, source: .authService, userID: userID, email: email,
                                     displayName: displayName, createdAt: createdAt),
@@ -95,7 +95,7 @@ public struct EventDecoder: Sendable {
         }
         let eventID: UUID
         if let eventIDHeader {
-            guard let fromHeader = UUID(uuidString: eventIDHeader) else {
+            guard let fromHeader = UUIDText.parse(eventIDHeader) else {
                 throw PoisonError(.invalidField, "the event-id header is not a UUID")
             }
             eventID = fromHeader

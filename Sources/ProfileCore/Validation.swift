@@ -8,9 +8,20 @@ enum Validation {
         guard value.utf8.count <= maxUserIDBytes else {
             throw PoisonError(.invalidField, "\(field) has \(value.utf8.count) bytes; at most \(maxUserIDBytes) are allowed")
         }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !containsControlCharacter(value) else {
             throw PoisonError(.invalidField, "\(field) contains control characters")
         }
+    }
+
+    /// Whether `value` has a character of general category Cc (U+0000–U+001F, U+007F–U+009F), read from
+    /// its UTF-8 bytes: U+0080–U+009F are the only scalars encoded as 0xC2 0x80–0x9F.
+    static func containsControlCharacter(_ value: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in value.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// One `@`, a non-empty local part and domain, at most 254 bytes, no white space or control characters.
