@@ -1,0 +1,52 @@
+import GRDB
+import GRDBSQLite
+
+/// One execution of a prepared GRDB statement, with its values bound through SQLite's C API (copied by
+/// SQLite, so they need not outlive the call). For statements that run once per event.
+struct RawStatement {
+    private let statement: SQLiteStatement
+    private let db: Database
+
+    /// Resets `statement` for a new execution.
+    init(_ statement: Statement, _ db: Database) {
+        self.statement = statement.sqliteStatement
+        self.db = db
+        sqlite3_reset(self.statement)
+    }
+
+    func blob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) -> Self {
+        sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+        return self
+    }
+
+    func text(_ index: Int32, _ text: String) -> Self {
+        var text = text
+        _ = text.withUTF8 { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+        return self
+    }
+
+    func optionalText(_ index: Int32, _ text: String?) -> Self {
+        guard let text else {
+            sqlite3_bind_null(statement, index)
+            return self
+        }
+        return self.text(index, text)
+    }
+
+    func integer(_ index: Int32, _ value: Int64) -> Self {
+        sqlite3_bind_int64(statement, index, value)
+        return self
+    }
+
+    /// Executes the statement; true when it changed a row.
+    func run() throws -> Bool {
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// SQLite's `SQLITE_TRANSIENT`: copy the bound bytes.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
