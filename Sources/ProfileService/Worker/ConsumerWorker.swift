@@ -5,7 +5,8 @@ import ProfileStore
 import ServiceLifecycle
 import Synchronization
 
-/// The consumer-group worker: read → decode → (dead-letter) → apply → commit, one batch at a time.
+/// The consumer-group worker: read → decode → (dead-letter) → apply → commit, one batch at a time, with the
+/// next batch read and decoded while one is applied.
 ///
 /// On a graceful shutdown it stops fetching, finishes and commits the batch in flight, and leaves the
 /// group. While a passing failure lasts (database locked or full, broker unreachable) it pauses its
@@ -21,6 +22,7 @@ public final class ConsumerWorker: Service {
     private let logger: Logger
     private let observer: WorkerBatchObserver?
     private let stopping = Atomic<Bool>(false)
+    private let inFlight: InFlightBatches
 
     public init(configuration: ServiceConfiguration, database: ProfileDatabase, deadLetters: DeadLetterPublisher,
                 health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil) throws {
@@ -29,7 +31,9 @@ public final class ConsumerWorker: Service {
         self.health = health
         self.metrics = metrics
         self.logger = logger
-        rebalance = WorkerRebalanceHandler(database: database, group: configuration.kafka.groupID, health: health, logger: logger)
+        let inFlight = InFlightBatches()
+        self.inFlight = inFlight
+        rebalance = WorkerRebalanceHandler(database: database, group: configuration.kafka.groupID, inFlight: inFlight, health: health, logger: logger)
         consumer = try KafkaConsumer(
             configuration: KafkaSettings.consumer(configuration.kafka),
             rebalanceHandler: rebalance,
@@ -65,31 +69,65 @@ public final class ConsumerWorker: Service {
         logger.info("consumer stopped and left the group")
     }
 
+    /// A batch read and decoded, waiting to be applied.
+    private struct ReadBatch: Sendable {
+        var records: [KafkaMessage]
+        var polledAt: ContinuousClock.Instant
+        var decoded: DecodedBatch
+    }
+
+    /// Two stages, so that both cores work: while batch N is applied and committed, batch N+1 is read and
+    /// decoded. Batches are still applied one at a time, in order, and each is committed to Kafka only after
+    /// its transaction; a rebalance waits for the batch in flight (``InFlightBatches``).
     private func consumeUntilStopped() async {
-        let formats = configuration.kafka.sourceTopics
+        var readAhead = Task { try await self.read() }
         while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+            let ready: ReadBatch?
             do {
-                let records = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout)
-                guard !records.isEmpty else { continue }
-                let polledAt = ContinuousClock.now
-                for (topic, count) in records.reduce(into: [String: Int](), { $0[$1.topic, default: 0] += 1 }) {
-                    metrics.consumed(topic: topic, count: count)
-                }
-                let batch = DecodedBatch(records.map(InboundMessage.init(fresh:)), decoder: decoder, formats: formats)
-                let summary = try await processor.process(batch, offsets: batch.nextOffsets, hooks: retryHooks())
-                if let observer { observer(.init(records: records, polledAt: polledAt, applyDuration: summary.applyDuration)) }
-                try consumer.commitBlocking(batch.nextOffsets.map {
-                    KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
-                }, wait: false)
-                metrics.committed()
+                ready = try await readAhead.value
+            } catch {
+                logger.error("consumer loop error", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: configuration.worker.retryInitialBackoff)
+                readAhead = Task { try await self.read() }
+                continue
+            }
+            inFlight.begin()
+            readAhead = Task { try await self.read() }
+            do {
+                defer { inFlight.end() }
+                if let ready { try await apply(ready) }
             } catch is TransientRetry.Abandoned {
                 logger.warning("stopping with a batch not applied; it will be read again after the restart")
-                return
+                break
             } catch {
                 logger.error("consumer loop error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: configuration.worker.retryInitialBackoff)
             }
         }
+        // A batch read ahead but not applied is not committed either: it is read again after the restart.
+        _ = try? await readAhead.value
+    }
+
+    /// Read: up to a batch of messages (waiting at most the poll timeout for the first), decoded.
+    private func read() async throws -> ReadBatch? {
+        let records = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout)
+        guard !records.isEmpty else { return nil }
+        let polledAt = ContinuousClock.now
+        for (topic, count) in records.reduce(into: [String: Int](), { $0[$1.topic, default: 0] += 1 }) {
+            metrics.consumed(topic: topic, count: count)
+        }
+        let decoded = DecodedBatch(records.map(InboundMessage.init(fresh:)), decoder: decoder, formats: configuration.kafka.sourceTopics)
+        return ReadBatch(records: records, polledAt: polledAt, decoded: decoded)
+    }
+
+    /// Apply, then commit: dead letters acknowledged, rows and offsets in one transaction, then the Kafka commit.
+    private func apply(_ batch: ReadBatch) async throws {
+        let summary = try await processor.process(batch.decoded, offsets: batch.decoded.nextOffsets, hooks: retryHooks())
+        if let observer { observer(.init(records: batch.records, polledAt: batch.polledAt, applyDuration: summary.applyDuration)) }
+        try consumer.commitBlocking(batch.decoded.nextOffsets.map {
+            KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
+        }, wait: false)
+        metrics.committed()
     }
 
     /// While an operation fails: partitions paused, readiness down. On recovery: both restored.

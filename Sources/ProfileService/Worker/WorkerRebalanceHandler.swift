@@ -8,13 +8,15 @@ import Synchronization
 final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     private let database: ProfileDatabase
     private let group: String
+    private let inFlight: InFlightBatches
     private let health: ServiceHealth
     private let logger: Logger
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
 
-    init(database: ProfileDatabase, group: String, health: ServiceHealth, logger: Logger) {
+    init(database: ProfileDatabase, group: String, inFlight: InFlightBatches, health: ServiceHealth, logger: Logger) {
         self.database = database
         self.group = group
+        self.inFlight = inFlight
         self.health = health
         self.logger = logger
     }
@@ -23,6 +25,8 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     var assignment: [KafkaTopicPartition] { Array(assigned.withLock { $0 }) }
 
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64] {
+        // The stored offsets must include the batch in flight.
+        inFlight.waitUntilIdle()
         assigned.withLock { $0.formUnion(partitions) }
         health.update { $0.groupJoined = true }
         var starts: [KafkaTopicPartition: Int64] = [:]
@@ -44,6 +48,8 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     }
 
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) {
+        // The batch in flight is applied and committed before its partitions go to another member.
+        inFlight.waitUntilIdle()
         assigned.withLock { $0.subtract(partitions) }
         if lost { health.update { $0.groupJoined = false } }
         logger.log(level: lost ? .warning : .info, lost ? "partitions lost (left the group)" : "partitions revoked",
