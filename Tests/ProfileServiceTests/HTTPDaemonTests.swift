@@ -48,7 +48,12 @@ struct HTTPDaemonTests {
         #expect(profile["source"] as? String == "auth-svc")
         #expect((profile["created_at"] as? String).flatMap(Timestamp.parseRFC3339) == 1_696_599_999_999)
 
-        let byNumber = try await http.get("/v1/profiles/7")
+        // The users-service event is on another topic, so possibly in a later batch: wait for it too.
+        var byNumber = try await http.get("/v1/profiles/7")
+        try await eventually("the users-service profile to be served") {
+            byNumber = try await http.get("/v1/profiles/7")
+            return byNumber.status != .notFound
+        }
         #expect(byNumber.status == .ok)
         #expect(try byNumber.json()["source"] as? String == "users-service")
 
