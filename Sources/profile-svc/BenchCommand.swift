@@ -17,13 +17,16 @@ struct BenchCommand: AsyncParsableCommand {
             (`bench: ... ok=true`). Exit 1 when the check fails.
 
             --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce
-            to the profile being readable. Build it in release mode:
+            to the profile being readable. The worker is configured as `profile-svc run` would be (environment,
+            config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the
+            embedded cluster, at log level warning. Build it in release mode:
             swift run -c release profile-svc bench
             """
     )
 
+    @OptionGroup var options: CommonOptions
     @Option(help: "Events to publish and drain.") var events: Int = 1_000_000
-    @Option(help: "Most messages per transaction (default: the service's default, PROFILE_MAX_BATCH_SIZE).") var batchSize: Int?
+    @Option(help: "Most messages per transaction (default: PROFILE_MAX_BATCH_SIZE, else the service default).") var batchSize: Int?
     @Option(help: "SQLite file to write (default: a new temporary file, removed afterwards).") var dbPath: String?
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
@@ -37,6 +40,8 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         guard events >= 0, rate > 0, duration > 0 else { throw ValidationError("--events, --rate and --duration must be positive") }
+        var base = ServiceConfiguration()
+        try await exitingOnFailure { base = try options.loadConfiguration() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
@@ -46,14 +51,14 @@ struct BenchCommand: AsyncParsableCommand {
         let info = cluster.info
         if latency {
             print("bench: latency at \(rate) events/s for \(duration) s; \(info.partitions) partitions per topic")
-            let result = try await LatencyBenchmark.run(cluster: info, databasePath: path, batchSize: batchSize,
+            let result = try await LatencyBenchmark.run(base: base, cluster: info, databasePath: path, batchSize: batchSize,
                                                         rate: rate, duration: .seconds(duration))
             print(result.summaryLine)
             return
         }
         print("bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
               + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
-        let result = try await ThroughputBenchmark.run(cluster: info, databasePath: path, batchSize: batchSize)
+        let result = try await ThroughputBenchmark.run(base: base, cluster: info, databasePath: path, batchSize: batchSize)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }

@@ -40,8 +40,11 @@ public enum BenchmarkCluster {
         kafka.bootstrapServers = cluster.bootstrapServers
         let started = ContinuousClock.now
         if events > 0 {
+            // Batches of at most 64 KiB, as upstream services publishing a few events at a time produce
+            // (and the mock answers a fetch with one whole batch per partition, so batch size is what the
+            // consumer holds in memory per partition).
             let configuration = KafkaSettings.producer(kafka, clientSuffix: "-bench-seed").merging([
-                "compression.type": "lz4", "linger.ms": "20", "batch.size": "1000000",
+                "compression.type": "lz4", "batch.size": "65536",
             ])
             let producer = try KafkaProducer(configuration: configuration, logger: logger)
             defer { producer.close() }

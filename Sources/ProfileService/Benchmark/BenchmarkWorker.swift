@@ -15,8 +15,9 @@ struct BenchmarkWorker {
     private let deadLetters: DeadLetterPublisher
     private let group: ServiceGroup
 
-    init(cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, keepLatencies: Bool) throws {
-        var configuration = ServiceConfiguration()
+    /// `base` is the service's configuration (environment and file), pointed here at the benchmark's cluster.
+    init(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, keepLatencies: Bool) throws {
+        var configuration = base
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
         configuration.kafka.groupID = "bench"
         configuration.kafka.userRegisteredTopic = cluster.userRegisteredTopic

@@ -32,9 +32,9 @@ public enum ThroughputBenchmark {
         }
     }
 
-    /// Runs the worker on `cluster`'s backlog with a database at `databasePath` (which must not exist yet).
-    public static func run(cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws -> Result {
-        let worker = try BenchmarkWorker(cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
+    /// Runs the worker, configured as `base` says, on `cluster`'s backlog with a database at `databasePath` (which must not exist yet).
+    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws -> Result {
+        let worker = try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
         let started = ContinuousClock.now
         let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
             group.addTask { try await worker.run(); return nil }
