@@ -13,7 +13,7 @@ public final class ProfileDatabase: Sendable {
         public var busyTimeout: Duration = .seconds(5)
         /// SQLite's `synchronous`: `NORMAL` is durable against process crashes; `FULL` also against power loss.
         public var synchronous: String = "NORMAL"
-        /// WAL pages after which a commit checkpoints (`wal_autocheckpoint`).
+        /// WAL pages after which a checkpoint runs, on a connection and thread of its own (see `WALCheckpointer`).
         public var walAutocheckpointPages: Int = 10_000
         /// Page cache per connection, in KiB.
         public var cacheSizeKiB: Int = 16_384
@@ -24,6 +24,7 @@ public final class ProfileDatabase: Sendable {
     }
 
     private let pool: DatabasePool
+    private let checkpointer: WALCheckpointer
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -32,7 +33,9 @@ public final class ProfileDatabase: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
+        let checkpointer = WALCheckpointer(thresholdPages: options.walAutocheckpointPages)
         configuration.prepareDatabase { db in
+            checkpointer.install(on: db)
             try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
             try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
             if let maxPageCount = options.maxPageCount {
@@ -40,10 +43,9 @@ public final class ProfileDatabase: Sendable {
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(options.walAutocheckpointPages)")
-        }
         try ProfileMigrations.migrator.migrate(pool)
+        try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
+        self.checkpointer = checkpointer
         self.path = path
     }
 
@@ -119,5 +121,6 @@ public final class ProfileDatabase: Sendable {
     /// Closes every connection. Further calls fail.
     public func close() throws {
         try pool.close()
+        try checkpointer.close()
     }
 }
