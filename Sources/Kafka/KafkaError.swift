@@ -74,5 +74,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED, RD_KAFKA_RESP_ERR__IN_PROGRESS,
     ]
 
+    /// librdkafka reports that no broker of the cluster can be reached.
+    public var isAllBrokersDown: Bool { code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue }
+
     public var description: String { "\(name): \(message)" }
 }

@@ -72,8 +72,8 @@ private enum ProfileSvcBinary {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the profile-svc product first: \(binary.path)")
         let stdout = directory.appendingPathComponent("stdout")
         let stderr = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: stdout.path, contents: nil))
+        #expect(FileManager.default.createFile(atPath: stderr.path, contents: nil))
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -67,8 +67,8 @@ public struct DeadLetterReplayer: Sendable {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
                 let hooks = budget.hooks
                 do {
-                    try await retry.run("replay publish", logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
-                                        onFailure: { hooks.onFailure("replay publish", $0) }) {
+                    try await retry.run(BatchProcessor.Operation.replayPublish.rawValue, logger: logger, metrics: metrics,
+                                        shouldStop: hooks.shouldStop, onFailure: { hooks.onFailure(.replayPublish, $0) }) {
                         try await publisher.publish(records.compactMap { $0 })
                     }
                 } catch is TransientRetry.Abandoned {

@@ -20,11 +20,19 @@ struct BatchProcessor: Sendable {
     let logger: Logger
     let retry: TransientRetry
 
+    /// The steps that may meet a passing failure, as `profile_transient_retries_total` labels them.
+    enum Operation: String, Sendable {
+        case deadLetterPublish = "dead-letter publish"
+        case databaseApply = "database apply"
+        /// `dlq replay` republishing to the original topics.
+        case replayPublish = "replay publish"
+    }
+
     /// How the caller reacts to passing failures.
     struct RetryHooks {
         var shouldStop: @Sendable () -> Bool
-        var onFailure: (_ operation: String, Error) -> Void = { _, _ in }
-        var onRecovery: (_ operation: String) -> Void = { _ in }
+        var onFailure: (_ operation: Operation, Error) -> Void = { _, _ in }
+        var onRecovery: (_ operation: Operation) -> Void = { _ in }
     }
 
     /// What a batch did.
@@ -42,24 +50,22 @@ struct BatchProcessor: Sendable {
             let records = batch.poison.map {
                 DeadLetterRecord.make(for: $0.message, error: $0.error, topic: deadLetterTopic, group: group, failedAt: failedAt)
             }
-            try await retry.run("dead-letter publish", logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
-                                onFailure: { hooks.onFailure("dead-letter publish", $0) },
-                                onRecovery: { hooks.onRecovery("dead-letter publish") }) {
-                try await deadLetters.publish(records)
-            }
+            try await retrying(.deadLetterPublish, hooks) { try await deadLetters.publish(records) }
         }
         let events = batch.events.map(\.decoded.event)
         let started = ContinuousClock.now
-        let outcomes = try await retry.run("database apply", logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
-                                           onFailure: { hooks.onFailure("database apply", $0) },
-                                           onRecovery: { hooks.onRecovery("database apply") }) {
-            try await database.apply(events, offsets: offsets, group: group)
-        }
+        let outcomes = try await retrying(.databaseApply, hooks) { try await database.apply(events, offsets: offsets, group: group) }
         let applyDuration = ContinuousClock.now - started
         metrics.batchApplyDuration.record(duration: applyDuration)
         metrics.batchSize.record(batch.events.count + batch.poison.count)
         report(batch, outcomes: outcomes)
         return Summary(outcomes: outcomes, deadLettered: batch.poison.map(\.error.errorClass), applyDuration: applyDuration)
+    }
+
+    /// Runs `body` until it succeeds, telling `hooks` of the failure streak under `operation`'s name.
+    private func retrying<T: Sendable>(_ operation: Operation, _ hooks: RetryHooks, _ body: () async throws -> T) async throws -> T {
+        try await retry.run(operation.rawValue, logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
+                            onFailure: { hooks.onFailure(operation, $0) }, onRecovery: { hooks.onRecovery(operation) }, body)
     }
 
     /// One log line per outcome (dead letters at `warning`, the rest at `info`), and the counters.

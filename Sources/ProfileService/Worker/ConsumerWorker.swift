@@ -38,7 +38,7 @@ public final class ConsumerWorker: Service {
             configuration: KafkaSettings.consumer(configuration.kafka),
             rebalanceHandler: rebalance,
             onError: { [health, logger] error in
-                if error.code == KafkaErrorCodes.allBrokersDown {
+                if error.isAllBrokersDown {
                     health.update { $0.brokerReachable = false; $0.brokerError = error.message }
                 }
                 logger.log(level: error.isFatal ? .critical : .warning, "kafka client error", metadata: ["error": "\(error)"])
@@ -136,17 +136,11 @@ public final class ConsumerWorker: Service {
             shouldStop: { self.stopping.load(ordering: .relaxed) || Task.isCancelled },
             onFailure: { [consumer, rebalance, health] operation, error in
                 consumer.pause(rebalance.assignment)
-                if operation == "database apply" { health.update { $0.databaseError = "\(error)" } }
+                if operation == .databaseApply { health.update { $0.databaseError = "\(error)" } }
             },
             onRecovery: { [consumer, rebalance, health] operation in
                 consumer.resume(rebalance.assignment)
-                if operation == "database apply" { health.update { $0.databaseError = nil } }
+                if operation == .databaseApply { health.update { $0.databaseError = nil } }
             })
     }
-}
-
-/// librdkafka error codes the service reacts to.
-enum KafkaErrorCodes {
-    /// `RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN`.
-    static let allBrokersDown: Int32 = -187
 }
