@@ -14,9 +14,9 @@ public final class ProfileDatabase: Sendable {
         /// SQLite's `synchronous`: `NORMAL` is durable against process crashes; `FULL` also against power loss.
         public var synchronous: String = "NORMAL"
         /// WAL pages after which a checkpoint runs, on a connection and thread of its own (see `WALCheckpointer`).
-        public var walAutocheckpointPages: Int = 10_000
+        public var walAutocheckpointPages: Int = 40_000
         /// Page cache per connection, in KiB.
-        public var cacheSizeKiB: Int = 16_384
+        public var cacheSizeKiB: Int = 32_768
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
 
@@ -87,7 +87,9 @@ public final class ProfileDatabase: Sendable {
     /// The profile of `userID`, if there is one.
     public func profile(userID: String) async throws -> Profile? {
         try await pool.read { db in
-            try Profile.fetchOne(db.cachedStatement(sql: "SELECT * FROM profile WHERE user_id = ?"), arguments: [userID])
+            try Profile.fetchOne(db.cachedStatement(sql: """
+                SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
+                """), arguments: [userID])
         }
     }
 
