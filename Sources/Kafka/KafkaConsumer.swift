@@ -60,11 +60,23 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Rebalance callbacks run inside this call. Consumer errors that concern a partition are logged and
     /// skipped by librdkafka itself; fatal ones are thrown.
     public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
-        try await onQueue { try self.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        try await poll(maxMessages: maxMessages, timeout: timeout) { $0 }
+    }
+
+    /// ``poll(maxMessages:timeout:)``, with each message turned into what the caller keeps of it as soon as it is
+    /// read: only one message at a time is held whole, however large the batch.
+    public func poll<T: Sendable>(maxMessages: Int, timeout: Duration, _ transform: @escaping @Sendable (KafkaMessage) -> T) async throws -> [T] {
+        try await onQueue {
+            try self.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: Int32(timeout.milliseconds), transform)
+        }
     }
 
     /// The blocking form of ``poll(maxMessages:timeout:)``, for callers already on a thread of their own.
     public func pollBlocking(maxMessages: Int, timeoutMilliseconds: Int32) throws -> [KafkaMessage] {
+        try pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds) { $0 }
+    }
+
+    private func pollBlocking<T>(maxMessages: Int, timeoutMilliseconds: Int32, _ transform: (KafkaMessage) -> T) throws -> [T] {
         var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
         // `rd_kafka_consume_batch_queue` waits out its whole timeout unless the batch fills, which would add the
         // timeout to every message's latency under light load. So: take what is there; if nothing is, wait for
@@ -81,9 +93,10 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         }
         guard count >= 0 else { throw KafkaError(rd_kafka_last_error(), message: "poll failed") }
-        var messages: [KafkaMessage] = []
+        var messages: [T] = []
         messages.reserveCapacity(count)
         var fatal: KafkaError?
+        var topics = RDKafkaMessage.TopicNames()
         for index in 0..<count {
             guard let raw = buffer[index] else { continue }
             defer { rd_kafka_message_destroy(raw) }
@@ -93,7 +106,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
                 continue
             }
-            messages.append(RDKafkaMessage.read(raw))
+            messages.append(transform(RDKafkaMessage.read(raw, topics: &topics)))
         }
         if let fatal { throw fatal }
         return messages

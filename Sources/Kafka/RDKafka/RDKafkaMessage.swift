@@ -2,12 +2,25 @@ import CRdKafka
 
 /// Copies a `rd_kafka_message_t` into a ``KafkaMessage``.
 enum RDKafkaMessage {
-    static func read(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+    /// Topic names by librdkafka topic handle, so that the messages of one poll share one `String` per topic
+    /// instead of allocating one each.
+    struct TopicNames {
+        private var names: [OpaquePointer: String] = [:]
+
+        mutating func name(of topic: OpaquePointer) -> String {
+            if let name = names[topic] { return name }
+            let name = String(cString: rd_kafka_topic_name(topic))
+            names[topic] = name
+            return name
+        }
+    }
+
+    static func read(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topics: inout TopicNames) -> KafkaMessage {
         let message = raw.pointee
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         return KafkaMessage(
-            topic: String(cString: rd_kafka_topic_name(message.rkt)),
+            topic: topics.name(of: message.rkt),
             partition: message.partition,
             offset: message.offset,
             key: bytes(message.key, message.key_len),

@@ -77,7 +77,7 @@ public struct DeadLetterReplayer: Sendable {
                 }
             }
             for (entry, record) in zip(entries, records) {
-                var metadata = BatchProcessor.metadata(for: entry.inbound!, eventID: entry.eventID)
+                var metadata = BatchProcessor.metadata(for: entry.inbound!.origin, eventID: entry.eventID)
                 metadata["original_topic"] = .string(entry.inbound!.originalTopic)
                 if let record {
                     tally.replayed[record.topic, default: 0] += 1

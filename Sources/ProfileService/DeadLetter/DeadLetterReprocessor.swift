@@ -112,7 +112,7 @@ public struct DeadLetterReprocessor: Sendable {
                 outcomes = ledger.adjust(try await database.preview(batch.events.map(\.decoded.event)),
                                          for: batch.events.map(\.decoded.event))
                 for poison in batch.poison {
-                    logger.info("would re-park", metadata: BatchProcessor.metadata(for: poison.message, eventID: poison.message.eventIDHeader)
+                    logger.info("would re-park", metadata: BatchProcessor.metadata(for: poison.message.origin, eventID: poison.message.eventIDHeader)
                         .merging(["error_class": .string(poison.error.errorClass.rawValue)]) { $1 })
                 }
             }

@@ -75,7 +75,7 @@ struct BatchProcessor: Sendable {
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
         for poison in batch.poison {
             metrics.deadLettered(poison.error.errorClass)
-            logger.warning("message dead-lettered", metadata: Self.metadata(for: poison.message, eventID: poison.message.eventIDHeader).merging([
+            logger.warning("message dead-lettered", metadata: Self.metadata(for: poison.message.origin, eventID: poison.message.eventIDHeader).merging([
                 "error_class": .string(poison.error.errorClass.rawValue),
                 "error_message": .string(poison.error.message),
                 "dlq_topic": .string(deadLetterTopic),
@@ -83,7 +83,7 @@ struct BatchProcessor: Sendable {
         }
         guard logger.logLevel <= .info else { return }
         for (event, outcome) in zip(batch.events, outcomes) {
-            var metadata = Self.metadata(for: event.message, eventID: event.decoded.event.eventID.uuidString.lowercased())
+            var metadata = Self.metadata(for: event.origin, eventID: event.decoded.event.eventID.uuidString.lowercased())
             metadata["user_id"] = .string(event.decoded.event.userID)
             metadata["source"] = .string(event.decoded.event.source.rawValue)
             if let conflict = event.decoded.conflictingHeaderEventID {
@@ -104,14 +104,14 @@ struct BatchProcessor: Sendable {
     }
 
     /// The fields every line about a message carries.
-    static func metadata(for message: InboundMessage, eventID: String?) -> Logger.Metadata {
+    static func metadata(for origin: MessageOrigin, eventID: String?) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "topic": .string(message.record.topic),
-            "partition": .stringConvertible(message.record.partition),
-            "offset": .stringConvertible(message.record.offset),
+            "topic": .string(origin.topic),
+            "partition": .stringConvertible(origin.partition),
+            "offset": .stringConvertible(origin.offset),
         ]
         if let eventID { metadata["event_id"] = .string(eventID) }
-        if let requestID = message.requestID { metadata["request_id"] = .string(requestID) }
+        if let requestID = origin.requestID { metadata["request_id"] = .string(requestID) }
         return metadata
     }
 }

@@ -71,7 +71,6 @@ public final class ConsumerWorker: Service {
 
     /// A batch read and decoded, waiting to be applied.
     private struct ReadBatch: Sendable {
-        var records: [KafkaMessage]
         var polledAt: ContinuousClock.Instant
         var decoded: DecodedBatch
     }
@@ -108,22 +107,25 @@ public final class ConsumerWorker: Service {
         _ = try? await readAhead.value
     }
 
-    /// Read: up to a batch of messages (waiting at most the poll timeout for the first), decoded.
+    /// Read: up to a batch of messages (waiting at most the poll timeout for the first), each decoded as it is
+    /// read.
     private func read() async throws -> ReadBatch? {
-        let records = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout)
-        guard !records.isEmpty else { return nil }
+        let (decoder, formats) = (decoder, configuration.kafka.sourceTopics)
+        let messages = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout) {
+            DecodedBatch.Message(InboundMessage(fresh: $0), decoder: decoder, formats: formats)
+        }
+        guard !messages.isEmpty else { return nil }
         let polledAt = ContinuousClock.now
-        for (topic, count) in records.reduce(into: [String: Int](), { $0[$1.topic, default: 0] += 1 }) {
+        for (topic, count) in messages.reduce(into: [String: Int](), { $0[$1.origin.topic, default: 0] += 1 }) {
             metrics.consumed(topic: topic, count: count)
         }
-        let decoded = DecodedBatch(records.map(InboundMessage.init(fresh:)), decoder: decoder, formats: configuration.kafka.sourceTopics)
-        return ReadBatch(records: records, polledAt: polledAt, decoded: decoded)
+        return ReadBatch(polledAt: polledAt, decoded: DecodedBatch(messages))
     }
 
     /// Apply, then commit: dead letters acknowledged, rows and offsets in one transaction, then the Kafka commit.
     private func apply(_ batch: ReadBatch) async throws {
         let summary = try await processor.process(batch.decoded, offsets: batch.decoded.nextOffsets, hooks: retryHooks())
-        if let observer { observer(.init(records: batch.records, polledAt: batch.polledAt, applyDuration: summary.applyDuration)) }
+        if let observer { observer(.init(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: summary.applyDuration)) }
         try consumer.commitBlocking(batch.decoded.nextOffsets.map {
             KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
         }, wait: false)

@@ -40,8 +40,8 @@ public struct InboundMessage: Sendable {
         previousAttempts = headers.string(for: DeadLetterHeader.attempts).flatMap(Int.init) ?? 1
     }
 
-    /// The upstream's `request-id` header, for tracing.
-    public var requestID: String? { record.headers.string(for: "request-id") }
+    /// Where the record was read, without its bytes.
+    var origin: MessageOrigin { MessageOrigin(record) }
     /// The upstream's `event-id` header.
     public var eventIDHeader: String? { record.headers.string(for: "event-id") }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Kafka
 
 /// What the worker tells its observer after each batch is applied: for the benchmark, and for anyone who
 /// wants timings the metrics' histograms round off. The daemon passes no observer.
@@ -22,11 +21,12 @@ public struct WorkerBatchReport: Sendable {
 public typealias WorkerBatchObserver = @Sendable (WorkerBatchReport) -> Void
 
 extension WorkerBatchReport {
-    /// The report of `records`, applied just now.
-    init(records: [KafkaMessage], polledAt: ContinuousClock.Instant, applyDuration: Duration) {
+    /// The report of `batch`, applied just now.
+    init(batch: DecodedBatch, polledAt: ContinuousClock.Instant, applyDuration: Duration) {
         let appliedAt = ContinuousClock.now
         let wall = Date().timeIntervalSince1970
-        self.init(messageCount: records.count, polledAt: polledAt, applyDuration: applyDuration, appliedAt: appliedAt,
-                  appliedAtEpochMilliseconds: Int64(wall * 1000), messageTimestamps: records.compactMap(\.timestamp))
+        self.init(messageCount: batch.messageCount, polledAt: polledAt, applyDuration: applyDuration, appliedAt: appliedAt,
+                  appliedAtEpochMilliseconds: Int64(wall * 1000),
+                  messageTimestamps: batch.events.compactMap(\.origin.timestamp) + batch.poison.compactMap(\.message.record.timestamp))
     }
 }
