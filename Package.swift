@@ -26,6 +26,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // glibc's malloc.h (mallopt), for the executable's allocator settings.
+        .systemLibrary(name: "CMalloc"),
         // A thin, safe Swift layer over librdkafka: consumer, producer, headers, errors, mock cluster.
         .target(
             name: "Kafka",
@@ -68,6 +70,7 @@ let package = Package(
         .executableTarget(
             name: "profile-svc",
             dependencies: [
+                "CMalloc",
                 "ProfileService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -14,14 +14,22 @@ public final class ProfileDatabase: Sendable {
         /// SQLite's `synchronous`: `NORMAL` is durable against process crashes; `FULL` also against power loss.
         public var synchronous: String = "NORMAL"
         /// WAL pages after which a checkpoint runs, on a connection and thread of its own (see `WALCheckpointer`).
-        public var walAutocheckpointPages: Int = 40_000
-        /// Page cache per connection, in KiB.
+        public var walAutocheckpointPages: Int = 20_000
+        /// The writer's page cache, in KiB. (Readers, which look up one profile at a time, keep
+        /// ``ProfileDatabase/readerCacheSizeKiB`` each.)
         public var cacheSizeKiB: Int = 32_768
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
 
         public init() {}
     }
+
+    /// The page size of a new database. Batches change thousands of pages spread over the indexes, and each
+    /// changed page costs a WAL frame: larger pages mean fewer frames for the same changes (measured: 8 KiB
+    /// pages wrote a batch faster than 4 KiB or 2 KiB ones).
+    static let pageSize = 8192
+    /// Each reader connection's page cache, in KiB.
+    static let readerCacheSizeKiB = 2048
 
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
@@ -36,13 +44,20 @@ public final class ProfileDatabase: Sendable {
         let checkpointer = WALCheckpointer(thresholdPages: options.walAutocheckpointPages)
         configuration.prepareDatabase { db in
             checkpointer.install(on: db)
-            try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
-            try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
+            // Only a new, empty file takes it; an existing database keeps the page size it was created with.
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.readerCacheSizeKiB)")
             if let maxPageCount = options.maxPageCount {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // The writer is set up once the pool has enabled WAL mode: GRDB sets `synchronous = NORMAL` as it does,
+        // after `prepareDatabase`, which would silently undo `FULL`.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
+            try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
+        }
         try ProfileMigrations.migrator.migrate(pool)
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer

@@ -27,7 +27,7 @@ enum ProfileWrites {
         let created = try insertProfiles(events, of: recorded, in: db)
         let markUserExisted = try db.cachedStatement(sql: "UPDATE processed_event SET outcome = 2 WHERE event_id = ?")
         for index in recorded {
-            if created.contains(index) {
+            if created[index] {
                 outcomes[index] = .created
             } else {
                 outcomes[index] = .userExists
@@ -54,13 +54,13 @@ enum ProfileWrites {
     }
 
     /// Pass two: inserts the profiles of the `recorded` events, in user-id order (the earlier event first for
-    /// one user); returns the positions of the events that created a profile.
-    private static func insertProfiles(_ events: [UserCreatedEvent], of recorded: [Int], in db: Database) throws -> Set<Int> {
+    /// one user); returns, by position, whether each event created a profile.
+    private static func insertProfiles(_ events: [UserCreatedEvent], of recorded: [Int], in db: Database) throws -> [Bool] {
         let insertProfile = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO profile (user_id, email, display_name, source, created_at, event_id)
             VALUES (?, ?, ?, ?, ?, ?)
             """)
-        var created = Set<Int>(minimumCapacity: recorded.count)
+        var created = [Bool](repeating: false, count: events.count)
         for index in recorded.sorted(by: { userIDPrecedes(events[$0].userID, $0, events[$1].userID, $1) }) {
             let event = events[index]
             let inserted = try withUnsafeBytes(of: event.eventID.uuid) { eventID in
@@ -69,7 +69,7 @@ enum ProfileWrites {
                     .text(4, event.source.rawValue).integer(5, event.createdAt).blob(6, eventID)
                     .run()
             }
-            if inserted { created.insert(index) }
+            created[index] = inserted
         }
         return created
     }

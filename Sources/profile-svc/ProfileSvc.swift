@@ -12,4 +12,9 @@ struct ProfileSvc: AsyncParsableCommand {
             """,
         subcommands: [RunCommand.self, DeadLetterCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self]
     )
+
+    static func main() async {
+        MallocArenas.limit(to: 2)
+        await main(nil)
+    }
 }

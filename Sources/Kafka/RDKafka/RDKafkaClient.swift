@@ -53,6 +53,15 @@ final class RDKafkaClient: @unchecked Sendable {
         return result
     }
 
+    /// Asks the cluster for `topic`'s metadata, which connects to the brokers and caches the topic's leaders.
+    func fetchMetadata(of topic: String, timeoutMilliseconds: Int32) throws {
+        let handle = rd_kafka_topic_new(self.handle, topic, nil)
+        defer { rd_kafka_topic_destroy(handle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        try KafkaError.check(rd_kafka_metadata(self.handle, 0, handle, &metadata, timeoutMilliseconds), "metadata of \(topic)")
+        rd_kafka_metadata_destroy(metadata)
+    }
+
     /// The low and high watermarks of a partition, asked of its leader.
     func watermarks(of partition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws -> (low: Int64, high: Int64) {
         var low: Int64 = 0

@@ -9,8 +9,9 @@ import ProfileStore
 ///     decode ──┬── valid ───────────────────────────┐
 ///              └── poison ── dead-letter (acked) ───┴── apply (one transaction, with offsets) ── report
 ///
-/// Dead letters are acknowledged before the transaction that records their offsets, and the caller commits
-/// to Kafka only after this returns, so a crash anywhere leads to re-delivery, never to loss.
+/// Dead letters are acknowledged before the transaction that records their offsets (``deadLetter(_:hooks:)``
+/// returns before ``apply(_:offsets:hooks:)`` is called), and the caller commits to Kafka only after the
+/// apply, so a crash anywhere leads to re-delivery, never to loss.
 struct BatchProcessor: Sendable {
     let database: ProfileDatabase
     let deadLetters: DeadLetterPublisher
@@ -45,19 +46,37 @@ struct BatchProcessor: Sendable {
 
     /// Dead-letters the batch's poison messages, then applies its events with `offsets` in one transaction.
     func process(_ batch: DecodedBatch, offsets: [StoredOffset], hooks: RetryHooks) async throws -> Summary {
-        if !batch.poison.isEmpty {
-            let failedAt = Date()
-            let records = batch.poison.map {
-                DeadLetterRecord.make(for: $0.message, error: $0.error, topic: deadLetterTopic, group: group, failedAt: failedAt)
-            }
-            try await retrying(.deadLetterPublish, hooks) { try await deadLetters.publish(records) }
+        try await deadLetter(batch, hooks: hooks)
+        return try await apply(batch, offsets: offsets, hooks: hooks)
+    }
+
+    /// Publishes the batch's poison messages to the DLQ and returns once they are all acknowledged.
+    func deadLetter(_ batch: DecodedBatch, hooks: RetryHooks) async throws {
+        guard !batch.poison.isEmpty else { return }
+        let failedAt = Date()
+        let records = batch.poison.map {
+            DeadLetterRecord.make(for: $0.message, error: $0.error, topic: deadLetterTopic, group: group, failedAt: failedAt)
         }
+        try await retrying(.deadLetterPublish, hooks) { try await deadLetters.publish(records) }
+        for poison in batch.poison {
+            metrics.deadLettered(poison.error.errorClass)
+            logger.warning("message dead-lettered", metadata: Self.metadata(for: poison.message.origin, eventID: poison.message.eventIDHeader).merging([
+                "error_class": .string(poison.error.errorClass.rawValue),
+                "error_message": .string(poison.error.message),
+                "dlq_topic": .string(deadLetterTopic),
+            ]) { $1 })
+        }
+    }
+
+    /// Applies the batch's events with `offsets` in one transaction; its poison messages must already be
+    /// dead-lettered.
+    func apply(_ batch: DecodedBatch, offsets: [StoredOffset], hooks: RetryHooks) async throws -> Summary {
         let events = batch.events.map(\.decoded.event)
         let started = ContinuousClock.now
         let outcomes = try await retrying(.databaseApply, hooks) { try await database.apply(events, offsets: offsets, group: group) }
         let applyDuration = ContinuousClock.now - started
         metrics.batchApplyDuration.record(duration: applyDuration)
-        metrics.batchSize.record(batch.events.count + batch.poison.count)
+        metrics.batchSize.record(batch.messageCount)
         report(batch, outcomes: outcomes)
         return Summary(outcomes: outcomes, deadLettered: batch.poison.map(\.error.errorClass), applyDuration: applyDuration)
     }
@@ -68,19 +87,11 @@ struct BatchProcessor: Sendable {
                             onFailure: { hooks.onFailure(operation, $0) }, onRecovery: { hooks.onRecovery(operation) }, body)
     }
 
-    /// One log line per outcome (dead letters at `warning`, the rest at `info`), and the counters.
+    /// One log line per outcome, at `info`, and the counters.
     private func report(_ batch: DecodedBatch, outcomes: [EventOutcome]) {
         var counts: [EventOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
-        for poison in batch.poison {
-            metrics.deadLettered(poison.error.errorClass)
-            logger.warning("message dead-lettered", metadata: Self.metadata(for: poison.message.origin, eventID: poison.message.eventIDHeader).merging([
-                "error_class": .string(poison.error.errorClass.rawValue),
-                "error_message": .string(poison.error.message),
-                "dlq_topic": .string(deadLetterTopic),
-            ]) { $1 })
-        }
         guard logger.logLevel <= .info else { return }
         for (event, outcome) in zip(batch.events, outcomes) {
             var metadata = Self.metadata(for: event.origin, eventID: event.decoded.event.eventID.uuidString.lowercased())

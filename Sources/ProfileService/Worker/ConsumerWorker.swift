@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// The consumer-group worker: read → decode → (dead-letter) → apply → commit, one batch at a time, with the
-/// next batch read and decoded while one is applied.
+/// next batch read, decoded and dead-lettered while one is applied.
 ///
 /// On a graceful shutdown it stops fetching, finishes and commits the batch in flight, and leaves the
 /// group. While a passing failure lasts (database locked or full, broker unreachable) it pauses its
@@ -60,7 +60,10 @@ public final class ConsumerWorker: Service {
         try consumer.subscribe(topics: topics)
         logger.info("consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
         await withGracefulShutdownHandler {
-            await consumeUntilStopped()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.processor.deadLetters.prepare(topic: self.configuration.kafka.deadLetterTopic) }
+                await consumeUntilStopped()
+            }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
         }
@@ -75,8 +78,8 @@ public final class ConsumerWorker: Service {
         var decoded: DecodedBatch
     }
 
-    /// Two stages, so that both cores work: while batch N is applied and committed, batch N+1 is read and
-    /// decoded. Batches are still applied one at a time, in order, and each is committed to Kafka only after
+    /// Two stages, so that both cores work: while batch N is applied and committed, batch N+1 is read, decoded
+    /// and its poison messages dead-lettered. Batches are still applied one at a time, in order, and each is committed to Kafka only after
     /// its transaction; a rebalance waits for the batch in flight (``InFlightBatches``).
     private func consumeUntilStopped() async {
         var readAhead = Task { try await self.read() }
@@ -84,6 +87,9 @@ public final class ConsumerWorker: Service {
             let ready: ReadBatch?
             do {
                 ready = try await readAhead.value
+            } catch is TransientRetry.Abandoned {
+                logger.warning("stopping with a batch not dead-lettered; it will be read again after the restart")
+                return
             } catch {
                 logger.error("consumer loop error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: configuration.worker.retryInitialBackoff)
@@ -108,7 +114,7 @@ public final class ConsumerWorker: Service {
     }
 
     /// Read: up to a batch of messages (waiting at most the poll timeout for the first), each decoded as it is
-    /// read.
+    /// read, then the batch's poison messages dead-lettered (acknowledged before the batch can be applied).
     private func read() async throws -> ReadBatch? {
         let (decoder, formats) = (decoder, configuration.kafka.sourceTopics)
         let messages = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout) {
@@ -119,12 +125,14 @@ public final class ConsumerWorker: Service {
         for (topic, count) in messages.reduce(into: [String: Int](), { $0[$1.origin.topic, default: 0] += 1 }) {
             metrics.consumed(topic: topic, count: count)
         }
-        return ReadBatch(polledAt: polledAt, decoded: DecodedBatch(messages))
+        let decoded = DecodedBatch(messages)
+        try await processor.deadLetter(decoded, hooks: retryHooks())
+        return ReadBatch(polledAt: polledAt, decoded: decoded)
     }
 
-    /// Apply, then commit: dead letters acknowledged, rows and offsets in one transaction, then the Kafka commit.
+    /// Apply, then commit: rows and offsets in one transaction, then the Kafka commit.
     private func apply(_ batch: ReadBatch) async throws {
-        let summary = try await processor.process(batch.decoded, offsets: batch.decoded.nextOffsets, hooks: retryHooks())
+        let summary = try await processor.apply(batch.decoded, offsets: batch.decoded.nextOffsets, hooks: retryHooks())
         if let observer { observer(.init(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: summary.applyDuration)) }
         try consumer.commitBlocking(batch.decoded.nextOffsets.map {
             KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)

@@ -59,8 +59,8 @@ struct DecodedBatch: Sendable {
         events.reserveCapacity(messages.count)
         for message in messages {
             let origin = message.origin
-            let partition = KafkaTopicPartition(topic: origin.topic, partition: origin.partition)
-            next[partition] = max(next[partition] ?? 0, origin.offset + 1)
+            // Offsets only grow within a partition, so the last message read of each partition sets its offset.
+            next[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: 0] = origin.offset + 1
             switch message {
             case .event(let event): events.append(event)
             case .poison(let poison): self.poison.append(poison)
