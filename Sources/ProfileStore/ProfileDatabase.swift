@@ -17,7 +17,7 @@ public final class ProfileDatabase: Sendable {
         public var walAutocheckpointPages: Int = 20_000
         /// The writer's page cache, in KiB. (Readers, which look up one profile at a time, keep
         /// ``ProfileDatabase/readerCacheSizeKiB`` each.)
-        public var cacheSizeKiB: Int = 32_768
+        public var cacheSizeKiB: Int = 8_192
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
 

@@ -33,8 +33,9 @@ public struct ServiceConfiguration: Sendable {
 
     /// How the worker batches.
     public struct Worker: Sendable {
-        /// Most messages applied in one database transaction.
-        public var maxBatchSize = 2000
+        /// Most messages applied in one database transaction. A poll takes what is there, so batches are this
+        /// large only while a backlog drains; there each page a transaction changes is shared by more events.
+        public var maxBatchSize = 20_000
         /// Longest a poll waits for the first message of a batch.
         public var pollTimeout: Duration = .milliseconds(100)
         /// First and longest pause between attempts of a passing failure.
