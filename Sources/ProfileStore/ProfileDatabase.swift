@@ -130,6 +130,11 @@ public final class ProfileDatabase: Sendable {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    /// An integer `PRAGMA` as the writer connection sees it (for tests and diagnostics).
+    public func writerPragma(_ name: String) throws -> Int? {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+
     /// Runs a `TRUNCATE` checkpoint, folding the WAL back into the database file.
     public func checkpoint() throws {
         _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }

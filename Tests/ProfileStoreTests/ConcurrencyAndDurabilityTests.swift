@@ -82,7 +82,41 @@ struct ConcurrencyAndDurabilityTests {
         let migrations = try await DatabaseQueue(path: directory.databasePath).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 1)
+        #expect(migrations == 2)
+    }
+
+    @Test func aVersion1DatabaseKeepsItsProfilesThroughTheV2Migration() async throws {
+        // The v1 schema and its migration record, as a database written by an earlier release has them.
+        let event = SampleEvent.make(user: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11", displayName: nil, source: .usersService)
+        try await DatabaseQueue(path: directory.databasePath).write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1: profiles, processed events, consumer offsets');
+                CREATE TABLE profile (user_id TEXT NOT NULL PRIMARY KEY, email TEXT NOT NULL, display_name TEXT,
+                    source TEXT NOT NULL, created_at INTEGER NOT NULL, event_id BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE processed_event (event_id BLOB NOT NULL PRIMARY KEY, outcome INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE consumer_offset (group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+                    next_offset INTEGER NOT NULL, PRIMARY KEY (group_id, topic, partition)) WITHOUT ROWID;
+                """)
+            try db.execute(sql: "INSERT INTO profile VALUES (?, ?, NULL, 'users-service', ?, ?)",
+                           arguments: [event.userID, event.email, event.createdAt, withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
+            try db.execute(sql: "INSERT INTO processed_event VALUES (?, 1)", arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
+        }
+        let database = try ProfileDatabase(path: directory.databasePath)
+        #expect(try await database.profile(userID: event.userID) == SampleEvent.profile(of: event))
+        #expect(try await database.apply([SampleEvent.make(user: event.userID)], offsets: [], group: "g") == [.userExists])
+        #expect(try await database.counts() == (profiles: 1, events: 2))
+        try database.close()
+    }
+
+    @Test(arguments: zip(["NORMAL", "FULL"], [1, 2]))
+    func theChosenSynchronousModeIsTheWritersMode(mode: String, value: Int) async throws {
+        // GRDB sets NORMAL as it enables WAL mode; the chosen mode must win. A write's connection is the writer.
+        var options = ProfileDatabase.Options()
+        options.synchronous = mode
+        let database = try ProfileDatabase(path: directory.databasePath, options: options)
+        #expect(try database.writerPragma("synchronous") == value)
+        try database.close()
     }
 
     @Test func aClosedDatabaseRefusesFurtherCalls() async throws {

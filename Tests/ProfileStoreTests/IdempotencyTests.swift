@@ -64,4 +64,70 @@ struct IdempotencyTests {
         #expect(try await database.counts() == (profiles: 2, events: 3))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
     }
+
+    @Test func anEventWhoseIDSortsFirstStillComesAfterTheEarlierEventOfItsUser() async throws {
+        // The apply inserts in key order; the outcome must still follow the batch's order.
+        let later = SampleEvent.make(user: "user-a", eventID: UUID(uuidString: "00000000-0000-4000-8000-000000000000")!)
+        let earlier = SampleEvent.make(user: "user-a", eventID: UUID(uuidString: "FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF")!)
+        #expect(try await database.apply([earlier, later], offsets: [], group: "g") == [.created, .userExists])
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: earlier))
+    }
+
+    @Test func aDuplicateEventLeavesTheUserToTheNextEventOfTheBatch() async throws {
+        let seen = SampleEvent.make(user: "user-z")
+        _ = try await database.apply([seen], offsets: [], group: "g")
+        let replayedForAnotherUser = SampleEvent.make(user: "user-a", eventID: seen.eventID)
+        let next = SampleEvent.make(user: "user-a")
+        #expect(try await database.apply([replayedForAnotherUser, next], offsets: [], group: "g") == [.duplicateEvent, .created])
+        #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: next))
+    }
+
+    @Test func randomBatchesGiveTheOutcomesOfApplyingOneEventAtATime() async throws {
+        // 2,000 events over 150 users and 900 event ids (so repeats of both, within and across batches),
+        // compared with the rule applied event by event.
+        var random = SplitMix(seed: 7)
+        let ids = (0..<900).map { _ in UUID() }
+        let events = (0..<2000).map { _ in
+            SampleEvent.make(user: "user-\(random.next() % 150)", eventID: ids[Int(random.next() % 900)], email: "e\(random.next() % 1000)@x.org")
+        }
+        var seenIDs: Set<UUID> = []
+        var firstEventOfUser: [String: UserCreatedEvent] = [:]
+        var expected: [EventOutcome] = []
+        for event in events {
+            if !seenIDs.insert(event.eventID).inserted {
+                expected.append(.duplicateEvent)
+            } else if firstEventOfUser[event.userID] == nil {
+                firstEventOfUser[event.userID] = event
+                expected.append(.created)
+            } else {
+                expected.append(.userExists)
+            }
+        }
+        var outcomes: [EventOutcome] = []
+        for start in stride(from: 0, to: events.count, by: 500) {
+            outcomes += try await database.apply(Array(events[start..<start + 500]), offsets: [], group: "g")
+        }
+        #expect(outcomes == expected)
+        #expect(try await database.counts() == (profiles: firstEventOfUser.count, events: seenIDs.count))
+        for (user, event) in firstEventOfUser {
+            #expect(try await database.profile(userID: user) == SampleEvent.profile(of: event))
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so a failing case can be run again.
+struct SplitMix {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
