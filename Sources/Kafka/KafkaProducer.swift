@@ -43,20 +43,16 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
+    /// Starts connecting to `topic`'s leaders and learning its partitions, in the background, so that a first
+    /// ``send(_:)`` to it need not wait for that. Returns at once; a broker that does not answer only means
+    /// the first send waits, as it would have.
+    public func prepare(topic: String) {
+        client.hold(topic: topic)
+    }
+
     /// Publishes `records` and waits until every one is acknowledged. Throws the first failure; records
     /// before and after it in the array may or may not have been written (the caller retries them all, and
     /// the idempotent producer keeps a retried batch from being written twice within a session).
-    /// Connects to the cluster and learns where `topic`'s partitions are, so that a first ``send(_:)`` to it
-    /// does not wait for that. Fails after `timeout` when no broker answers.
-    public func prepare(topic: String, timeout: Duration) async throws {
-        let client = client
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try client.fetchMetadata(of: topic, timeoutMilliseconds: Int32(timeout.milliseconds)) })
-            }
-        }
-    }
-
     @discardableResult
     public func send(_ records: [KafkaProducerRecord]) async throws -> [KafkaDeliveryReport] {
         guard !records.isEmpty else { return [] }

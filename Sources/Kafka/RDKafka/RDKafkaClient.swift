@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// Owns an `rd_kafka_t` handle and its callbacks; the C-facing core shared by consumer and producer.
 final class RDKafkaClient: @unchecked Sendable {
@@ -8,6 +9,13 @@ final class RDKafkaClient: @unchecked Sendable {
     /// The `rd_kafka_t *`. librdkafka handles are thread-safe.
     let handle: OpaquePointer
     let callbacks: RDKafkaCallbacks
+    /// The `rd_kafka_topic_t *` handles of ``hold(topic:)``, released with the client.
+    private let heldTopics = Mutex<[TopicHandle]>([])
+
+    /// An `rd_kafka_topic_t *`; librdkafka's topic handles are thread-safe.
+    private struct TopicHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
 
     /// Creates the handle. Fails, naming the property, on an unknown property or an invalid value.
     init(kind: Kind, configuration: KafkaConfiguration, callbacks: RDKafkaCallbacks,
@@ -35,6 +43,7 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
+        for topic in heldTopics.withLock({ $0 }) { rd_kafka_topic_destroy(topic.pointer) }
         rd_kafka_destroy(handle)
     }
 
@@ -53,13 +62,11 @@ final class RDKafkaClient: @unchecked Sendable {
         return result
     }
 
-    /// Asks the cluster for `topic`'s metadata, which connects to the brokers and caches the topic's leaders.
-    func fetchMetadata(of topic: String, timeoutMilliseconds: Int32) throws {
-        let handle = rd_kafka_topic_new(self.handle, topic, nil)
-        defer { rd_kafka_topic_destroy(handle) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        try KafkaError.check(rd_kafka_metadata(self.handle, 0, handle, &metadata, timeoutMilliseconds), "metadata of \(topic)")
-        rd_kafka_metadata_destroy(metadata)
+    /// Names `topic` to librdkafka for the client's lifetime. librdkafka then looks up the topic's partitions
+    /// and leaders in the background (connecting to them), as it does for any topic it is told of.
+    func hold(topic: String) {
+        guard let held = rd_kafka_topic_new(handle, topic, nil) else { return }
+        heldTopics.withLock { $0.append(TopicHandle(pointer: held)) }
     }
 
     /// The low and high watermarks of a partition, asked of its leader.

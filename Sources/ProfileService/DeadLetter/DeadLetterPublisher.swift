@@ -15,15 +15,10 @@ public final class DeadLetterPublisher: Sendable {
         producer = Mutex(try KafkaProducer(configuration: configuration, logger: logger))
     }
 
-    /// Connects the producer to `topic`'s leaders ahead of the first dead letter (which would otherwise wait
-    /// for the connection, the producer id and the metadata: about a second). Failing changes nothing: the
-    /// first publish then connects, and retries as any publish does.
-    public func prepare(topic: String) async {
-        do {
-            try await producer.withLock { $0 }.prepare(topic: topic, timeout: .seconds(10))
-        } catch {
-            logger.debug("dead-letter producer not connected ahead; the first publish will connect", metadata: ["error": "\(error)"])
-        }
+    /// Connects the producer to `topic`'s leaders ahead of the first dead letter, in the background (which the
+    /// first publish would otherwise wait for: about a second).
+    public func prepare(topic: String) {
+        producer.withLock { $0 }.prepare(topic: topic)
     }
 
     /// Sends `records`; returns when all are acknowledged, throws otherwise (the caller retries them all).

@@ -59,11 +59,9 @@ public final class ConsumerWorker: Service {
         let topics = configuration.kafka.sourceTopics.keys.sorted()
         try consumer.subscribe(topics: topics)
         logger.info("consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
+        processor.deadLetters.prepare(topic: configuration.kafka.deadLetterTopic)
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await self.processor.deadLetters.prepare(topic: self.configuration.kafka.deadLetterTopic) }
-                await consumeUntilStopped()
-            }
+            await consumeUntilStopped()
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
         }
