@@ -38,10 +38,10 @@ enum ProfileMigrations {
         }
         migrator.registerMigration("v2: profiles appended in insertion order, found by a unique index on user_id") { db in
             // v1 kept each whole profile in a B-tree ordered by user id. User ids are random (UUIDs), so every
-            // new profile landed on a random ~4 KiB page of a tree as large as all the profiles, and each batch
+            // new profile landed on a random page of a tree as large as all the profiles, and each batch
             // rewrote (into the WAL, then the file) about one such page per profile. Here the rows go to the end
-            // of a rowid table and only the compact (user_id, rowid) index takes random inserts: about a third of
-            // the pages to touch, so a third of the writes.
+            // of a rowid table and only the compact (user_id, rowid) index takes random inserts: a smaller tree,
+            // so fewer pages for a batch to change.
             try db.execute(sql: """
                 CREATE TABLE profile_v2 (
                     id           INTEGER PRIMARY KEY,

@@ -77,8 +77,9 @@ public final class ConsumerWorker: Service {
     }
 
     /// Two stages, so that both cores work: while batch N is applied and committed, batch N+1 is read, decoded
-    /// and its poison messages dead-lettered. Batches are still applied one at a time, in order, and each is committed to Kafka only after
-    /// its transaction; a rebalance waits for the batch in flight (``InFlightBatches``).
+    /// and its poison messages dead-lettered. Batches are still applied one at a time, in order, and each is
+    /// committed to Kafka only after its transaction; a rebalance waits for the batch in flight
+    /// (``InFlightBatches``).
     private func consumeUntilStopped() async {
         var readAhead = Task { try await self.read() }
         while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
@@ -115,15 +116,12 @@ public final class ConsumerWorker: Service {
     /// read, then the batch's poison messages dead-lettered (acknowledged before the batch can be applied).
     private func read() async throws -> ReadBatch? {
         let (decoder, formats) = (decoder, configuration.kafka.sourceTopics)
-        let messages = try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout) {
+        let decoded = DecodedBatch(try await consumer.poll(maxMessages: configuration.worker.maxBatchSize, timeout: configuration.worker.pollTimeout) {
             DecodedBatch.Message(InboundMessage(fresh: $0), decoder: decoder, formats: formats)
-        }
-        guard !messages.isEmpty else { return nil }
+        })
+        guard decoded.messageCount > 0 else { return nil }
         let polledAt = ContinuousClock.now
-        for (topic, count) in messages.reduce(into: [String: Int](), { $0[$1.origin.topic, default: 0] += 1 }) {
-            metrics.consumed(topic: topic, count: count)
-        }
-        let decoded = DecodedBatch(messages)
+        for (topic, count) in decoded.messagesPerTopic { metrics.consumed(topic: topic, count: count) }
         try await processor.deadLetter(decoded, hooks: retryHooks())
         return ReadBatch(polledAt: polledAt, decoded: decoded)
     }

@@ -50,23 +50,39 @@ struct DecodedBatch: Sendable {
     var poison: [Poison] = []
     /// Per partition read, the offset after the batch's last message.
     var nextOffsets: [StoredOffset] = []
+    /// Messages in the batch per topic read, events and poison.
+    var messagesPerTopic: [String: Int] = [:]
     /// Messages in the batch, events and poison.
     var messageCount: Int { events.count + poison.count }
 
     /// Gathers decoded `messages`, in the order they were read.
     init(_ messages: [Message]) {
-        var next: [KafkaTopicPartition: Int64] = [:]
+        var partitions: [KafkaTopicPartition: PartitionRead] = [:]
         events.reserveCapacity(messages.count)
         for message in messages {
             let origin = message.origin
-            // Offsets only grow within a partition, so the last message read of each partition sets its offset.
-            next[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: 0] = origin.offset + 1
+            partitions[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: PartitionRead()].read(offset: origin.offset)
             switch message {
             case .event(let event): events.append(event)
             case .poison(let poison): self.poison.append(poison)
             }
         }
-        nextOffsets = next.map { StoredOffset(topic: $0.key.topic, partition: $0.key.partition, nextOffset: $0.value) }
+        for (partition, read) in partitions {
+            nextOffsets.append(StoredOffset(topic: partition.topic, partition: partition.partition, nextOffset: read.nextOffset))
+            messagesPerTopic[partition.topic, default: 0] += read.messages
+        }
+    }
+
+    /// What the batch read of one partition.
+    private struct PartitionRead {
+        var nextOffset: Int64 = 0
+        var messages = 0
+
+        /// Offsets only grow within a partition, so the last message read sets the next offset.
+        mutating func read(offset: Int64) {
+            nextOffset = offset + 1
+            messages += 1
+        }
     }
 
     /// Decodes `messages`; the format is chosen by each message's original topic.
