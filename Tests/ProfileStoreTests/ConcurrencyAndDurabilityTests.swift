@@ -106,6 +106,14 @@ struct ConcurrencyAndDurabilityTests {
         #expect(try await database.profile(userID: event.userID) == SampleEvent.profile(of: event))
         #expect(try await database.apply([SampleEvent.make(user: event.userID)], offsets: [], group: "g") == [.userExists])
         #expect(try await database.counts() == (profiles: 1, events: 2))
+        // An existing file keeps the page size it was created with (SQLite's default here).
+        #expect(try database.writerPragma("page_size") == 4096)
+        try database.close()
+    }
+
+    @Test func aNewDatabaseHasEightKiBPages() throws {
+        let database = try ProfileDatabase(path: directory.databasePath)
+        #expect(try database.writerPragma("page_size") == 8192)
         try database.close()
     }
 
