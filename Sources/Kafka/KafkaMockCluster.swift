@@ -82,4 +82,6 @@ public enum KafkaErrorCode {
     public static let coordinatorNotAvailable: Int32 = 15
     public static let notCoordinator: Int32 = 16
     public static let notEnoughReplicas: Int32 = 19
+    /// Another process joined with this member's `group.instance.id`.
+    public static let fencedInstanceID: Int32 = 82
 }

@@ -87,6 +87,7 @@ struct ComposeFileTests {
         #expect(configuration.http.host == "0.0.0.0")
         #expect(configuration.http.apiToken == nil, "no token unless the operator's shell has one")
         #expect(service.ports?.contains("\(configuration.http.port):\(configuration.http.port)") == true)
+        #expect(configuration.kafka.groupInstanceID != nil, "a static member: a restart moves no partition")
         #expect([configuration.kafka.userRegisteredTopic, configuration.kafka.userCreatedTopic, configuration.kafka.deadLetterTopic]
             == [defaults.kafka.userRegisteredTopic, defaults.kafka.userCreatedTopic, defaults.kafka.deadLetterTopic],
             "the daemon reads the topics kafka-init creates")

@@ -174,6 +174,29 @@ struct ConfigurationTests {
         #expect(producer["session.timeout.ms"] == nil)
     }
 
+    @Test func aGroupInstanceIDMakesTheWorkerAStaticMemberAndOnlyTheWorker() throws {
+        let dynamic = try load([:]).kafka
+        #expect(dynamic.groupInstanceID == nil)
+        #expect(KafkaSettings.worker(dynamic)["group.instance.id"] == nil)
+
+        let kafka = try load(["KAFKA_GROUP_INSTANCE_ID": " profile-svc-1 "]).kafka
+        #expect(kafka.groupInstanceID == "profile-svc-1")
+        #expect(KafkaSettings.worker(kafka)["group.instance.id"] == "profile-svc-1")
+        #expect(KafkaSettings.worker(kafka)["group.id"] == "profile-svc")
+        // The DLQ tools' consumers (their own groups, short runs) stay dynamic members.
+        #expect(KafkaSettings.consumer(kafka, groupID: "profile-svc.dlq-reprocess")["group.instance.id"] == nil)
+    }
+
+    @Test(arguments: [
+        ["KAFKA_GROUP_INSTANCE_ID": ""],
+        ["KAFKA_GROUP_INSTANCE_ID": "replica 1"],
+        ["KAFKA_GROUP_INSTANCE_ID": String(repeating: "r", count: 250)],
+        ["KAFKA_GROUP_INSTANCE_ID": "profile-svc-1", "KAFKA_PROP_GROUP_INSTANCE_ID": "profile-svc-1"],
+    ])
+    func anUnusableGroupInstanceIDIsAnErrorNamingIt(environment: [String: String]) {
+        #expect(failingSetting(environment) == "KAFKA_GROUP_INSTANCE_ID")
+    }
+
     @Test(arguments: [
         ["USER_REGISTERED_TOPIC": "user.created"],
         ["KAFKA_USER_CREATED_TOPIC": "profile-svc.dlq"],

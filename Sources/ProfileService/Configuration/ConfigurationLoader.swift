@@ -41,6 +41,7 @@ public enum ConfigurationLoader {
                                      + "the two source topics and the DLQ topic must be three different topics")
         }
         configuration.kafka.passthrough = try KafkaSettings.passthrough(from: settings)
+        configuration.kafka.groupInstanceID = try reader.groupInstanceID(passthrough: configuration.kafka.passthrough)
         configuration.databasePath = try reader.nonEmpty("PROFILE_DB_PATH", default: configuration.databasePath)
         configuration.database.synchronous = try reader.oneOf("PROFILE_DB_SYNCHRONOUS", ["NORMAL", "FULL"], default: configuration.database.synchronous)
         configuration.http.host = try reader.nonEmpty("HTTP_HOST", default: configuration.http.host)
@@ -81,11 +82,35 @@ struct SettingsReader {
     /// A Kafka topic name: 1 to 249 of `[a-zA-Z0-9._-]`.
     func topic(_ name: String, default value: String) throws(ConfigurationError) -> String {
         let topic = try nonEmpty(name, default: value)
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard topic.count <= 249, topic.allSatisfy(allowed.contains), topic != ".", topic != ".." else {
+        guard Self.isKafkaName(topic) else {
             throw ConfigurationError(setting: name, reason: "'\(topic)' is not a valid Kafka topic name")
         }
         return topic
+    }
+
+    /// `KAFKA_GROUP_INSTANCE_ID`: unset, or a name the broker accepts (the rules of topic names). The same
+    /// property passed through as `KAFKA_PROP_GROUP_INSTANCE_ID` would also reach the DLQ tools, whose short
+    /// runs must not hold partitions as static members, so two ways of saying it are refused.
+    func groupInstanceID(passthrough: [String: String]) throws(ConfigurationError) -> String? {
+        let name = "KAFKA_GROUP_INSTANCE_ID"
+        guard let text = settings[name] else { return nil }
+        let id = text.trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty else {
+            throw ConfigurationError(setting: name, reason: "is set but empty; unset it for dynamic group membership")
+        }
+        guard Self.isKafkaName(id) else {
+            throw ConfigurationError(setting: name, reason: "'\(id)' is not a valid group.instance.id (1 to 249 of a-z A-Z 0-9 . _ -)")
+        }
+        guard passthrough["group.instance.id"] == nil else {
+            throw ConfigurationError(setting: name, reason: "is also given as KAFKA_PROP_GROUP_INSTANCE_ID; set only KAFKA_GROUP_INSTANCE_ID")
+        }
+        return id
+    }
+
+    /// What Kafka accepts as a topic name or a `group.instance.id`: 1 to 249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
+    private static func isKafkaName(_ text: String) -> Bool {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        return text.count <= 249 && text.allSatisfy(allowed.contains) && text != "." && text != ".."
     }
 
     func integer(_ name: String, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {

@@ -42,6 +42,15 @@ public enum KafkaSettings {
         ]).merging(kafka.passthrough)
     }
 
+    /// The worker's consumer: ``consumer(_:groupID:clientSuffix:)`` in the service's group, joined as the static
+    /// member `KAFKA_GROUP_INSTANCE_ID` names when it is set. The DLQ tools stay dynamic members: after each of
+    /// their short runs a static member's partitions would wait out `session.timeout.ms`.
+    public static func worker(_ kafka: ServiceConfiguration.Kafka) -> KafkaConfiguration {
+        let consumer = consumer(kafka)
+        guard let instanceID = kafka.groupInstanceID else { return consumer }
+        return consumer.merging(["group.instance.id": instanceID])
+    }
+
     /// Producers (dead letters, replays): acknowledged by all in-sync replicas, idempotent.
     public static func producer(_ kafka: ServiceConfiguration.Kafka, clientSuffix: String) -> KafkaConfiguration {
         KafkaConfiguration([

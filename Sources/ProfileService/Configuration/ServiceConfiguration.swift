@@ -14,6 +14,11 @@ public struct ServiceConfiguration: Sendable {
         public var userRegisteredTopic = "user.registered.v1"
         public var userCreatedTopic = "user.created"
         public var deadLetterTopic = "profile-svc.dlq"
+        /// The worker's stable member identity (`group.instance.id`, KIP-345 static membership), or nil for
+        /// a dynamic member. With it a restarted daemon takes its partitions back at once instead of waiting
+        /// out the dead member's `session.timeout.ms`, and a restart within that timeout moves no partition.
+        /// Each running replica needs its own.
+        public var groupInstanceID: String?
         /// librdkafka properties from `KAFKA_PROP_*`, by librdkafka name; they override this service's own choices.
         public var passthrough: [String: String] = [:]
 
@@ -74,6 +79,7 @@ public struct ServiceConfiguration: Sendable {
             "kafka_bootstrap_servers": .string(kafka.bootstrapServers),
             "kafka_group_id": .string(kafka.groupID),
             "kafka_client_id": .string(kafka.clientID),
+            "kafka_group_instance_id": .string(kafka.groupInstanceID ?? "unset"),
             "user_registered_topic": .string(kafka.userRegisteredTopic),
             "user_created_topic": .string(kafka.userCreatedTopic),
             "dlq_topic": .string(kafka.deadLetterTopic),

@@ -38,6 +38,17 @@ public final class ServiceMetrics: Sendable {
         for errorClass in PoisonError.ErrorClass.allCases {
             counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment(by: 0)
         }
+        for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
+    }
+
+    /// What a group rebalance did to this member's assignment.
+    enum RebalanceEvent: String, CaseIterable {
+        /// Partitions were assigned; an empty assignment counts (more members than partitions).
+        case assigned
+        /// Partitions were taken away by a rebalance (or by this member's own shutdown).
+        case revoked
+        /// The member was out of the group, and its partitions with it.
+        case lost
     }
 
     /// Renders every metric in Prometheus text format.
@@ -61,6 +72,12 @@ public final class ServiceMetrics: Sendable {
 
     func deadLettered(_ errorClass: PoisonError.ErrorClass) {
         counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment()
+    }
+
+    /// A rebalance this member took part in. A restart of a static member moves nothing, so the other members
+    /// count none.
+    func rebalance(_ event: RebalanceEvent, count: Int = 1) {
+        counter("profile_consumer_rebalances_total", ["event": event.rawValue]).increment(by: count)
     }
 
     func transientRetry(operation: String) {

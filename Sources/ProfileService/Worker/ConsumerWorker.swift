@@ -33,9 +33,10 @@ public final class ConsumerWorker: Service {
         self.logger = logger
         let inFlight = InFlightBatches()
         self.inFlight = inFlight
-        rebalance = WorkerRebalanceHandler(database: database, group: configuration.kafka.groupID, inFlight: inFlight, health: health, logger: logger)
+        rebalance = WorkerRebalanceHandler(database: database, group: configuration.kafka.groupID, inFlight: inFlight, health: health,
+                                           metrics: metrics, logger: logger)
         consumer = try KafkaConsumer(
-            configuration: KafkaSettings.consumer(configuration.kafka),
+            configuration: KafkaSettings.worker(configuration.kafka),
             rebalanceHandler: rebalance,
             onError: { [health, logger] error in
                 if error.isAllBrokersDown {
@@ -60,14 +61,20 @@ public final class ConsumerWorker: Service {
         try consumer.subscribe(topics: topics)
         logger.info("consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
         processor.deadLetters.prepare(topic: configuration.kafka.deadLetterTopic)
-        await withGracefulShutdownHandler {
-            await consumeUntilStopped()
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
+        var failure: (any Error)?
+        do {
+            try await withGracefulShutdownHandler {
+                try await consumeUntilStopped()
+            } onGracefulShutdown: {
+                self.stopping.store(true, ordering: .relaxed)
+            }
+        } catch {
+            failure = error
         }
         // Leaving the group revokes the assignment; every processed batch is already stored and committed.
         await consumer.close()
         logger.info("consumer stopped and left the group")
+        if let failure { throw failure }
     }
 
     /// A batch read and decoded, waiting to be applied.
@@ -80,7 +87,10 @@ public final class ConsumerWorker: Service {
     /// and its poison messages dead-lettered. Batches are still applied one at a time, in order, and each is
     /// committed to Kafka only after its transaction; a rebalance waits for the batch in flight
     /// (``InFlightBatches``).
-    private func consumeUntilStopped() async {
+    ///
+    /// - Throws: a fatal ``KafkaError`` (this member was fenced by another with the same `group.instance.id`,
+    ///   say): the consumer cannot go on, so the worker stops and takes the daemon down with it.
+    private func consumeUntilStopped() async throws {
         var readAhead = Task { try await self.read() }
         while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
             let ready: ReadBatch?
@@ -89,6 +99,9 @@ public final class ConsumerWorker: Service {
             } catch is TransientRetry.Abandoned {
                 logger.warning("stopping with a batch not dead-lettered; it will be read again after the restart")
                 return
+            } catch let error as KafkaError where error.isFatal {
+                logger.critical("the Kafka consumer failed for good; stopping", metadata: ["error": "\(error)"])
+                throw error
             } catch {
                 logger.error("consumer loop error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: configuration.worker.retryInitialBackoff)

@@ -10,14 +10,17 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     private let group: String
     private let inFlight: InFlightBatches
     private let health: ServiceHealth
+    private let metrics: ServiceMetrics
     private let logger: Logger
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
 
-    init(database: ProfileDatabase, group: String, inFlight: InFlightBatches, health: ServiceHealth, logger: Logger) {
+    init(database: ProfileDatabase, group: String, inFlight: InFlightBatches, health: ServiceHealth, metrics: ServiceMetrics,
+         logger: Logger) {
         self.database = database
         self.group = group
         self.inFlight = inFlight
         self.health = health
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -28,7 +31,6 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
         // The stored offsets must include the batch in flight.
         inFlight.waitUntilIdle()
         assigned.withLock { $0.formUnion(partitions) }
-        health.update { $0.groupJoined = true }
         var starts: [KafkaTopicPartition: Int64] = [:]
         do {
             let wanted = Set(partitions)
@@ -44,6 +46,9 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
             "partitions": .array(partitions.map { .string($0.description) }),
             "starting_offsets": .dictionary(starts.reduce(into: [:]) { $0[$1.key.description] = .stringConvertible($1.value) }),
         ])
+        // Ready only now, with the assignment known (an empty one counts) and its start offsets chosen.
+        metrics.rebalance(.assigned)
+        health.update { $0.groupJoined = true }
         return starts
     }
 
@@ -51,6 +56,7 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
         // The batch in flight is applied and committed before its partitions go to another member.
         inFlight.waitUntilIdle()
         assigned.withLock { $0.subtract(partitions) }
+        metrics.rebalance(lost ? .lost : .revoked)
         if lost { health.update { $0.groupJoined = false } }
         logger.log(level: lost ? .warning : .info, lost ? "partitions lost (left the group)" : "partitions revoked",
                    metadata: ["partitions": .array(partitions.map { .string($0.description) })])

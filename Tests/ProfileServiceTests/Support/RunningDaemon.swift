@@ -21,6 +21,16 @@ final class RunningDaemon: Sendable {
         try await task.value
     }
 
+    /// Waits for `run()` to end by itself and returns the error it ended with (nil: it ended normally).
+    func exit() async -> (any Error)? {
+        do {
+            try await task.value
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Waits until `/readyz` would answer 200.
     func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
         try await eventually(timeout: timeout, "the daemon to be ready") { daemon.health.snapshot.notReadyReasons.isEmpty }
