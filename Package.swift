@@ -75,11 +75,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay: for the
+        // end-to-end tests and the fault suite's static-membership scenarios (never linked into the service).
+        .target(name: "TansuSupport"),
         // The fault suite: crashes, outages, rebalances and bad input against the built daemon.
         .executableTarget(
             name: "FaultSuite",
             dependencies: [
                 "Kafka",
+                "TansuSupport",
                 "ProfileCore",
                 "ProfileStore",
                 "ProfileService",
@@ -110,7 +114,7 @@ let package = Package(
         // The built binary against Tansu, an independent Kafka-compatible broker.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Kafka", "ProfileService"]
+            dependencies: ["Kafka", "ProfileService", "TansuSupport"]
         ),
         .testTarget(
             name: "ProfileServiceTests",

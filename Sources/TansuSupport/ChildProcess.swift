@@ -2,11 +2,13 @@ import Foundation
 
 /// A program started by a test, its standard output and error going to a log file; killed if the test
 /// ends without stopping it.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     private let process = Process()
-    let logFile: URL
+    /// Where its standard output and error go.
+    public let logFile: URL
 
-    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+    /// Starts `executable` in `directory`, its output going to `logFile` (created anew).
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
          directory: URL, logFile: URL) throws {
         self.logFile = logFile
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
@@ -16,38 +18,45 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// What the program has written so far.
-    var log: String {
+    public var log: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     }
 
     /// The last lines of the log, for failure messages.
-    func logTail(_ lines: Int = 30) -> String {
+    public func logTail(_ lines: Int = 30) -> String {
         log.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status (nil when killed by a
     /// signal, or when it had to be killed because it did not stop in time).
-    func terminate(within timeout: Duration) async throws -> Int32? {
+    public func terminate(within timeout: Duration) async throws -> Int32? {
         process.terminate()
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         guard !process.isRunning else {
-            kill(process.processIdentifier, SIGKILL)
+            Foundation.kill(process.processIdentifier, SIGKILL)
             return nil
         }
         return process.terminationReason == .exit ? process.terminationStatus : nil
     }
 
+    /// `kill -9`, and waits for the exit: no shutdown of any kind.
+    public func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// Runs a short command to its end: its exit status and its standard output and error together.
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         let pipe = Pipe()
         configure(process, executable, arguments, environment: environment, output: pipe)

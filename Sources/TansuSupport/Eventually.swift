@@ -1,5 +1,5 @@
 /// Waits for a condition by re-checking it, failing after `timeout`.
-func eventually(
+public func eventually(
     timeout: Duration = .seconds(30), _ description: String = "condition",
     _ condition: () async throws -> Bool
 ) async throws {
@@ -11,6 +11,6 @@ func eventually(
     throw TimedOut(description: "timed out waiting for \(description)")
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
+public struct TimedOut: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// TCP ports on 127.0.0.1.
-enum LocalPort {
+public enum LocalPort {
     /// A port nothing listens on right now (the kernel's choice for an ephemeral bind).
-    static func free() throws -> Int {
+    public static func free() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(descriptor) }
@@ -19,7 +19,7 @@ enum LocalPort {
     }
 
     /// Whether something accepts connections on `port`.
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

