@@ -12,11 +12,11 @@ enum DeadLetterReader {
     }
 
     /// Every message of `topic`, and whether the broker already deleted some (a low watermark above 0).
-    static func readAll(_ topic: String, cluster: KafkaMockCluster) async throws -> (entries: [Entry], trimmed: Bool) {
+    static func readAll(_ topic: String, bootstrapServers: String) async throws -> (entries: [Entry], trimmed: Bool) {
         var logger = Logger(label: "faults.dlq-reader")
         logger.logLevel = .critical
         let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "group.id": "faults-reader-\(UUID().uuidString)"]),
+            configuration: KafkaConfiguration(["bootstrap.servers": bootstrapServers, "group.id": "faults-reader-\(UUID().uuidString)"]),
             logger: logger)
         let partitions = try await consumer.topics(timeout: .seconds(10))[topic] ?? 0
         var ends: [KafkaTopicPartition: Int64] = [:]

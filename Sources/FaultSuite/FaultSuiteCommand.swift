@@ -9,11 +9,12 @@ import Foundation
 struct FaultSuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "FaultSuite",
-        abstract: "Crash, outage, request-error, rebalance, database, memory and bad-input scenarios against profile-svc.",
+        abstract: "Crash, outage, request-error, rebalance, rolling-restart, database, memory and bad-input scenarios against profile-svc.",
         discussion: """
-            Hosts librdkafka's mock cluster in this process and runs the `profile-svc` binary found next to this
-            executable as child processes (`profile-svc run`). Each scenario uses its own topics, group and
-            database file; at the end it reads the SQLite file and the DLQ topic and compares them with what it
+            Hosts librdkafka's mock cluster in this process, starts Tansu for the scenarios of static group \
+            membership (which the mock does not implement), and runs the `profile-svc` binary found next to this \
+            executable as child processes (`profile-svc run`). Each scenario uses its own topics, group and \
+            database file; at the end it reads the SQLite file and the DLQ topic and compares them with what it \
             produced. Exits 1 when any scenario fails.
             """
     )
@@ -40,6 +41,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
             say(result.summaryLine(elapsed: ContinuousClock.now - started))
             results.append(result)
         }
+        await suite.stopTansu()
         say("\n" + ResultTable.render(results))
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
     }

@@ -3,9 +3,13 @@ import ArgumentParser
 /// The scenarios, in the order a full run takes them.
 enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     case crash
+    case crashTansu = "crash-tansu"
+    case crashStatic = "crash-static"
     case brokerOutage = "broker-outage"
     case requestErrors = "request-errors"
     case rebalance
+    case rollingRestart = "rolling-restart"
+    case rollingRestartStatic = "rolling-restart-static"
     case database
     case memory
     case badInput = "bad-input"
@@ -14,10 +18,14 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     func run(in suite: SuiteContext) async -> ScenarioResult {
         do {
             switch self {
-            case .crash: return try await CrashScenario(suite: suite).run()
+            case .crash: return try await CrashScenario(suite: suite, broker: .mock, membership: .dynamic).run()
+            case .crashTansu: return try await CrashScenario(suite: suite, broker: .tansu, membership: .dynamic).run()
+            case .crashStatic: return try await CrashScenario(suite: suite, broker: .tansu, membership: .static).run()
             case .brokerOutage: return try await BrokerOutageScenario(suite: suite).run()
             case .requestErrors: return try await RequestErrorScenario(suite: suite).run()
             case .rebalance: return try await RebalanceScenario(suite: suite).run()
+            case .rollingRestart: return try await RollingRestartScenario(suite: suite, membership: .dynamic).run()
+            case .rollingRestartStatic: return try await RollingRestartScenario(suite: suite, membership: .static).run()
             case .database: return try await DatabaseScenario(suite: suite).run()
             case .memory: return try await MemoryScenario(suite: suite).run()
             case .badInput: return try await BadInputScenario(suite: suite).run()

@@ -10,12 +10,13 @@ final class ScenarioHarness: Sendable {
     let databasePath: String
     let producer: StreamProducer
 
-    init(suite: SuiteContext, name: String, expectedMessages: Int, databaseDirectory: URL? = nil) throws {
+    /// A scenario on `broker` (the suite's mock cluster unless given).
+    init(suite: SuiteContext, name: String, expectedMessages: Int, databaseDirectory: URL? = nil, broker: ScenarioBroker? = nil) throws {
         self.suite = suite
-        topics = try ScenarioTopics(name, expectedMessages: expectedMessages, on: suite.cluster)
+        topics = try ScenarioTopics(name, expectedMessages: expectedMessages, on: broker ?? .mock(suite.cluster))
         directory = try suite.directory(for: name)
         databasePath = (databaseDirectory ?? directory).appendingPathComponent("profiles.sqlite").path
-        producer = try StreamProducer(cluster: suite.cluster)
+        producer = try StreamProducer(bootstrapServers: topics.bootstrapServers)
     }
 
     var log: ProducedLog { producer.log }
@@ -43,7 +44,7 @@ final class ScenarioHarness: Sendable {
 
     /// Compares the database and the DLQ with what was produced.
     func verify(into result: inout ScenarioResult) async throws {
-        try await Verification.check(log.snapshot, databasePath: databasePath, topics: topics, cluster: suite.cluster, into: &result)
+        try await Verification.check(log.snapshot, databasePath: databasePath, topics: topics, into: &result)
     }
 
     /// Stops `daemon` with SIGTERM and records a failure unless it exits 0.

@@ -8,11 +8,11 @@ final class StreamProducer: Sendable {
     private let producer: KafkaProducer
     let log = ProducedLog()
 
-    init(cluster: KafkaMockCluster) throws {
+    init(bootstrapServers: String) throws {
         var logger = Logger(label: "faults.producer")
         logger.logLevel = .critical
         producer = try KafkaProducer(configuration: KafkaConfiguration([
-            "bootstrap.servers": cluster.bootstrapServers, "acks": "all", "enable.idempotence": "true",
+            "bootstrap.servers": bootstrapServers, "acks": "all", "enable.idempotence": "true",
             "linger.ms": "5", "queue.buffering.max.messages": "200000", "message.timeout.ms": "120000",
         ]), logger: logger)
     }

