@@ -91,7 +91,17 @@ public struct Daemon: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then closes the DLQ producer and the database.
     public func run() async throws {
-        logger.info("profile-svc starting", metadata: configuration.loggable)
+        logger.info("profile-svc starting", metadata: configuration.loggable.merging([
+            "version": .string(BuildInfo.version), "librdkafka": .string(BuildInfo.librdkafka), "sqlite": .string(BuildInfo.sqlite),
+        ]) { $1 })
+        if KafkaLibraryVersion.linked.skipsTaggedFieldsShort {
+            logger.warning("""
+                librdkafka \(BuildInfo.librdkafka) is older than \(KafkaLibraryVersion.taggedFieldsFixed): it skips each KIP-482 \
+                tagged field of a broker's reply one byte short (librdkafka issue #4253, fixed by PR #4278). Apache Kafka's \
+                replies survive it; brokers whose replies carry other tagged fields fail the handshake. Run with librdkafka \
+                \(KafkaLibraryVersion.taggedFieldsFixed) or later (the container image has it).
+                """)
+        }
         defer {
             deadLetters.close()
             do { try database.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProfileService
 
 /// `profile-svc`: the profile service's daemon and its operator commands.
 @main
@@ -10,6 +11,7 @@ struct ProfileSvc: AsyncParsableCommand {
             Configuration comes from environment variables (see the README), over config/profile-svc.env
             or the file named by --config. Exit codes: 64 usage, 78 configuration, 69 unavailable at start.
             """,
+        version: BuildInfo.summary,
         subcommands: [RunCommand.self, DeadLetterCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self]
     )
 

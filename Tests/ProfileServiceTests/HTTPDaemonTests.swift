@@ -16,6 +16,9 @@ struct HTTPDaemonTests {
         configuration.http.apiToken = "s3cret"
         let daemon = try RunningDaemon(configuration)
         let http = DaemonHTTP(port: await daemon.daemon.httpPort(), token: "s3cret")
+        #expect(MetricsText.value(try await DaemonHTTP(port: http.port, token: nil).get("/metrics").text, "profile_last_commit_timestamp_seconds") == 0,
+                "no commit yet")
+        let beforeIngest = Date().timeIntervalSince1970
 
         let userID = "http-\(UUID().uuidString.lowercased())"
         let eventID = UUID().uuidString.lowercased()
@@ -83,6 +86,8 @@ struct HTTPDaemonTests {
         #expect(MetricsText.value(metrics, "profile_dead_lettered_total", #"error_class="schema_violation""#) == 0)
         #expect(MetricsText.value(metrics, "profile_batch_size_count") >= 1)
         #expect(MetricsText.value(metrics, "profile_batch_apply_seconds_count") >= 1)
+        let lastCommit = MetricsText.value(metrics, "profile_last_commit_timestamp_seconds")
+        #expect(lastCommit >= beforeIngest.rounded(.down) && lastCommit <= Date().timeIntervalSince1970, "the wall-clock time of the last commit")
         #expect(MetricsText.value(metrics, "profile_http_requests_total", #"status="401""#) == 3)
         try await daemon.stop()
     }

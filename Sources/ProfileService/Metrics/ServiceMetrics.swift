@@ -12,12 +12,11 @@ public final class ServiceMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let lastCommit = Mutex<ContinuousClock.Instant?>(nil)
     private let lagGauges = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
 
     let batchSize: CoreMetrics.Recorder
     let batchApplyDuration: Metrics.Timer
-    let lastCommitAge: CoreMetrics.Gauge
+    let lastCommitTimestamp: CoreMetrics.Gauge
     private let httpRequestDuration: Metrics.Timer
 
     public init() {
@@ -31,7 +30,7 @@ public final class ServiceMetrics: Sendable {
         self.factory = factory
         batchSize = CoreMetrics.Recorder(label: "profile_batch_size", dimensions: [], aggregate: true, factory: factory)
         batchApplyDuration = Metrics.Timer(label: "profile_batch_apply_seconds", dimensions: [], factory: factory)
-        lastCommitAge = CoreMetrics.Gauge(label: "profile_last_commit_age_seconds", dimensions: [], factory: factory)
+        lastCommitTimestamp = CoreMetrics.Gauge(label: "profile_last_commit_timestamp_seconds", dimensions: [], factory: factory)
         httpRequestDuration = Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: [], factory: factory)
         // Outcome counters start at 0, so a rate or an alert on them works before the first event.
         for outcome in EventOutcome.allCases { applied(outcome, count: 0) }
@@ -39,6 +38,11 @@ public final class ServiceMetrics: Sendable {
             counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment(by: 0)
         }
         for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
+        CoreMetrics.Gauge(
+            label: "profile_build_info",
+            dimensions: [("version", BuildInfo.version), ("librdkafka", BuildInfo.librdkafka), ("sqlite", BuildInfo.sqlite)],
+            factory: factory
+        ).record(1)
     }
 
     /// What a group rebalance did to this member's assignment.
@@ -53,7 +57,6 @@ public final class ServiceMetrics: Sendable {
 
     /// Renders every metric in Prometheus text format.
     public func render() -> String {
-        refreshLastCommitAge()
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
@@ -89,9 +92,10 @@ public final class ServiceMetrics: Sendable {
         httpRequestDuration.record(duration: duration)
     }
 
+    /// The worker committed offsets: the wall-clock time, in seconds since the epoch (0 until the first commit),
+    /// so `time() - profile_last_commit_timestamp_seconds` is the age an alert wants.
     func committed() {
-        lastCommit.withLock { $0 = .now }
-        lastCommitAge.record(0)
+        lastCommitTimestamp.record(Date().timeIntervalSince1970)
     }
 
     /// Consumer lag from librdkafka's statistics; partitions no longer reported are dropped.
@@ -109,12 +113,6 @@ public final class ServiceMetrics: Sendable {
                 gauge.record(value)
             }
         }
-    }
-
-    private func refreshLastCommitAge() {
-        guard let last = lastCommit.withLock({ $0 }) else { return }
-        let age = ContinuousClock.now - last
-        lastCommitAge.record(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
     }
 
     private func counter(_ label: String, _ dimensions: [String: String]) -> CoreMetrics.Counter {

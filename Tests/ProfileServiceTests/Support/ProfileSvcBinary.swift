@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Runs the `profile-svc` binary built next to the test bundle, in an empty working directory.
+enum ProfileSvcBinary {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
+        let directory = TemporaryDirectory.make()
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("profile-svc")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the profile-svc product first: \(binary.path)")
+        let stdout = directory.appendingPathComponent("stdout")
+        let stderr = directory.appendingPathComponent("stderr")
+        #expect(FileManager.default.createFile(atPath: stdout.path, contents: nil))
+        #expect(FileManager.default.createFile(atPath: stderr.path, contents: nil))
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        process.standardOutput = try FileHandle(forWritingTo: stdout)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        return Result(status: status, stdout: try String(contentsOf: stdout, encoding: .utf8),
+                      stderr: try String(contentsOf: stderr, encoding: .utf8))
+    }
+}
