@@ -14,8 +14,8 @@ struct DeadLetterListCommand: AsyncParsableCommand {
             original (same original topic, partition and offset) are shown once with their count.
             --json prints one object per line: partition, offset, original_topic, original_partition,
             original_offset, error_class, error_message, attempts, failed_at, age_seconds, event_id,
-            request_id, copies (and value with --values). Values are printed only with --values, and then
-            with every `password` field redacted.
+            request_id, copies (and value with --values). Values are printed only with --values, and then \
+            with every `password` field redacted, and every email address unless --show-pii is given.
             """
     )
 
@@ -28,8 +28,11 @@ struct DeadLetterListCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per line instead of a table.")
     var json = false
 
-    @Flag(help: "Also print each message's value (password fields redacted).")
+    @Flag(help: "Also print each message's value (password fields and email addresses redacted).")
     var values = false
+
+    @Flag(name: .customLong("show-pii"), help: "With --values, print email addresses as they are (passwords stay redacted).")
+    var showPII = false
 
     @Option(help: "The reprocess group whose position the list starts from (default: <KAFKA_GROUP_ID>.dlq-reprocess).")
     var group: String?
@@ -42,9 +45,9 @@ struct DeadLetterListCommand: AsyncParsableCommand {
                                           timeout: selection.timeoutDuration, logger: configuration.logger("profile-svc.dlq"))
             let listing = try await DeadLetterFailure.mapping { try await lister.list(all: all) }
             if json {
-                for row in listing.rows { print(DeadLetterListOutput.jsonLine(row, includeValue: values)) }
+                for row in listing.rows { print(DeadLetterListOutput.jsonLine(row, includeValue: values, showingPII: showPII)) }
             } else {
-                print(DeadLetterListOutput.table(listing, includeValues: values), terminator: "")
+                print(DeadLetterListOutput.table(listing, includeValues: values, showingPII: showPII), terminator: "")
             }
         }
     }

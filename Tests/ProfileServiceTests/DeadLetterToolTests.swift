@@ -212,7 +212,7 @@ struct DeadLetterToolTests {
         try await daemon.stop()
     }
 
-    @Test func listShowsEachOriginalOnceWithItsCopiesAndRedactsPasswords() async throws {
+    @Test func listShowsEachOriginalOnceWithItsCopiesAndRedactsPasswordsAndEmailAddresses() async throws {
         let topics = try TestTopics()
         let configuration = topics.configuration()
         let secret = SampleEvents.poison(topic: topics.userCreated, value: #"{"eventType":"USER_CREATED","data":{"id":0,"password":"hunter2"}}"#)
@@ -236,6 +236,13 @@ struct DeadLetterToolTests {
         #expect(second["request_id"] as? String == "req-listed")
         #expect(second["event_id"] as? String == valid.headers.string(for: "event-id"))
         #expect(!DeadLetterListOutput.table(listing, includeValues: true).contains("hunter2"))
+        // Email addresses are personal data: redacted unless asked for; passwords stay redacted either way.
+        let address = "user-listed@example.com"
+        #expect(((second["value"] as? [String: Any])?["payload"] as? [String: Any])?["email"] as? String == "<redacted email>")
+        #expect(!lines.joined().contains(address) && !DeadLetterListOutput.table(listing, includeValues: true).contains(address))
+        let withPII = listing.rows.map { DeadLetterListOutput.jsonLine($0, includeValue: true, showingPII: true) }.joined()
+        #expect(withPII.contains(address) && !withPII.contains("hunter2"))
+        #expect(DeadLetterListOutput.table(listing, includeValues: true, showingPII: true).contains(address))
 
         let filtered = try await DeadLetterLister(
             configuration: configuration, selection: DeadLetterSelection(errorClasses: ["invalid_field"]), logger: Self.logger).list(all: false)

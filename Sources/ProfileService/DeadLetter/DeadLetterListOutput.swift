@@ -2,10 +2,11 @@ import Foundation
 import ProfileCore
 
 /// How `dlq list` prints: a table for people, or one JSON object per line for scripts. Values are printed
-/// only on request, and then redacted (``RedactedJSON``).
+/// only on request, and then redacted (``RedactedJSON``: passwords always, email addresses unless `showingPII`).
 public enum DeadLetterListOutput {
     /// One JSON object (one line, no newline) for `row`. Absent facts are `null`.
-    public static func jsonLine(_ row: DeadLetterLister.Row, now: Date = Date(), includeValue: Bool = false) -> String {
+    public static func jsonLine(_ row: DeadLetterLister.Row, now: Date = Date(), includeValue: Bool = false,
+                                showingPII: Bool = false) -> String {
         let entry = row.entry
         let inbound = entry.inbound
         var fields: [(String, String)] = [
@@ -24,7 +25,7 @@ public enum DeadLetterListOutput {
             ("copies", "\(row.copies)"),
         ]
         if includeValue {
-            switch RedactedJSON.printable(entry.record.value) {
+            switch RedactedJSON.printable(entry.record.value, showingPII: showingPII) {
             case .json(let json): fields.append(("value", json))
             case .text(let text): fields.append(("value", string(text)))
             }
@@ -39,7 +40,8 @@ public enum DeadLetterListOutput {
     }
 
     /// The human table, with a closing line that says what was read.
-    public static func table(_ listing: DeadLetterLister.Listing, now: Date = Date(), includeValues: Bool = false) -> String {
+    public static func table(_ listing: DeadLetterLister.Listing, now: Date = Date(), includeValues: Bool = false,
+                             showingPII: Bool = false) -> String {
         let header = ["PARTITION", "OFFSET", "ORIGINAL", "ERROR CLASS", "ATTEMPTS", "AGE", "EVENT ID", "REQUEST ID", "COPIES", "ERROR MESSAGE"]
         let rows = listing.rows.map { row -> [String] in
             let entry = row.entry
@@ -61,7 +63,7 @@ public enum DeadLetterListOutput {
         for (row, cells) in zip(listing.rows, rows) {
             text += line(cells) + "\n"
             if includeValues {
-                switch RedactedJSON.printable(row.entry.record.value) {
+                switch RedactedJSON.printable(row.entry.record.value, showingPII: showingPII) {
                 case .json(let json): text += "    value: \(json)\n"
                 case .text(let value): text += "    value (not JSON): \(value)\n"
                 }
