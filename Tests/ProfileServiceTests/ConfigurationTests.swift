@@ -96,6 +96,48 @@ struct ConfigurationTests {
         #expect(configuration.kafka.passthrough == ["session.timeout.ms": "6000"])
     }
 
+    /// docker-compose's `env_file` rules (Docker's "Syntax for environment files in Docker Compose"), with the
+    /// examples of that page, read through a pass-through property that keeps its value verbatim.
+    @Test(arguments: [
+        (#"KAFKA_PROP_X=VAL"#, "VAL"), (#"KAFKA_PROP_X="VAL""#, "VAL"), (#"KAFKA_PROP_X='VAL'"#, "VAL"),
+        (#"KAFKA_PROP_X=VAL # comment"#, "VAL"), (#"KAFKA_PROP_X=VAL# not a comment"#, "VAL# not a comment"),
+        (#"KAFKA_PROP_X="VAL # not a comment""#, "VAL # not a comment"), (#"KAFKA_PROP_X="VAL" # comment"#, "VAL"),
+        (#"KAFKA_PROP_X='$OTHER'"#, "$OTHER"), (#"KAFKA_PROP_X='Let\'s go!'"#, "Let's go!"),
+        (#"KAFKA_PROP_X="{\"hello\": \"json\"}""#, #"{"hello": "json"}"#), (#"KAFKA_PROP_X="some\tvalue""#, "some\tvalue"),
+        (#"KAFKA_PROP_X='some\tvalue'"#, #"some\tvalue"#), (#"KAFKA_PROP_X=some\tvalue"#, #"some\tvalue"#),
+        (#"KAFKA_PROP_X="""#, ""), (#"KAFKA_PROP_X="#, ""), (#"  KAFKA_PROP_X = spaced out  "#, "spaced out"),
+    ])
+    func configFileValuesFollowComposeEnvFileRules(line: String, value: String) throws {
+        let file = try ConfigFile(line + "\n")
+        #expect(try ConfigurationLoader.load(environment: [:], file: file.path).kafka.passthrough["x"] == value, "\(line)")
+    }
+
+    @Test func aConfigFileWithCRLFLineEndingsReadsAsWithLF() throws {
+        let text = "# settings\nHTTP_PORT=9001\nKAFKA_GROUP_ID=\"from-file\" # the group\n\nLOG_LEVEL=debug\n"
+        let (lfFile, crlfFile) = (try ConfigFile(text), try ConfigFile(text.replacingOccurrences(of: "\n", with: "\r\n")))
+        let lf = try ConfigurationLoader.load(environment: [:], file: lfFile.path)
+        let crlf = try ConfigurationLoader.load(environment: [:], file: crlfFile.path)
+        #expect(crlf.http.port == 9001 && crlf.kafka.groupID == "from-file" && crlf.logLevel == .debug)
+        #expect((crlf.http.port, crlf.kafka.groupID, crlf.logLevel) == (lf.http.port, lf.kafka.groupID, lf.logLevel))
+    }
+
+    @Test func aBareNameInTheConfigFileSetsNothing() throws {
+        let file = try ConfigFile("HTTP_PORT\nLOG_LEVEL=debug\n")
+        let configuration = try ConfigurationLoader.load(environment: [:], file: file.path)
+        #expect(configuration.http.port == ServiceConfiguration().http.port)
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test(arguments: [#"KAFKA_PROP_X="unterminated"#, #"KAFKA_PROP_X="quoted" trailing"#, "1NAME=value"])
+    func aConfigFileValueBreakingTheRulesIsAnErrorNamingTheLine(line: String) throws {
+        let file = try ConfigFile("HTTP_PORT=1\n" + line + "\n")
+        #expect {
+            try ConfigurationLoader.load(environment: [:], file: file.path)
+        } throws: { error in
+            (error as? ConfigurationError)?.setting == "--config" && "\(error)".contains(":2:")
+        }
+    }
+
     @Test func aMissingConfigFileIsAnErrorNamingTheOption() throws {
         let directory = try ConfigFile()
         #expect {
