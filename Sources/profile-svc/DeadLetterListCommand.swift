@@ -40,7 +40,7 @@ struct DeadLetterListCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
-            LoggingSetup.bootstrap(level: configuration.logLevel, stream: .standardError)
+            LoggingSetup.bootstrap(configuration, stream: .standardError)
             let lister = DeadLetterLister(configuration: configuration, selection: selection.selection, group: group,
                                           timeout: selection.timeoutDuration, logger: configuration.logger("profile-svc.dlq"))
             let listing = try await DeadLetterFailure.mapping { try await lister.list(all: all) }

@@ -22,7 +22,7 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
-            LoggingSetup.bootstrap(level: configuration.logLevel, stream: .standardError)
+            LoggingSetup.bootstrap(configuration, stream: .standardError)
             let replayer = DeadLetterReplayer(configuration: configuration, options: flags.options(selection),
                                               logger: configuration.logger("profile-svc.dlq"))
             try await DeadLetterTerminal.execute(label: "replay", json: flags.json) { stop, progress in

@@ -24,7 +24,7 @@ struct DeadLetterReprocessCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
-            LoggingSetup.bootstrap(level: configuration.logLevel, stream: .standardError)
+            LoggingSetup.bootstrap(configuration, stream: .standardError)
             let reprocessor = DeadLetterReprocessor(configuration: configuration, options: flags.options(selection),
                                                     logger: configuration.logger("profile-svc.dlq"))
             try await DeadLetterTerminal.execute(label: "reprocess", json: flags.json) { stop, progress in

@@ -25,7 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.http.port = port
             configuration.databasePath = dbPath
             configuration.logLevel = .info
-            LoggingSetup.bootstrap(level: configuration.logLevel, stream: .standardOutput)
+            LoggingSetup.bootstrap(configuration, stream: .standardOutput)
             try PortCheck.ensureAvailable(host: configuration.http.host, port: port)
             let demo = try await DemoEnvironment.start(configuration: configuration, generatedUsers: users,
                                                        logger: Logger(label: "profile-svc.demo"))

@@ -29,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
 /// Starts a daemon the way `run` and `demo` both do.
 enum DaemonRunner {
     static func run(_ configuration: ServiceConfiguration) async throws {
-        LoggingSetup.bootstrap(level: configuration.logLevel, stream: .standardOutput)
+        LoggingSetup.bootstrap(configuration, stream: .standardOutput)
         try PortCheck.ensureAvailable(host: configuration.http.host, port: configuration.http.port)
         let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "profile-svc"))
         do {

@@ -40,6 +40,7 @@ struct ConfigurationFileTests {
         #expect(loaded.maxMessageBytes == defaults.maxMessageBytes)
         #expect(loaded.worker.maxBatchSize == defaults.worker.maxBatchSize)
         #expect(loaded.logLevel == defaults.logLevel)
+        #expect(loaded.warnings.isEmpty, "every name in the file is a setting: \(loaded.warnings)")
     }
 
     @Test func setsEveryContractVariableAndOnlySettingsTheLoaderReads() throws {

@@ -138,6 +138,17 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func anUnknownNameInTheFileOrAnUnknownProfileVariableIsAWarningWithTheClosestName() throws {
+        let file = try ConfigFile("HTTP_PROT=9000\nLOG_LEVEL=debug\nKAFKA_PROP_CLIENT_RACK=r1\n")
+        let configuration = try ConfigurationLoader.load(
+            environment: ["PROFILE_DB_PAHT": "/tmp/x.sqlite", "PATH": "/usr/bin", "KAFKA_GROUP_ID": "g"], file: file.path)
+        #expect(configuration.warnings.map(\.setting) == ["HTTP_PROT", "PROFILE_DB_PAHT"])
+        #expect(configuration.warnings.first?.message == "in \(file.path) is not a profile-svc setting and is ignored; did you mean HTTP_PORT?")
+        #expect(configuration.warnings.last?.message == "in the environment is not a profile-svc setting and is ignored; did you mean PROFILE_DB_PATH?")
+        #expect(configuration.http.port == ServiceConfiguration().http.port, "an unknown name sets nothing")
+        #expect(try load(["HTTP_PORT": "1", "KAFKA_PROP_ACKS": "1", "HOME": "/root"]).warnings.isEmpty)
+    }
+
     @Test func aMissingConfigFileIsAnErrorNamingTheOption() throws {
         let directory = try ConfigFile()
         #expect {

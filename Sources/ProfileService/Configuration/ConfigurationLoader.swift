@@ -4,25 +4,25 @@ import Logging
 /// Reads ``ServiceConfiguration`` from environment variables, over an optional `KEY=VALUE` file.
 ///
 /// The environment wins over the file; both use the same names (`HTTP_PORT`, `KAFKA_PROP_*`, ...).
-/// Every bad value is reported as a ``ConfigurationError`` naming its setting.
+/// Every bad value is reported as a ``ConfigurationError`` naming its setting; a name it does not read (a
+/// typo in the file, or a `PROFILE_*` variable it does not know) becomes a ``ConfigurationWarning``.
 public enum ConfigurationLoader {
     /// The file read when no `--config` is given, relative to the working directory; missing is fine.
     public static let defaultFile = "config/profile-svc.env"
 
     /// Loads the configuration. `file`, when given, must exist; the default file is read if present.
     public static func load(environment: [String: String], file: String?) throws(ConfigurationError) -> ServiceConfiguration {
-        var settings: [String: String] = [:]
-        if let file {
-            settings = try EnvironmentFile.read(path: file, required: true)
-        } else {
-            settings = try EnvironmentFile.read(path: defaultFile, required: false)
-        }
-        settings.merge(environment) { _, fromEnvironment in fromEnvironment }
-        return try build(from: settings)
+        let path = file ?? defaultFile
+        let fromFile = try EnvironmentFile.read(path: path, required: file != nil)
+        let reader = SettingsReader(fromFile.merging(environment) { _, fromEnvironment in fromEnvironment })
+        var configuration = try build(from: reader)
+        configuration.warnings = UnknownSetting.warnings(
+            for: Set(fromFile.keys).union(environment.keys.filter { $0.hasPrefix("PROFILE_") }),
+            file: path, inFile: Set(fromFile.keys), known: reader.namesRead)
+        return configuration
     }
 
-    static func build(from settings: [String: String]) throws(ConfigurationError) -> ServiceConfiguration {
-        let reader = SettingsReader(settings)
+    private static func build(from reader: SettingsReader) throws(ConfigurationError) -> ServiceConfiguration {
         var configuration = ServiceConfiguration()
         configuration.kafka.bootstrapServers = try reader.nonEmpty("KAFKA_BOOTSTRAP_SERVERS", default: configuration.kafka.bootstrapServers)
         configuration.kafka.groupID = try reader.nonEmpty("KAFKA_GROUP_ID", default: configuration.kafka.groupID)
@@ -40,7 +40,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(setting: named, reason: "'\(topic)' is also \(named == other ? setting : other); "
                                      + "the two source topics and the DLQ topic must be three different topics")
         }
-        configuration.kafka.passthrough = try KafkaSettings.passthrough(from: settings)
+        configuration.kafka.passthrough = try KafkaSettings.passthrough(from: reader.settings(prefixed: KafkaSettings.propertyPrefix))
         configuration.kafka.groupInstanceID = try reader.groupInstanceID(passthrough: configuration.kafka.passthrough)
         configuration.databasePath = try reader.nonEmpty("PROFILE_DB_PATH", default: configuration.databasePath)
         configuration.database.synchronous = try reader.oneOf("PROFILE_DB_SYNCHRONOUS", ["NORMAL", "FULL"], default: configuration.database.synchronous)
@@ -60,20 +60,31 @@ public enum ConfigurationLoader {
     }
 }
 
-/// Typed access to raw settings, each failure naming its setting.
-struct SettingsReader {
+/// Typed access to raw settings, each failure naming its setting. It remembers the names it was asked for:
+/// whatever else the settings hold is unknown to the loader.
+final class SettingsReader {
     private let settings: [String: String]
+    /// Every name asked for so far, and every prefix.
+    private(set) var namesRead: Set<String> = []
 
     init(_ settings: [String: String]) {
         self.settings = settings
     }
 
     func raw(_ name: String) -> String? {
-        settings[name]
+        namesRead.insert(name)
+        return settings[name]
+    }
+
+    /// The settings whose names start with `prefix` (`KAFKA_PROP_`), all of them known.
+    func settings(prefixed prefix: String) -> [String: String] {
+        let matching = settings.filter { $0.key.hasPrefix(prefix) }
+        namesRead.formUnion(matching.keys)
+        return matching
     }
 
     func nonEmpty(_ name: String, default value: String) throws(ConfigurationError) -> String {
-        guard let text = settings[name] else { return value }
+        guard let text = raw(name) else { return value }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ConfigurationError(setting: name, reason: "must not be empty") }
         return trimmed
@@ -93,7 +104,7 @@ struct SettingsReader {
     /// runs must not hold partitions as static members, so two ways of saying it are refused.
     func groupInstanceID(passthrough: [String: String]) throws(ConfigurationError) -> String? {
         let name = "KAFKA_GROUP_INSTANCE_ID"
-        guard let text = settings[name] else { return nil }
+        guard let text = raw(name) else { return nil }
         let id = text.trimmingCharacters(in: .whitespaces)
         guard !id.isEmpty else {
             throw ConfigurationError(setting: name, reason: "is set but empty; unset it for dynamic group membership")
@@ -114,7 +125,7 @@ struct SettingsReader {
     }
 
     func integer(_ name: String, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {
-        guard let text = settings[name] else { return value }
+        guard let text = raw(name) else { return value }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
             throw ConfigurationError(setting: name, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -122,7 +133,7 @@ struct SettingsReader {
     }
 
     func oneOf(_ name: String, _ choices: [String], default value: String) throws(ConfigurationError) -> String {
-        guard let text = settings[name] else { return value }
+        guard let text = raw(name) else { return value }
         let normalized = text.trimmingCharacters(in: .whitespaces)
         guard let match = choices.first(where: { $0.caseInsensitiveCompare(normalized) == .orderedSame }) else {
             throw ConfigurationError(setting: name, reason: "'\(text)' is not one of \(choices.joined(separator: ", "))")

@@ -59,6 +59,8 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// How long a graceful shutdown may take before the process stops anyway.
     public var shutdownTimeout: Duration = .seconds(30)
+    /// What the loader found given but unused (an unknown name, say), to log at start.
+    public var warnings: [ConfigurationWarning] = []
 
     public init() {}
 
