@@ -40,7 +40,7 @@ struct RequestErrorScenario {
             inject(permanent: round < 3)
         }
         result.expect(await harness.waitProcessed(timeout: .seconds(300)), "the daemon did not process everything")
-        let retries = MetricsProbe.value(port: daemon.httpPort, "profile_transient_retries_total", #"operation="dead-letter publish""#)
+        let retries = MetricsProbe.value(port: daemon.httpPort, "profile_transient_retries_total", #"operation="dead_letter_publish""#)
         await harness.stopGracefully(daemon, into: &result)
 
         // A restart starts where the database says, whatever the failed commits left in Kafka.

@@ -80,7 +80,7 @@ struct FaultTests {
             return originals.count == poison.count
         }
         try await eventually("every valid event applied") { try await daemon.database.counts().profiles == 20 }
-        let retries = MetricsText.value(daemon.daemon.metrics.render(), "profile_transient_retries_total", "operation=\"dead-letter publish\"")
+        let retries = MetricsText.value(daemon.daemon.metrics.render(), "profile_transient_retries_total", "operation=\"dead_letter_publish\"")
         try await daemon.stop()
         #expect(retries >= 1)
     }

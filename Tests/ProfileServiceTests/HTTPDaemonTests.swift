@@ -88,7 +88,7 @@ struct HTTPDaemonTests {
         #expect(MetricsText.value(metrics, "profile_batch_apply_seconds_count") >= 1)
         let lastCommit = MetricsText.value(metrics, "profile_last_commit_timestamp_seconds")
         #expect(lastCommit >= beforeIngest.rounded(.down) && lastCommit <= Date().timeIntervalSince1970, "the wall-clock time of the last commit")
-        #expect(MetricsText.value(metrics, "profile_http_requests_total", #"status="401""#) == 3)
+        #expect(MetricsText.value(metrics, "profile_http_requests_total", #"method="GET",route="/v1/profiles/{user_id}",status="401""#) == 3)
         try await daemon.stop()
     }
 

@@ -232,14 +232,24 @@ struct HTTPRouteTests {
         let fixture = try HTTPFixture()
         try await fixture.test { client in
             _ = try await client.execute(uri: "/v1/profiles/nobody", method: .get)
+            _ = try await client.execute(uri: "/v1/profiles/somebody-else", method: .get)
+            _ = try await client.execute(uri: "/healthz", method: .get)
+            _ = try await client.execute(uri: "/no/such/route", method: .get)
+            _ = try await client.execute(uri: "/healthz", method: try #require(HTTPRequest.Method("BREW")))
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = String(buffer: response.body)
             #expect(text.contains("# TYPE profile_profiles_created_total counter"))
             #expect(text.contains("# TYPE profile_http_request_duration_seconds histogram"))
-            #expect(MetricsText.value(text, "profile_http_requests_total", "status=\"404\"") == 1)
-            #expect(MetricsText.value(text, "profile_http_request_duration_seconds_count") == 1)
+            // By route template and method: two lookups are one series, probes another, no id is a label value.
+            let lookup = #"method="GET",route="/v1/profiles/{user_id}""#
+            #expect(MetricsText.value(text, "profile_http_requests_total", lookup + #",status="404""#) == 2)
+            #expect(MetricsText.value(text, "profile_http_request_duration_seconds_count", lookup) == 2)
+            #expect(MetricsText.value(text, "profile_http_requests_total", #"method="GET",route="/healthz",status="200""#) == 1)
+            #expect(MetricsText.value(text, "profile_http_requests_total", #"method="GET",route="NotFound",status="404""#) == 1)
+            #expect(!text.contains("nobody") && !text.contains("/no/such/route"))
+            #expect(text.contains(#"method="OTHER""#) && !text.contains("BREW"), "unusual methods make no series of their own")
             for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                 #expect(Double(line.split(separator: " ").last ?? "") != nil, "not a sample: \(line)")
             }

@@ -67,7 +67,7 @@ public struct DeadLetterReplayer: Sendable {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
                 let hooks = budget.hooks
                 do {
-                    try await retry.run(BatchProcessor.Operation.replayPublish.rawValue, logger: logger, metrics: metrics,
+                    try await retry.run(.replayPublish, logger: logger, metrics: metrics,
                                         shouldStop: hooks.shouldStop, onFailure: { hooks.onFailure(.replayPublish, $0) }) {
                         try await publisher.publish(records.compactMap { $0 })
                     }

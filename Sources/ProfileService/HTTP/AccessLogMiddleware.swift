@@ -13,7 +13,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         // Never throws: the request-id middleware inside turns every error into a JSON response.
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
-        metrics.httpRequest(status: response.status.code, duration: elapsed)
+        metrics.httpRequest(method: request.method.rawValue, route: context.endpointPath, status: response.status.code, duration: elapsed)
         logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
             "path": .string(String(request.uri.path.prefix(512))),

@@ -17,7 +17,6 @@ public final class ServiceMetrics: Sendable {
     let batchSize: CoreMetrics.Recorder
     let batchApplyDuration: Metrics.Timer
     let lastCommitTimestamp: CoreMetrics.Gauge
-    private let httpRequestDuration: Metrics.Timer
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -31,7 +30,6 @@ public final class ServiceMetrics: Sendable {
         batchSize = CoreMetrics.Recorder(label: "profile_batch_size", dimensions: [], aggregate: true, factory: factory)
         batchApplyDuration = Metrics.Timer(label: "profile_batch_apply_seconds", dimensions: [], factory: factory)
         lastCommitTimestamp = CoreMetrics.Gauge(label: "profile_last_commit_timestamp_seconds", dimensions: [], factory: factory)
-        httpRequestDuration = Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: [], factory: factory)
         // Outcome counters start at 0, so a rate or an alert on them works before the first event.
         for outcome in EventOutcome.allCases { applied(outcome, count: 0) }
         for errorClass in PoisonError.ErrorClass.allCases {
@@ -83,13 +81,20 @@ public final class ServiceMetrics: Sendable {
         counter("profile_consumer_rebalances_total", ["event": event.rawValue]).increment(by: count)
     }
 
-    func transientRetry(operation: String) {
-        counter("profile_transient_retries_total", ["operation": operation]).increment()
+    func transientRetry(operation: BatchProcessor.Operation) {
+        counter("profile_transient_retries_total", ["operation": operation.rawValue]).increment()
     }
 
-    func httpRequest(status: Int, duration: Duration) {
-        counter("profile_http_requests_total", ["status": String(status)]).increment()
-        httpRequestDuration.record(duration: duration)
+    /// A request answered, by method and matched route template (`/v1/profiles/{user_id}`; Hummingbird names a
+    /// request no route matched `NotFound`), so
+    /// probes and scrapes do not mix with lookups and no id becomes a label value. Methods outside the usual
+    /// ones count as `OTHER`: a client must not be able to make new series at will.
+    func httpRequest(method: String, route: String?, status: Int, duration: Duration) {
+        let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+        let dimensions = ["method": known.contains(method) ? method : "OTHER", "route": route ?? "NotFound"]
+        counter("profile_http_requests_total", dimensions.merging(["status": String(status)]) { $1 }).increment()
+        Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: sorted(dimensions), factory: factory)
+            .record(duration: duration)
     }
 
     /// The worker committed offsets: the wall-clock time, in seconds since the epoch (0 until the first commit),
@@ -117,7 +122,11 @@ public final class ServiceMetrics: Sendable {
 
     private func counter(_ label: String, _ dimensions: [String: String]) -> CoreMetrics.Counter {
         // The factory returns the same underlying series for the same label and dimensions.
-        CoreMetrics.Counter(label: label, dimensions: dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, factory: factory)
+        CoreMetrics.Counter(label: label, dimensions: sorted(dimensions), factory: factory)
+    }
+
+    private func sorted(_ dimensions: [String: String]) -> [(String, String)] {
+        dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }
 

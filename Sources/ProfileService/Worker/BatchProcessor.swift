@@ -21,12 +21,15 @@ struct BatchProcessor: Sendable {
     let logger: Logger
     let retry: TransientRetry
 
-    /// The steps that may meet a passing failure, as `profile_transient_retries_total` labels them.
-    enum Operation: String, Sendable {
-        case deadLetterPublish = "dead-letter publish"
-        case databaseApply = "database apply"
+    /// The steps that may meet a passing failure, by their `profile_transient_retries_total` label (snake_case).
+    enum Operation: String, Sendable, CustomStringConvertible {
+        case deadLetterPublish = "dead_letter_publish"
+        case databaseApply = "database_apply"
         /// `dlq replay` republishing to the original topics.
-        case replayPublish = "replay publish"
+        case replayPublish = "replay_publish"
+
+        /// The name log lines use: `database apply`.
+        var description: String { rawValue.replacingOccurrences(of: "_", with: " ") }
     }
 
     /// How the caller reacts to passing failures.
@@ -83,7 +86,7 @@ struct BatchProcessor: Sendable {
 
     /// Runs `body` until it succeeds, telling `hooks` of the failure streak under `operation`'s name.
     private func retrying<T: Sendable>(_ operation: Operation, _ hooks: RetryHooks, _ body: () async throws -> T) async throws -> T {
-        try await retry.run(operation.rawValue, logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
+        try await retry.run(operation, logger: logger, metrics: metrics, shouldStop: hooks.shouldStop,
                             onFailure: { hooks.onFailure(operation, $0) }, onRecovery: { hooks.onRecovery(operation) }, body)
     }
 

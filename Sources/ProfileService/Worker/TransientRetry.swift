@@ -14,7 +14,7 @@ struct TransientRetry: Sendable {
     /// consumption, reports not-ready) and `onRecovery` of the success after it. Gives up only when
     /// `shouldStop` says so.
     func run<T: Sendable>(
-        _ operation: String,
+        _ operation: BatchProcessor.Operation,
         logger: Logger,
         metrics: ServiceMetrics,
         shouldStop: @Sendable () -> Bool,
