@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "ProfileService",
                 "Kafka",
+                "TansuSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -9,11 +9,53 @@ enum ProfileSvcBinary {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
-        let directory = TemporaryDirectory.make()
+    /// The binary next to the test bundle.
+    static func url() throws -> URL {
         let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("profile-svc")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the profile-svc product first: \(binary.path)")
+        return binary
+    }
+
+    /// A long-running command (`run`, `demo`), its output discarded, until ``Running/terminate()``.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> Running {
+        let process = Process()
+        process.executableURL = try url()
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = TemporaryDirectory.make()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process)
+    }
+
+    final class Running: @unchecked Sendable {
+        let process: Process
+
+        init(process: Process) {
+            self.process = process
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+
+        /// SIGTERM, then the exit status once it has exited (nil: killed after 30 s).
+        func terminate() async -> Int32? {
+            process.terminate()
+            for _ in 0..<600 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+            guard !process.isRunning else {
+                kill(process.processIdentifier, SIGKILL)
+                return nil
+            }
+            return process.terminationStatus
+        }
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
+        let directory = TemporaryDirectory.make()
+        let binary = try url()
         let stdout = directory.appendingPathComponent("stdout")
         let stderr = directory.appendingPathComponent("stderr")
         #expect(FileManager.default.createFile(atPath: stdout.path, contents: nil))
