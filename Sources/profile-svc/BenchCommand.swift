@@ -9,16 +9,16 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure the worker: drain a backlog of events (or a trickle, with --latency) and check the result.",
         discussion: """
-            Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix
-            (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder,
-            dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s
-            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events,
-            ledger == valid unique event ids and DLQ == poison, and ends with one parsable line
+            Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix \
+            (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder, \
+            dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s \
+            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events, \
+            ledger == valid unique event ids and DLQ == poison, and ends with one parsable line \
             (`bench: ... ok=true`). Exit 1 when the check fails.
 
-            --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce
-            to the profile being readable. The worker is configured as `profile-svc run` would be (environment,
-            config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the
+            --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce \
+            to the profile being readable. The worker is configured as `profile-svc run` would be (environment, \
+            config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the \
             embedded cluster, at log level warning. Build it in release mode:
             swift run -c release profile-svc bench
             """

@@ -9,11 +9,11 @@ struct DeadLetterListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "Show dead-lettered messages without consuming them (commits nothing).",
         discussion: """
-            Shows the messages `dlq reprocess` has not handled yet (from its group's committed position), or
-            with --all every message still in the topic. One row per original message: copies of the same
-            original (same original topic, partition and offset) are shown once with their count.
-            --json prints one object per line: partition, offset, original_topic, original_partition,
-            original_offset, error_class, error_message, attempts, failed_at, age_seconds, event_id,
+            Shows the messages `dlq reprocess` has not handled yet (from its group's committed position), or \
+            with --all every message still in the topic. One row per original message: copies of the same \
+            original (same original topic, partition and offset) are shown once with their count. \
+            --json prints one object per line: partition, offset, original_topic, original_partition, \
+            original_offset, error_class, error_message, attempts, failed_at, age_seconds, event_id, \
             request_id, copies (and value with --values). Values are printed only with --values, and then \
             with every `password` field redacted, and every email address unless --show-pii is given.
             """

@@ -7,10 +7,10 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Republish dead-lettered messages to their original topic for the daemon to pick up.",
         discussion: """
-            Each selected message goes to its dlq.original.topic (its original partition when it still
-            exists) with its original key, value and headers, without the dlq.* headers. A DLQ offset is
-            committed (group <KAFKA_GROUP_ID>.dlq-replay) only after the republished message is
-            acknowledged. A message that still fails is dead-lettered again by the daemon. Ctrl-C stops
+            Each selected message goes to its dlq.original.topic (its original partition when it still \
+            exists) with its original key, value and headers, without the dlq.* headers. A DLQ offset is \
+            committed (group <KAFKA_GROUP_ID>.dlq-replay) only after the republished message is \
+            acknowledged. A message that still fails is dead-lettered again by the daemon. Ctrl-C stops \
             after the batch in flight.
             """
     )

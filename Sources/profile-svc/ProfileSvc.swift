@@ -8,7 +8,7 @@ struct ProfileSvc: AsyncParsableCommand {
         commandName: "profile-svc",
         abstract: "Creates user profiles from Kafka events, idempotently, and serves them over HTTP.",
         discussion: """
-            Configuration comes from environment variables (see the README), over config/profile-svc.env
+            Configuration comes from environment variables (see the README), over config/profile-svc.env \
             or the file named by --config. Exit codes: 64 usage, 78 configuration, 69 unavailable at start.
             """,
         version: BuildInfo.summary,

@@ -8,12 +8,14 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: the consumer-group worker and the HTTP server, until SIGTERM or SIGINT.",
         discussion: """
-            Consumes USER_REGISTERED_TOPIC and KAFKA_USER_CREATED_TOPIC in group KAFKA_GROUP_ID, creates one
-            profile per new user in PROFILE_DB_PATH, dead-letters poison messages to PROFILE_DLQ_TOPIC and
-            serves GET /v1/profiles/{user_id}, /healthz, /readyz and /metrics on HTTP_HOST:HTTP_PORT.
-            Logs JSON lines on standard output. On SIGTERM/SIGINT it finishes the batch in flight, commits,
+            Consumes USER_REGISTERED_TOPIC and KAFKA_USER_CREATED_TOPIC in group KAFKA_GROUP_ID, creates one \
+            profile per new user in PROFILE_DB_PATH, dead-letters poison messages to PROFILE_DLQ_TOPIC and \
+            serves GET /v1/profiles/{user_id}, /healthz, /readyz and /metrics on HTTP_HOST:HTTP_PORT. \
+            Logs JSON lines on standard output. On SIGTERM/SIGINT it finishes the batch in flight, commits, \
             leaves the group, closes the database and exits 0.
-            """
+
+            Settings (environment variables, over the --config file):
+            """ + "\n" + Setting.helpText
     )
 
     @OptionGroup var options: CommonOptions
@@ -26,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Starts a daemon the way `run` and `demo` both do.
+/// Starts the daemon of `run`.
 enum DaemonRunner {
     static func run(_ configuration: ServiceConfiguration) async throws {
         LoggingSetup.bootstrap(configuration, stream: .standardOutput)

@@ -14,87 +14,79 @@ public enum ConfigurationLoader {
     public static func load(environment: [String: String], file: String?) throws(ConfigurationError) -> ServiceConfiguration {
         let path = file ?? defaultFile
         let fromFile = try EnvironmentFile.read(path: path, required: file != nil)
-        let reader = SettingsReader(fromFile.merging(environment) { _, fromEnvironment in fromEnvironment })
-        var configuration = try build(from: reader)
+        var configuration = try build(from: SettingsReader(fromFile.merging(environment) { _, fromEnvironment in fromEnvironment }))
         configuration.warnings = UnknownSetting.warnings(
-            for: Set(fromFile.keys).union(environment.keys.filter { $0.hasPrefix("PROFILE_") }),
-            file: path, inFile: Set(fromFile.keys), known: reader.namesRead)
+            for: Set(fromFile.keys).union(environment.keys.filter { $0.hasPrefix("PROFILE_") }), file: path, inFile: Set(fromFile.keys))
         return configuration
     }
 
     private static func build(from reader: SettingsReader) throws(ConfigurationError) -> ServiceConfiguration {
         var configuration = ServiceConfiguration()
-        configuration.kafka.bootstrapServers = try reader.nonEmpty("KAFKA_BOOTSTRAP_SERVERS", default: configuration.kafka.bootstrapServers)
-        configuration.kafka.groupID = try reader.nonEmpty("KAFKA_GROUP_ID", default: configuration.kafka.groupID)
-        configuration.kafka.clientID = try reader.nonEmpty("KAFKA_CLIENT_ID", default: configuration.kafka.clientID)
-        configuration.kafka.userRegisteredTopic = try reader.topic("USER_REGISTERED_TOPIC", default: configuration.kafka.userRegisteredTopic)
-        configuration.kafka.userCreatedTopic = try reader.topic("KAFKA_USER_CREATED_TOPIC", default: configuration.kafka.userCreatedTopic)
-        configuration.kafka.deadLetterTopic = try reader.topic("PROFILE_DLQ_TOPIC", default: configuration.kafka.deadLetterTopic)
-        let topics = [("USER_REGISTERED_TOPIC", configuration.kafka.userRegisteredTopic),
-                      ("KAFKA_USER_CREATED_TOPIC", configuration.kafka.userCreatedTopic),
-                      ("PROFILE_DLQ_TOPIC", configuration.kafka.deadLetterTopic)]
+        configuration.kafka.bootstrapServers = try reader.nonEmpty(.kafkaBootstrapServers, default: configuration.kafka.bootstrapServers)
+        configuration.kafka.groupID = try reader.nonEmpty(.kafkaGroupID, default: configuration.kafka.groupID)
+        configuration.kafka.clientID = try reader.nonEmpty(.kafkaClientID, default: configuration.kafka.clientID)
+        configuration.kafka.userRegisteredTopic = try reader.topic(.userRegisteredTopic, default: configuration.kafka.userRegisteredTopic)
+        configuration.kafka.userCreatedTopic = try reader.topic(.userCreatedTopic, default: configuration.kafka.userCreatedTopic)
+        configuration.kafka.deadLetterTopic = try reader.topic(.deadLetterTopic, default: configuration.kafka.deadLetterTopic)
+        let topics: [(Setting, String)] = [(.userRegisteredTopic, configuration.kafka.userRegisteredTopic),
+                                           (.userCreatedTopic, configuration.kafka.userCreatedTopic),
+                                           (.deadLetterTopic, configuration.kafka.deadLetterTopic)]
         for (index, (setting, topic)) in topics.enumerated() {
             // Name a setting the operator gave: the one of the pair that is not left at its default.
             guard let other = topics[(index + 1)...].first(where: { $0.1 == topic })?.0 else { continue }
             let named = reader.raw(other) != nil ? other : setting
-            throw ConfigurationError(setting: named, reason: "'\(topic)' is also \(named == other ? setting : other); "
+            throw ConfigurationError(setting: named.rawValue, reason: "'\(topic)' is also \(named == other ? setting.rawValue : other.rawValue); "
                                      + "the two source topics and the DLQ topic must be three different topics")
         }
-        configuration.kafka.passthrough = try KafkaSettings.passthrough(from: reader.settings(prefixed: KafkaSettings.propertyPrefix))
+        configuration.kafka.passthrough = try KafkaSettings.passthrough(from: reader.passthrough)
         configuration.kafka.groupInstanceID = try reader.groupInstanceID(passthrough: configuration.kafka.passthrough)
-        configuration.databasePath = try reader.nonEmpty("PROFILE_DB_PATH", default: configuration.databasePath)
-        configuration.database.synchronous = try reader.oneOf("PROFILE_DB_SYNCHRONOUS", ["NORMAL", "FULL"], default: configuration.database.synchronous)
-        configuration.http.host = try reader.nonEmpty("HTTP_HOST", default: configuration.http.host)
-        configuration.http.port = try reader.integer("HTTP_PORT", in: 0...65535, default: configuration.http.port)
-        if let token = reader.raw("PROFILE_API_TOKEN") {
+        configuration.databasePath = try reader.nonEmpty(.databasePath, default: configuration.databasePath)
+        configuration.database.synchronous = try reader.oneOf(.databaseSynchronous, ["NORMAL", "FULL"], default: configuration.database.synchronous)
+        configuration.http.host = try reader.nonEmpty(.httpHost, default: configuration.http.host)
+        configuration.http.port = try reader.integer(.httpPort, in: 0...65535, default: configuration.http.port)
+        if let token = reader.raw(.apiToken) {
             guard !token.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ConfigurationError(setting: "PROFILE_API_TOKEN", reason: "is set but empty; unset it to disable authentication")
+                throw ConfigurationError(setting: Setting.apiToken.rawValue, reason: "is set but empty; unset it to disable authentication")
             }
             configuration.http.apiToken = token
         }
-        configuration.maxMessageBytes = try reader.integer("PROFILE_MAX_MESSAGE_BYTES", in: 1...(64 << 20), default: configuration.maxMessageBytes)
-        configuration.worker.maxBatchSize = try reader.integer("PROFILE_MAX_BATCH_SIZE", in: 1...100_000, default: configuration.worker.maxBatchSize)
-        let level = try reader.oneOf("LOG_LEVEL", Logger.Level.allCases.map(\.rawValue), default: configuration.logLevel.rawValue)
+        configuration.maxMessageBytes = try reader.integer(.maxMessageBytes, in: 1...(64 << 20), default: configuration.maxMessageBytes)
+        configuration.worker.maxBatchSize = try reader.integer(.maxBatchSize, in: 1...100_000, default: configuration.worker.maxBatchSize)
+        let level = try reader.oneOf(.logLevel, Logger.Level.allCases.map(\.rawValue), default: configuration.logLevel.rawValue)
         configuration.logLevel = Logger.Level(rawValue: level)!
         return configuration
     }
 }
 
-/// Typed access to raw settings, each failure naming its setting. It remembers the names it was asked for:
-/// whatever else the settings hold is unknown to the loader.
-final class SettingsReader {
+/// Typed access to raw settings by ``Setting``, each failure naming its setting.
+struct SettingsReader {
     private let settings: [String: String]
-    /// Every name asked for so far, and every prefix.
-    private(set) var namesRead: Set<String> = []
 
     init(_ settings: [String: String]) {
         self.settings = settings
     }
 
-    func raw(_ name: String) -> String? {
-        namesRead.insert(name)
-        return settings[name]
+    func raw(_ setting: Setting) -> String? {
+        settings[setting.rawValue]
     }
 
-    /// The settings whose names start with `prefix` (`KAFKA_PROP_`), all of them known.
-    func settings(prefixed prefix: String) -> [String: String] {
-        let matching = settings.filter { $0.key.hasPrefix(prefix) }
-        namesRead.formUnion(matching.keys)
-        return matching
+    /// The `KAFKA_PROP_*` settings.
+    var passthrough: [String: String] {
+        settings.filter { $0.key.hasPrefix(KafkaSettings.propertyPrefix) }
     }
 
-    func nonEmpty(_ name: String, default value: String) throws(ConfigurationError) -> String {
-        guard let text = raw(name) else { return value }
+    func nonEmpty(_ setting: Setting, default value: String) throws(ConfigurationError) -> String {
+        guard let text = raw(setting) else { return value }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw ConfigurationError(setting: name, reason: "must not be empty") }
+        guard !trimmed.isEmpty else { throw ConfigurationError(setting: setting.rawValue, reason: "must not be empty") }
         return trimmed
     }
 
     /// A Kafka topic name: 1 to 249 of `[a-zA-Z0-9._-]`.
-    func topic(_ name: String, default value: String) throws(ConfigurationError) -> String {
-        let topic = try nonEmpty(name, default: value)
+    func topic(_ setting: Setting, default value: String) throws(ConfigurationError) -> String {
+        let topic = try nonEmpty(setting, default: value)
         guard Self.isKafkaName(topic) else {
-            throw ConfigurationError(setting: name, reason: "'\(topic)' is not a valid Kafka topic name")
+            throw ConfigurationError(setting: setting.rawValue, reason: "'\(topic)' is not a valid Kafka topic name")
         }
         return topic
     }
@@ -103,8 +95,8 @@ final class SettingsReader {
     /// property passed through as `KAFKA_PROP_GROUP_INSTANCE_ID` would also reach the DLQ tools, whose short
     /// runs must not hold partitions as static members, so two ways of saying it are refused.
     func groupInstanceID(passthrough: [String: String]) throws(ConfigurationError) -> String? {
-        let name = "KAFKA_GROUP_INSTANCE_ID"
-        guard let text = raw(name) else { return nil }
+        let name = Setting.kafkaGroupInstanceID.rawValue
+        guard let text = raw(.kafkaGroupInstanceID) else { return nil }
         let id = text.trimmingCharacters(in: .whitespaces)
         guard !id.isEmpty else {
             throw ConfigurationError(setting: name, reason: "is set but empty; unset it for dynamic group membership")
@@ -124,19 +116,19 @@ final class SettingsReader {
         return text.count <= 249 && text.allSatisfy(allowed.contains) && text != "." && text != ".."
     }
 
-    func integer(_ name: String, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {
-        guard let text = raw(name) else { return value }
+    func integer(_ setting: Setting, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {
+        guard let text = raw(setting) else { return value }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
-            throw ConfigurationError(setting: name, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(setting: setting.rawValue, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
-    func oneOf(_ name: String, _ choices: [String], default value: String) throws(ConfigurationError) -> String {
-        guard let text = raw(name) else { return value }
+    func oneOf(_ setting: Setting, _ choices: [String], default value: String) throws(ConfigurationError) -> String {
+        guard let text = raw(setting) else { return value }
         let normalized = text.trimmingCharacters(in: .whitespaces)
         guard let match = choices.first(where: { $0.caseInsensitiveCompare(normalized) == .orderedSame }) else {
-            throw ConfigurationError(setting: name, reason: "'\(text)' is not one of \(choices.joined(separator: ", "))")
+            throw ConfigurationError(setting: setting.rawValue, reason: "'\(text)' is not one of \(choices.joined(separator: ", "))")
         }
         return match
     }

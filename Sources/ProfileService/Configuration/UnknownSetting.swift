@@ -1,10 +1,11 @@
-/// Names given to the loader that it never read: typos, or settings of another program.
+/// Names given to the loader that are no ``Setting`` and no `KAFKA_PROP_*`: typos, or another program's.
 enum UnknownSetting {
-    /// One warning per name of `given` that is not in `known`, with the closest known name.
+    /// One warning per name of `given` that is not a setting, with the closest setting's name.
     /// - Parameters:
     ///   - inFile: the names that came from the configuration file at `file` (the others, from the environment).
-    static func warnings(for given: Set<String>, file: String, inFile: Set<String>, known: Set<String>) -> [ConfigurationWarning] {
-        given.subtracting(known).sorted().map { name in
+    static func warnings(for given: Set<String>, file: String, inFile: Set<String>) -> [ConfigurationWarning] {
+        let known = Set(Setting.allCases.map(\.rawValue))
+        return given.subtracting(known).filter { !$0.hasPrefix(KafkaSettings.propertyPrefix) }.sorted().map { name in
             let origin = inFile.contains(name) ? "in \(file)" : "in the environment"
             let hint = closest(to: name, among: known).map { "; did you mean \($0)?" } ?? ""
             return ConfigurationWarning(setting: name, message: "\(origin) is not a profile-svc setting and is ignored\(hint)")

@@ -1,0 +1,70 @@
+/// Every setting profile-svc reads, by its public name, with its default and what it means: the one table the
+/// loader reads through (it cannot read a name that is not here) and `profile-svc run --help` lists.
+/// `KAFKA_PROP_*` pass-through properties come besides these.
+public enum Setting: String, CaseIterable, Sendable {
+    case kafkaBootstrapServers = "KAFKA_BOOTSTRAP_SERVERS"
+    case kafkaGroupID = "KAFKA_GROUP_ID"
+    case kafkaGroupInstanceID = "KAFKA_GROUP_INSTANCE_ID"
+    case kafkaClientID = "KAFKA_CLIENT_ID"
+    case userRegisteredTopic = "USER_REGISTERED_TOPIC"
+    case userCreatedTopic = "KAFKA_USER_CREATED_TOPIC"
+    case deadLetterTopic = "PROFILE_DLQ_TOPIC"
+    case databasePath = "PROFILE_DB_PATH"
+    case databaseSynchronous = "PROFILE_DB_SYNCHRONOUS"
+    case httpHost = "HTTP_HOST"
+    case httpPort = "HTTP_PORT"
+    case apiToken = "PROFILE_API_TOKEN"
+    case maxMessageBytes = "PROFILE_MAX_MESSAGE_BYTES"
+    case maxBatchSize = "PROFILE_MAX_BATCH_SIZE"
+    case logLevel = "LOG_LEVEL"
+
+    /// The default as text, read off a default ``ServiceConfiguration`` (the loader's own starting point).
+    public var defaultValue: String {
+        let defaults = ServiceConfiguration()
+        switch self {
+        case .kafkaBootstrapServers: return defaults.kafka.bootstrapServers
+        case .kafkaGroupID: return defaults.kafka.groupID
+        case .kafkaGroupInstanceID: return defaults.kafka.groupInstanceID ?? "unset"
+        case .kafkaClientID: return defaults.kafka.clientID
+        case .userRegisteredTopic: return defaults.kafka.userRegisteredTopic
+        case .userCreatedTopic: return defaults.kafka.userCreatedTopic
+        case .deadLetterTopic: return defaults.kafka.deadLetterTopic
+        case .databasePath: return defaults.databasePath
+        case .databaseSynchronous: return defaults.database.synchronous
+        case .httpHost: return defaults.http.host
+        case .httpPort: return String(defaults.http.port)
+        case .apiToken: return defaults.http.apiToken == nil ? "unset" : "set"
+        case .maxMessageBytes: return String(defaults.maxMessageBytes)
+        case .maxBatchSize: return String(defaults.worker.maxBatchSize)
+        case .logLevel: return defaults.logLevel.rawValue
+        }
+    }
+
+    /// What it does, in one sentence.
+    public var meaning: String {
+        switch self {
+        case .kafkaBootstrapServers: "Brokers to bootstrap from, comma-separated host:port."
+        case .kafkaGroupID: "The consumer group; every instance of one deployment uses the same."
+        case .kafkaGroupInstanceID: "A stable member identity per replica (static membership): a restart takes its partitions back at once."
+        case .kafkaClientID: "client.id sent to the brokers (the service's other clients add a suffix)."
+        case .userRegisteredTopic: "auth-svc's topic of user_registered v1 events."
+        case .userCreatedTopic: "users-service's topic of USER_CREATED events."
+        case .deadLetterTopic: "The dead-letter topic for poison messages; it differs from both source topics."
+        case .databasePath: "The SQLite file: profiles, processed event ids and the consumer's offsets."
+        case .databaseSynchronous: "SQLite synchronous: NORMAL survives process crashes, FULL also power loss."
+        case .httpHost: "Address the HTTP server binds."
+        case .httpPort: "Port of /v1/profiles/{user_id}, /healthz, /readyz and /metrics."
+        case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>."
+        case .maxMessageBytes: "A larger message is dead-lettered as too_large."
+        case .maxBatchSize: "Most messages applied in one database transaction."
+        case .logLevel: "trace, debug, info, notice, warning, error or critical."
+        }
+    }
+
+    /// One line a setting, `NAME (default: value): meaning`, then the pass-through properties.
+    public static var helpText: String {
+        (allCases.map { "\($0.rawValue) (default: \($0.defaultValue)): \($0.meaning)" }
+            + ["\(KafkaSettings.propertyPrefix)<NAME>: any librdkafka property (`.` written `_`, `_` written `__`)."])
+            .joined(separator: "\n")
+    }
+}
