@@ -67,7 +67,8 @@ public final class ProfileDatabase: Sendable {
     /// Applies `events` in order, in one transaction with `offsets`, and returns each event's outcome.
     ///
     /// - Important: The offsets are written in the same transaction as the rows they account for, so after
-    ///   any crash the stored offset and the stored rows agree. Offsets only move forward.
+    ///   any crash the stored offset and the stored rows agree. Offsets only move forward, unless they are of
+    ///   another cluster than the stored ones (``StoredOffset/clusterID``).
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
         try await pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
     }
@@ -111,9 +112,9 @@ public final class ProfileDatabase: Sendable {
     /// The offsets stored for `group`, by topic and partition.
     public func storedOffsets(group: String) throws -> [StoredOffset] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = ?",
+            try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?",
                              arguments: [group])
-                .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"]) }
+                .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"]) }
         }
     }
 

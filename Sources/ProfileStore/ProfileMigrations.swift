@@ -59,6 +59,11 @@ enum ProfileMigrations {
                 CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
                 """)
         }
+        migrator.registerMigration("v3: the cluster each stored offset was read from") { db in
+            // Stored offsets outlive the cluster they came from: a rebuilt cluster or a recreated topic starts its
+            // offsets again at 0. Knowing the cluster of an offset lets the worker tell. NULL: stored before v3.
+            try db.execute(sql: "ALTER TABLE consumer_offset ADD COLUMN cluster_id TEXT")
+        }
         return migrator
     }
 }

@@ -88,14 +88,18 @@ enum ProfileWrites {
         return order != 0 ? order < 0 : i < j
     }
 
-    /// Records where each partition's consumption stands, moving only forward.
+    /// Records where each partition's consumption stands: moving only forward within one cluster; an offset of
+    /// another cluster (a rebuilt one, counting from 0 again) replaces the stored one with its cluster id.
     private static func store(_ offsets: [StoredOffset], group: String, in db: Database) throws {
         let storeOffset = try db.cachedStatement(sql: """
-            INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
-            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+            INSERT INTO consumer_offset (group_id, topic, partition, next_offset, cluster_id) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+                next_offset = CASE WHEN excluded.cluster_id IS NULL OR excluded.cluster_id IS cluster_id
+                                   THEN max(next_offset, excluded.next_offset) ELSE excluded.next_offset END,
+                cluster_id = coalesce(excluded.cluster_id, cluster_id)
             """)
         for offset in offsets {
-            try storeOffset.execute(arguments: [group, offset.topic, offset.partition, offset.nextOffset])
+            try storeOffset.execute(arguments: [group, offset.topic, offset.partition, offset.nextOffset, offset.clusterID])
         }
     }
 }

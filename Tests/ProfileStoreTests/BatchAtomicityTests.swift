@@ -63,6 +63,23 @@ struct BatchAtomicityTests {
         #expect(try database.storedOffsets(group: "nobody").isEmpty)
     }
 
+    @Test func offsetsOfAnotherClusterReplaceTheStoredOnesAndThenMoveForwardAgain() async throws {
+        let database = try ProfileDatabase(path: directory.databasePath)
+        func store(_ offset: Int64, cluster: String?) async throws -> StoredOffset? {
+            _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: offset, clusterID: cluster)], group: "g")
+            return try database.storedOffsets(group: "g").first
+        }
+        #expect(try await store(10, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 10))
+        // Stored before the cluster was known: the first offset with a cluster id takes over.
+        #expect(try await store(12, cluster: "cluster-a") == StoredOffset(topic: "t", partition: 0, nextOffset: 12, clusterID: "cluster-a"))
+        #expect(try await store(11, cluster: "cluster-a")?.nextOffset == 12, "within one cluster, only forward")
+        // A rebuilt cluster counts from 0 again: its offsets replace the old cluster's.
+        #expect(try await store(3, cluster: "cluster-b") == StoredOffset(topic: "t", partition: 0, nextOffset: 3, clusterID: "cluster-b"))
+        #expect(try await store(2, cluster: "cluster-b")?.nextOffset == 3)
+        #expect(try await store(1, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 3, clusterID: "cluster-b"),
+                "an offset of no known cluster keeps the stored cluster and moves only forward")
+    }
+
     @Test func offsetsAreStoredWithTheRowsTheyAccountFor() async throws {
         let database = try ProfileDatabase(path: directory.databasePath)
         let events = (0..<3).map { SampleEvent.make(user: "user-\($0)") }

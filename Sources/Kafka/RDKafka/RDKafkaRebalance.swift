@@ -13,7 +13,7 @@ enum RDKafkaRebalance {
         let list = partitions.map { RDKafkaTopicPartitionList.read($0) } ?? []
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let starts = handler?.partitionsAssigned(list.map(\.topicPartition)) ?? [:]
+            let starts = handler?.partitionsAssigned(list.map(\.topicPartition), clusterID: clusterID(rk)) ?? [:]
             if let partitions {
                 RDKafkaTopicPartitionList.setOffsets(partitions, starts)
             }
@@ -39,6 +39,14 @@ enum RDKafkaRebalance {
 }
 
 extension RDKafkaRebalance {
+    /// The cluster's id, from the metadata a group join has just fetched (waiting at most a second otherwise);
+    /// nil when the broker does not report one.
+    private static func clusterID(_ rk: OpaquePointer) -> String? {
+        guard let id = rd_kafka_clusterid(rk, 1000) else { return nil }
+        defer { rd_kafka_mem_free(rk, id) }
+        return String(cString: id)
+    }
+
     /// Commits, synchronously, the last positions asked for on partitions being revoked (not when they were lost:
     /// the group has moved on and the commit would be refused).
     private static func commitPositions(of partitions: [KafkaTopicPartition], rk: OpaquePointer, callbacks: RDKafkaCallbacks, lost: Bool) {
@@ -60,9 +68,10 @@ extension RDKafkaRebalance {
 /// Receives a consumer's group rebalances. Called synchronously from inside ``KafkaConsumer/poll(maxMessages:timeout:)``,
 /// on the polling thread, so it never races the code that processes polled messages.
 public protocol KafkaRebalanceHandler: AnyObject, Sendable {
-    /// Partitions were assigned to this member. Return a starting offset for any partition that should
-    /// not start at the group's committed offset (for instance offsets stored with the data).
-    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]
+    /// Partitions of the cluster `clusterID` were assigned to this member. Return a starting offset for any
+    /// partition that should not start at the group's committed offset (for instance offsets stored with the
+    /// data, when they were stored for this cluster).
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition], clusterID: String?) -> [KafkaTopicPartition: Int64]
     /// Partitions were taken away (`lost` when the member was thrown out of the group rather than asked).
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool)
     /// The rebalance failed; the assignment was cleared.

@@ -141,7 +141,13 @@ public final class ConsumerWorker: Service {
 
     /// Apply, then commit: rows and offsets in one transaction, then the Kafka commit.
     private func apply(_ batch: ReadBatch) async throws {
-        let summary = try await processor.apply(batch.decoded, offsets: batch.decoded.nextOffsets, hooks: retryHooks())
+        let clusterID = rebalance.clusterID
+        let offsets = batch.decoded.nextOffsets.map { offset in
+            var offset = offset
+            offset.clusterID = clusterID
+            return offset
+        }
+        let summary = try await processor.apply(batch.decoded, offsets: offsets, hooks: retryHooks())
         if let observer { observer(.init(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: summary.applyDuration)) }
         try consumer.commitBlocking(batch.decoded.nextOffsets.map {
             KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)

@@ -4,7 +4,7 @@ import ProfileStore
 import Synchronization
 
 /// The worker's side of group rebalances: a newly assigned partition starts at the offset stored in SQLite
-/// with the rows (when there is one), else at the group's committed offset.
+/// with the rows (when there is one, stored for this cluster), else at the group's committed offset.
 final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     private let database: ProfileDatabase
     private let group: String
@@ -13,6 +13,7 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     private let metrics: ServiceMetrics
     private let logger: Logger
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
+    private let cluster = Mutex<String?>(nil)
 
     init(database: ProfileDatabase, group: String, inFlight: InFlightBatches, health: ServiceHealth, metrics: ServiceMetrics,
          logger: Logger) {
@@ -27,16 +28,31 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
     /// The partitions this member owns now.
     var assignment: [KafkaTopicPartition] { Array(assigned.withLock { $0 }) }
 
-    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64] {
+    /// The id of the cluster the assignment came from, stored with every offset (nil before the first one).
+    var clusterID: String? { cluster.withLock { $0 } }
+
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition], clusterID: String?) -> [KafkaTopicPartition: Int64] {
         // The stored offsets must include the batch in flight.
         inFlight.waitUntilIdle()
         assigned.withLock { $0.formUnion(partitions) }
+        cluster.withLock { $0 = clusterID }
         var starts: [KafkaTopicPartition: Int64] = [:]
         do {
             let wanted = Set(partitions)
             for stored in try database.storedOffsets(group: group) {
                 let partition = KafkaTopicPartition(topic: stored.topic, partition: stored.partition)
-                if wanted.contains(partition) { starts[partition] = stored.nextOffset }
+                guard wanted.contains(partition) else { continue }
+                if let storedCluster = stored.clusterID, let clusterID, storedCluster != clusterID {
+                    // A rebuilt cluster counts from 0 again: the stored offset would skip its first messages.
+                    // From the earliest one, the ledger makes what was applied before a no-op.
+                    logger.warning("stored offset is of another Kafka cluster; starting the partition from its earliest offset", metadata: [
+                        "partition": .string(partition.description), "stored_offset": .stringConvertible(stored.nextOffset),
+                        "stored_cluster_id": .string(storedCluster), "cluster_id": .string(clusterID),
+                    ])
+                    starts[partition] = KafkaOffset.beginning
+                } else {
+                    starts[partition] = stored.nextOffset
+                }
             }
         } catch {
             // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless.
