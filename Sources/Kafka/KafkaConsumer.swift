@@ -172,6 +172,22 @@ public final class KafkaConsumer: @unchecked Sendable {
         try await onQueue { try self.client.topics(timeoutMilliseconds: Int32(timeout.milliseconds)) }
     }
 
+    /// How many members consumer group `group` has now (0 for an empty or unknown group).
+    public func memberCount(ofGroup group: String, timeout: Duration) async throws -> Int {
+        try await onQueue { try self.client.memberCount(ofGroup: group, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after `milliseconds` since the epoch;
+    /// ``KafkaOffset/end`` when no message is that recent.
+    public func offsets(atEpochMilliseconds milliseconds: Int64, of partitions: [KafkaTopicPartition],
+                        timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
+        try await onQueue {
+            let found = try self.client.offsets(atTimes: partitions.map { .init($0, offset: milliseconds) },
+                                                timeoutMilliseconds: Int32(timeout.milliseconds))
+            return Dictionary(found.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
+        }
+    }
+
     /// The low and high watermarks of `partition`.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64) {
         try await onQueue { try self.client.watermarks(of: partition, timeoutMilliseconds: Int32(timeout.milliseconds)) }

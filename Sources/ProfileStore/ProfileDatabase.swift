@@ -118,6 +118,18 @@ public final class ProfileDatabase: Sendable {
         }
     }
 
+    /// Sets the stored offsets of `group` to exactly `offsets` (backwards too), leaving their cluster ids: for
+    /// `profile-svc offsets reset`, while no member of the group runs.
+    public func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) throws {
+        try pool.write { db in
+            let set = try db.cachedStatement(sql: """
+                INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+                """)
+            for offset in offsets { try set.execute(arguments: [group, offset.topic, offset.partition, offset.nextOffset]) }
+        }
+    }
+
     /// Counts, for metrics, tests and the benchmark's correctness check.
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await pool.read { db in

@@ -166,6 +166,62 @@ struct TansuEndToEndTests {
         try await broker.stop()
     }
 
+    /// `profile-svc offsets show` and `reset` as an operator runs them, on a broker that describes groups and
+    /// takes commits from outside the group (librdkafka's mock does neither): refused while the daemon runs,
+    /// then both kinds of offsets moved back to the start, and the daemon's re-read of everything a no-op.
+    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
+    func offsetsResetIsRefusedWhileTheGroupRunsThenRewindsBothKindsOfOffsets() async throws {
+        let (broker, directory) = try await startTansu(sourcePartitions: 2)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let topics = ServiceConfiguration().kafka
+        let executable = try BuiltDaemon.executable()
+        let port = try LocalPort.free()
+        let http = HTTPClient(port: port)
+        let environment = BuiltDaemon.environment([
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-offsets",
+            "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000", "KAFKA_PROP_MAX_POLL_INTERVAL_MS": "10000",
+            "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port), "LOG_LEVEL": "info",
+        ])
+        func daemon(_ log: String) throws -> ChildProcess {
+            try ChildProcess(executable, ["run"], environment: environment, directory: directory, logFile: directory.appendingPathComponent(log))
+        }
+        func offsets(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try ChildProcess.run(executable, ["offsets"] + arguments, environment: environment)
+        }
+        try await produce((1...10).map { SampleEvents.userCreated(id: $0) }, to: broker)
+        let first = try daemon("offsets-1.log")
+        try await explained(first) {
+            try await eventually(timeout: .seconds(60), "ten profiles") { (try? await http.metricTotal("profile_profiles_created_total")) == 10 }
+            let refused = try offsets(["reset", "--topic", topics.userCreatedTopic, "--to-earliest"])
+            #expect(refused.status == 69 && refused.output.contains("active member"), "\(refused)")
+            #expect(try await terminatesGracefully(first))
+        }
+        let shown = try offsets(["show", "--json"])
+        #expect(shown.status == 0, "\(shown.output)")
+        let rows = shown.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["topic"] as? String == topics.userCreatedTopic }
+        #expect(rows.count == 2 && rows.compactMap { $0["high"] as? Int }.reduce(0, +) == 10, "\(shown.output)")
+        #expect(rows.allSatisfy { $0["stored"] as? Int == $0["high"] as? Int && $0["committed"] as? Int == $0["high"] as? Int && $0["lag"] as? Int == 0 })
+
+        let reset = try offsets(["reset", "--topic", topics.userCreatedTopic, "--to-earliest"])
+        #expect(reset.status == 0 && reset.output.contains("→ 0"), "\(reset.output)")
+        let rewound = try offsets(["show", "--json"]).output.split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["topic"] as? String == topics.userCreatedTopic }
+        #expect(rewound.count == 2 && rewound.allSatisfy { $0["stored"] as? Int == 0 && $0["committed"] as? Int == 0 }, "\(rewound)")
+
+        let second = try daemon("offsets-2.log")
+        try await explained(second) {
+            try await eventually(timeout: .seconds(60), "the ten events read again, as duplicates") {
+                (try? await http.metricTotal("profile_duplicates_skipped_total")) == 10
+            }
+            #expect(try await http.metricTotal("profile_profiles_created_total") == 0)
+            #expect(try await terminatesGracefully(second))
+        }
+        try await broker.stop()
+    }
+
     /// Tansu in a new temporary directory, with the service's default source topics (`sourcePartitions` each) and DLQ.
     private func startTansu(sourcePartitions: Int) async throws -> (TansuBroker, URL) {
         let binary = try #require(TansuBroker.binary, "Tansu is required in CI: scripts/install-deps --test")

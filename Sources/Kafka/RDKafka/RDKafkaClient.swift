@@ -69,6 +69,29 @@ final class RDKafkaClient: @unchecked Sendable {
         heldTopics.withLock { $0.append(TopicHandle(pointer: held)) }
     }
 
+    /// How many members consumer group `group` has now (0 for an empty or unknown group), asked of its coordinator.
+    func memberCount(ofGroup group: String, timeoutMilliseconds: Int32) throws -> Int {
+        var list: UnsafePointer<rd_kafka_group_list>?
+        try KafkaError.check(rd_kafka_list_groups(handle, group, &list, timeoutMilliseconds), "describe group \(group)")
+        defer { if let list { rd_kafka_group_list_destroy(list) } }
+        guard let list, list.pointee.group_cnt > 0 else { return 0 }
+        return (0..<Int(list.pointee.group_cnt)).map { list.pointee.groups[$0] }
+            .filter { String(cString: $0.group) == group }
+            .reduce(0) { $0 + Int($1.member_cnt) }
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after the given time (epoch ms); the
+    /// partition's end when there is none.
+    func offsets(atTimes times: [KafkaTopicPartitionOffset], timeoutMilliseconds: Int32) throws -> [KafkaTopicPartitionOffset] {
+        try RDKafkaTopicPartitionList.withList(times) { list in
+            try KafkaError.check(rd_kafka_offsets_for_times(handle, list, timeoutMilliseconds), "offsets for times")
+            if let (partition, error) = RDKafkaTopicPartitionList.errors(list).first {
+                throw KafkaError(name: error.name, message: "offset for time of \(partition): \(error.message)", code: error.code)
+            }
+            return RDKafkaTopicPartitionList.read(list)
+        }
+    }
+
     /// The low and high watermarks of a partition, asked of its leader.
     func watermarks(of partition: KafkaTopicPartition, timeoutMilliseconds: Int32) throws -> (low: Int64, high: Int64) {
         var low: Int64 = 0
