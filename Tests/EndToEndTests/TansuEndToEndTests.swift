@@ -11,7 +11,7 @@ import Testing
 struct TansuEndToEndTests {
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
+    @Test(.whereTansuIsInstalled)
     func builtDaemonCreatesProfilesDeadLettersPoisonAndResumesAfterRestart() async throws {
         let (broker, directory) = try await startTansu(sourcePartitions: 3)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -114,7 +114,7 @@ struct TansuEndToEndTests {
     /// their own `KAFKA_GROUP_INSTANCE_ID`; one is killed with SIGKILL and restarted at once. It is the same member
     /// again, so the group does not rebalance (the other daemon sees no revocation or assignment), and the
     /// restarted daemon consumes its own partitions again.
-    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
+    @Test(.whereTansuIsInstalled)
     func aStaticMemberKilledAndRestartedGetsItsPartitionsBackWithoutARebalance() async throws {
         let (broker, directory) = try await startTansu(sourcePartitions: 2)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -169,7 +169,7 @@ struct TansuEndToEndTests {
     /// `profile-svc offsets show` and `reset` as an operator runs them, on a broker that describes groups and
     /// takes commits from outside the group (librdkafka's mock does neither): refused while the daemon runs,
     /// then both kinds of offsets moved back to the start, and the daemon's re-read of everything a no-op.
-    @Test(.enabled(if: TansuBroker.binary != nil || isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI"))
+    @Test(.whereTansuIsInstalled)
     func offsetsResetIsRefusedWhileTheGroupRunsThenRewindsBothKindsOfOffsets() async throws {
         let (broker, directory) = try await startTansu(sourcePartitions: 2)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -259,5 +259,12 @@ struct TansuEndToEndTests {
             Issue.record("\(error)\n--- end of \(daemon.logFile.lastPathComponent) ---\n\(daemon.logTail())")
             throw error
         }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs where Tansu is installed, and always in CI, where a missing Tansu fails the test.
+    static var whereTansuIsInstalled: Self {
+        .enabled(if: TansuBroker.binary != nil || TansuEndToEndTests.isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI")
     }
 }
