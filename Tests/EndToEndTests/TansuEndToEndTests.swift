@@ -7,7 +7,8 @@ import Testing
 
 /// The built `profile-svc run` binary against Tansu, a Kafka-compatible broker that is not librdkafka's own
 /// mock: profiles, dead letters, graceful shutdown and a restart, all through public interfaces.
-@Suite(.timeLimit(.minutes(3)))
+// One test at a time: each starts a broker, its relay and daemons, and their timings are what some tests check.
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct TansuEndToEndTests {
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 

@@ -28,9 +28,7 @@ struct OffsetsToolTests {
         } throws: { error in
             (error as? OffsetsTool.GroupActive)?.members == nil && "\(error)".contains("--force")
         }
-        try await eventually("the Kafka commit of the last batch") {
-            try await tool.positions(topic: topics.userCreated).allSatisfy { $0.committed == $0.high }
-        }
+        // Stopping commits the last positions synchronously, as the partitions are revoked.
         try await daemon.stop()
 
         let drained = try await tool.positions()

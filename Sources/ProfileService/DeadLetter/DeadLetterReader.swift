@@ -71,14 +71,15 @@ struct DeadLetterReader {
         }
     }
 
-    /// The next records of the snapshot (in offset order per partition, at most `maxMessages`), or `nil` once
-    /// every partition has been read to its captured end. Throws ``StartupError`` when no record arrives
-    /// for the reader's timeout while some are still due.
+    /// The next records of the snapshot (in offset order per partition): `maxMessages` of them, or all that are
+    /// left when fewer are; `nil` once every partition has been read to its captured end. Throws
+    /// ``StartupError`` when no record arrives for the reader's timeout while some are still due.
     mutating func next(maxMessages: Int) async throws -> [KafkaMessage]? {
-        let waitingSince = ContinuousClock.now
-        while !positions.isEmpty {
-            var batch: [KafkaMessage] = []
-            for message in try await consumer.poll(maxMessages: maxMessages, timeout: .milliseconds(100))
+        var batch: [KafkaMessage] = []
+        var waitingSince = ContinuousClock.now
+        while !positions.isEmpty && batch.count < maxMessages {
+            let before = batch.count
+            for message in try await consumer.poll(maxMessages: maxMessages - batch.count, timeout: .milliseconds(100))
             where message.topic == topic {
                 guard let position = positions[message.partition], let end = ranges[message.partition]?.upperBound,
                       message.offset >= position, message.offset < end else { continue }
@@ -89,13 +90,14 @@ struct DeadLetterReader {
                     consumer.pause([message.topicPartition])
                 }
             }
-            if !batch.isEmpty { return batch }
-            if ContinuousClock.now - waitingSince > timeout {
+            if batch.count > before {
+                waitingSince = .now
+            } else if ContinuousClock.now - waitingSince > timeout {
                 let due = positions.keys.sorted().map { "\(topic)[\($0)]" }.joined(separator: ", ")
                 throw StartupError(.unavailable, "no records from \(due) for \(timeout) although some are due; is the cluster reachable?")
             }
         }
-        return nil
+        return batch.isEmpty ? nil : batch
     }
 
     /// Commits `offsets` (the next offset to read, per partition) for the reader's group, retrying passing
