@@ -51,14 +51,19 @@ public final class ProfileDatabase: Sendable {
                 try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)")
             }
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        // The writer is set up once the pool has enabled WAL mode: GRDB sets `synchronous = NORMAL` as it does,
-        // after `prepareDatabase`, which would silently undo `FULL`.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
-            try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
+        // Several daemons starting at once on one file (replicas on one host) would each see the migrations as not
+        // run and run them twice: opening and migrating are serialised through `<path>.lock`.
+        pool = try FileLock.holding(path + ".lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // The writer is set up once the pool has enabled WAL mode: GRDB sets `synchronous = NORMAL` as it does,
+            // after `prepareDatabase`, which would silently undo `FULL`.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)")
+                try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
+            }
+            try ProfileMigrations.migrator.migrate(pool)
+            return pool
         }
-        try ProfileMigrations.migrator.migrate(pool)
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
         self.path = path

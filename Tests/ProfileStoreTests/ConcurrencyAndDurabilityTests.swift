@@ -135,3 +135,26 @@ struct ConcurrencyAndDurabilityTests {
         await #expect(throws: (any Error).self) { try await database.ping() }
     }
 }
+
+/// Several daemons starting at the same moment on a new file (replicas on one host) each open and migrate it.
+@Suite("Concurrent cold starts", .timeLimit(.minutes(1)))
+struct ConcurrentColdStartTests {
+    @Test func manyOpensAtOnceOfANewFileAllSucceedAndMigrateOnce() async throws {
+        for _ in 0..<5 {
+            let path = try TemporaryDirectory().databasePath
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        let database = try ProfileDatabase(path: path)
+                        try database.close()
+                        return true
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(opened == 6)
+            let migrations = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+            #expect(migrations == 3)
+        }
+    }
+}
