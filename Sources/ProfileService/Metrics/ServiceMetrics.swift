@@ -13,6 +13,7 @@ public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let lagGauges = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
+    private let httpSeries = Mutex<[HTTPSeriesKey: HTTPSeries]>([:])
 
     let batchSize: CoreMetrics.Recorder
     let batchApplyDuration: Metrics.Timer
@@ -86,15 +87,36 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// A request answered, by method and matched route template (`/v1/profiles/{user_id}`; Hummingbird names a
-    /// request no route matched `NotFound`), so
-    /// probes and scrapes do not mix with lookups and no id becomes a label value. Methods outside the usual
-    /// ones count as `OTHER`: a client must not be able to make new series at will.
+    /// request no route matched `NotFound`), so probes and scrapes do not mix with lookups and no id becomes a
+    /// label value. Methods outside the usual ones count as `OTHER`: a client must not be able to make new series
+    /// at will. The series of each method, route and status are made once: this runs on every request.
     func httpRequest(method: String, route: String?, status: Int, duration: Duration) {
-        let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-        let dimensions = ["method": known.contains(method) ? method : "OTHER", "route": route ?? "NotFound"]
-        counter("profile_http_requests_total", dimensions.merging(["status": String(status)]) { $1 }).increment()
-        Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: sorted(dimensions), factory: factory)
-            .record(duration: duration)
+        let key = HTTPSeriesKey(method: Self.httpMethods.contains(method) ? method : "OTHER", route: route ?? "NotFound", status: status)
+        let series = httpSeries.withLock { cache in
+            if let series = cache[key] { return series }
+            let dimensions = [("method", key.method), ("route", key.route)]
+            let series = HTTPSeries(
+                requests: CoreMetrics.Counter(label: "profile_http_requests_total", dimensions: dimensions + [("status", String(status))],
+                                              factory: factory),
+                duration: Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: dimensions, factory: factory))
+            cache[key] = series
+            return series
+        }
+        series.requests.increment()
+        series.duration.record(duration: duration)
+    }
+
+    private static let httpMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    private struct HTTPSeriesKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    private struct HTTPSeries: Sendable {
+        let requests: CoreMetrics.Counter
+        let duration: Metrics.Timer
     }
 
     /// The worker committed offsets: the wall-clock time, in seconds since the epoch (0 until the first commit),
@@ -122,11 +144,7 @@ public final class ServiceMetrics: Sendable {
 
     private func counter(_ label: String, _ dimensions: [String: String]) -> CoreMetrics.Counter {
         // The factory returns the same underlying series for the same label and dimensions.
-        CoreMetrics.Counter(label: label, dimensions: sorted(dimensions), factory: factory)
-    }
-
-    private func sorted(_ dimensions: [String: String]) -> [(String, String)] {
-        dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        CoreMetrics.Counter(label: label, dimensions: dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, factory: factory)
     }
 }
 
