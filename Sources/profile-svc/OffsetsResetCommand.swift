@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import ProfileCore
 import ProfileService
-import ProfileStore
 
 /// `profile-svc offsets reset`: moves the stored and the committed offsets together, as kafka-consumer-groups
 /// `--reset-offsets` moves the committed ones.
@@ -59,14 +58,10 @@ struct OffsetsResetCommand: AsyncParsableCommand {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
             LoggingSetup.bootstrap(configuration, stream: .standardError)
+            // A refusal (the group has members) is exit 69 with its reason, like an unreachable cluster.
             let moves = try await DeadLetterFailure.mapping {
-                let database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
-                defer { try? database.close() }
-                let tool = OffsetsTool(configuration: configuration, database: database, logger: configuration.logger("profile-svc.offsets"))
-                do {
-                    return try await tool.reset(topic: topic, partition: partition, to: target, dryRun: dryRun, force: force)
-                } catch let refusal as OffsetsTool.GroupActive {
-                    throw StartupError(.unavailable, "\(refusal)")
+                try await OffsetsTool.withTool(configuration) {
+                    try await $0.reset(topic: topic, partition: partition, to: target, dryRun: dryRun, force: force)
                 }
             }
             for move in moves {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ProfileService
-import ProfileStore
 
 /// `profile-svc offsets show`: per topic and partition, stored and committed offsets, watermarks and lag.
 struct OffsetsShowCommand: AsyncParsableCommand {
@@ -24,10 +23,7 @@ struct OffsetsShowCommand: AsyncParsableCommand {
             let configuration = try options.loadConfiguration()
             LoggingSetup.bootstrap(configuration, stream: .standardError)
             let positions = try await DeadLetterFailure.mapping {
-                let database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
-                defer { try? database.close() }
-                return try await OffsetsTool(configuration: configuration, database: database,
-                                             logger: configuration.logger("profile-svc.offsets")).positions()
+                try await OffsetsTool.withTool(configuration) { try await $0.positions() }
             }
             print(json ? positions.map(OffsetsOutput.jsonLine).joined(separator: "\n") : OffsetsOutput.table(positions))
         }

@@ -17,6 +17,13 @@ public struct OffsetsTool: Sendable {
         self.logger = logger
     }
 
+    /// Runs `body` with a tool on the database at `configuration`'s path, closed afterwards.
+    public static func withTool<T: Sendable>(_ configuration: ServiceConfiguration, _ body: (OffsetsTool) async throws -> T) async throws -> T {
+        let database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
+        defer { try? database.close() }
+        return try await body(OffsetsTool(configuration: configuration, database: database, logger: configuration.logger("profile-svc.offsets")))
+    }
+
     /// A reset refused: the group has members (whose own offsets would overwrite the new ones), or the cluster
     /// cannot tell whether it has (librdkafka's mock answers no DescribeGroups).
     public struct GroupActive: Error, CustomStringConvertible {
