@@ -75,8 +75,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay: for the
-        // end-to-end tests and the fault suite's static-membership scenarios (never linked into the service).
+        // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay, with the helpers
+        // its users share (child processes, free ports, waiting for a condition): for the tests and the fault suite's
+        // static-membership scenarios (never linked into the service).
         .target(name: "TansuSupport"),
         // The fault suite: crashes, outages, rebalances and bad input against the built daemon.
         .executableTarget(

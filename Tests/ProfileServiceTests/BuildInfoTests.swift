@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ProfileService
+import TansuSupport
 import Testing
 
 /// What the build runs with, as an operator sees it: `--version`, the `profile_build_info` metric, and a

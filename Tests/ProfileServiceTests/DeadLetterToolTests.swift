@@ -4,6 +4,7 @@ import Logging
 import ProfileCore
 import ProfileService
 import ProfileStore
+import TansuSupport
 import Testing
 
 /// `dlq list`, `dlq reprocess` and `dlq replay` against the mock cluster over TCP, with a real SQLite file.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Kafka
 import ProfileService
+import TansuSupport
 import Testing
 
 /// The fault suite's short subset (the full one is `swift run FaultSuite`): passing failures of the broker,

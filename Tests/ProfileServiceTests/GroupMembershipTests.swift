@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ProfileService
+import TansuSupport
 import Testing
 
 /// The worker as a member of its consumer group, against the mock cluster over TCP: readiness waits for a

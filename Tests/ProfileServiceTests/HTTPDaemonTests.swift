@@ -5,6 +5,7 @@ import Kafka
 import NIOCore
 import ProfileCore
 import ProfileService
+import TansuSupport
 import Testing
 
 /// The HTTP API of a running daemon, over a real socket, with the worker consuming from the mock cluster.

@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import ProfileService
 import ProfileStore
+import TansuSupport
 import Testing
 
 /// `profile-svc offsets show` and `reset --dry-run` against the mock cluster over TCP and a real SQLite file: both
@@ -34,7 +35,14 @@ struct OffsetsToolTests {
         let drained = try await tool.positions()
         let created = drained.filter { $0.partition.topic == topics.userCreated }
         #expect(created.count == 2 && created.map(\.high).reduce(0, +) == 20)
-        #expect(created.allSatisfy { $0.stored == $0.high && $0.committed == $0.high && $0.lag == 0 })
+        #expect(created.allSatisfy { $0.stored == $0.high && $0.lag == 0 }, "\(created)")
+        // The group's committed offsets as Kafka reports them to anyone. (The worker's commit on stop is best effort
+        // on the mock, which refuses it when the group is already rebalancing; the stored offsets are the truth.)
+        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": TestCluster.shared.bootstrapServers,
+                                                                          "group.id": topics.group]), logger: Self.logger)
+        let committed = try await reader.committed(created.map(\.partition), timeout: .seconds(10))
+        await reader.close()
+        #expect(created.map(\.committed) == created.map { committed[$0.partition].flatMap { $0 >= 0 ? $0 : nil } })
         #expect(drained.filter { $0.partition.topic == topics.userRegistered }.allSatisfy { $0.stored == nil && $0.high == 0 })
 
         // A dry run prints the moves and changes nothing.

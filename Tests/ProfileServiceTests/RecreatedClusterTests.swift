@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ProfileService
+import TansuSupport
 import Testing
 
 /// Stored offsets outlive the cluster they came from. Against two mock clusters over TCP: a database that

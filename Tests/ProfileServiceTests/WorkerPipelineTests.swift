@@ -3,6 +3,7 @@ import Kafka
 import ProfileCore
 import ProfileService
 import ProfileStore
+import TansuSupport
 import Testing
 
 /// The real worker against the mock cluster over TCP, with a real SQLite file.

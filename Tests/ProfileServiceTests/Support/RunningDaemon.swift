@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ProfileService
+import TansuSupport
 
 /// A daemon running in this process, stopped the way SIGTERM stops it.
 final class RunningDaemon: Sendable {

@@ -38,17 +38,3 @@ enum TestKafka {
         return messages.sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
     }
 }
-
-/// Waits for a condition by re-checking it, failing after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(30), _ description: String = "condition",
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    struct TimedOut: Error, CustomStringConvertible { let description: String }
-    throw TimedOut(description: "timed out waiting for \(description)")
-}
