@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 import Kafka
+import ProfileStore
 
 /// Reads a daemon's SQLite file from outside, as an operator with `sqlite3` would: the ledger, the
 /// profiles and the offsets stored with them. Each call opens its own connection.
 enum StoreReader {
     /// What the database holds at the end of a scenario.
     struct Snapshot: Sendable {
-        /// Every event id in the ledger, with its outcome (1 created a profile, 2 the user existed).
-        var ledger: [UUID: Int] = [:]
+        /// Every event id in the ledger, with its outcome.
+        var ledger: [UUID: LedgerOutcome] = [:]
         /// Every profile: user id → the event that created it.
         var profiles: [String: UUID] = [:]
     }
@@ -18,7 +19,7 @@ enum StoreReader {
         return try open(path).read { db in
             var snapshot = Snapshot()
             let ledger = try Row.fetchCursor(db, sql: "SELECT event_id, outcome FROM processed_event")
-            while let row = try ledger.next() { snapshot.ledger[uuid(row[0])] = row[1] }
+            while let row = try ledger.next() { snapshot.ledger[uuid(row[0])] = LedgerOutcome(rawValue: row[1]) }
             let profiles = try Row.fetchCursor(db, sql: "SELECT user_id, event_id FROM profile")
             while let row = try profiles.next() { snapshot.profiles[row[0]] = uuid(row[1]) }
             return snapshot

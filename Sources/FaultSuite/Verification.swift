@@ -18,7 +18,7 @@ enum Verification {
         let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys)
         let extraProfiles = Set(store.profiles.keys).subtracting(log.firstEventByUser.keys)
         let wrongCreator = store.profiles.filter { user, event in log.firstEventByUser[user].map { $0 != event } ?? false }
-        let created = store.ledger.values.filter { $0 == 1 }.count
+        let created = store.ledger.values.filter { $0 == .created }.count
         let overCreated = max(0, created - store.profiles.count)
 
         var dlqClasses: [MessageCoordinates: String] = [:]

@@ -1,30 +1,43 @@
-import CRdKafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// A Kafka consumer: a consumer-group member (``subscribe(topics:)``) or a reader of chosen partitions
 /// (``assign(_:)``).
 ///
-/// Every call that may wait on the network runs on the consumer's own serial dispatch queue, never on the
-/// Swift concurrency pool. Offsets are committed only when the caller says so (`enable.auto.commit` is off):
-/// a message is never marked consumed before its effects are durable.
-public final class KafkaConsumer: @unchecked Sendable {
-    private let client: RDKafkaClient
-    private let queue: OpaquePointer
+/// Every call that may wait on the network is `async` and runs on the consumer's own serial dispatch queue,
+/// never on the Swift concurrency pool; the others return at once. Offsets are committed only when the caller
+/// says so (`enable.auto.commit` is off): a message is never marked consumed before its effects are durable.
+///
+/// The consumer remembers the last offset it was asked to commit per partition, so that a rebalance handler
+/// can commit exactly those when the partition is revoked (``KafkaRevocation/commitLastRequestedBlocking()``).
+public final class KafkaConsumer: Sendable {
+    private let client: RDKafkaConsumer
     private let io = DispatchQueue(label: "profile-svc.kafka.consumer")
+    private let rebalanceHandler: (any KafkaRebalanceHandler)?
+    private let state = Mutex(State())
     private let logger: Logger
+
+    /// What the consumer keeps between calls.
+    private struct State {
+        /// The last offset asked to be committed, per partition.
+        var commitRequested: [KafkaTopicPartition: Int64] = [:]
+        /// ``pauseAssignment()`` is in force: partitions assigned meanwhile are paused too.
+        var assignmentPaused = false
+        /// Messages a ``serveGroupWhilePaused()`` poll returned, handed out first by the next poll.
+        var held: [KafkaMessage] = []
+    }
 
     /// Creates the consumer. `group.id` is required; `rebalanceHandler` is told of assignments and
     /// revocations, and may choose starting offsets.
     public init(
         configuration: KafkaConfiguration,
-        rebalanceHandler: KafkaRebalanceHandler? = nil,
+        rebalanceHandler: (any KafkaRebalanceHandler)? = nil,
         onError: (@Sendable (KafkaError) -> Void)? = nil,
         onStatistics: (@Sendable (KafkaStatistics) -> Void)? = nil,
         logger: Logger
     ) throws {
         let callbacks = RDKafkaCallbacks(logger: logger)
-        callbacks.rebalance = rebalanceHandler
         callbacks.onError = onError
         callbacks.onStatistics = onStatistics
         let settings = configuration.merging([
@@ -32,149 +45,102 @@ public final class KafkaConsumer: @unchecked Sendable {
             "enable.auto.offset.store": "false",
             "enable.partition.eof": "false",
         ])
-        client = try RDKafkaClient(kind: .consumer, configuration: settings, callbacks: callbacks)
-        rd_kafka_poll_set_consumer(client.handle)
-        queue = rd_kafka_queue_get_consumer(client.handle)
+        client = try RDKafkaConsumer(configuration: settings, callbacks: callbacks, logger: logger)
+        self.rebalanceHandler = rebalanceHandler
         self.logger = logger
+        callbacks.rebalance = self
     }
 
-    deinit {
-        rd_kafka_queue_destroy(queue)
-    }
-
-    /// Joins the group, subscribed to `topics`.
+    /// Joins the group, subscribed to `topics`. Returns at once; the join happens in the background and its
+    /// assignment is served by a later poll.
     public func subscribe(topics: [String]) throws {
-        let list = RDKafkaTopicPartitionList.make(topics.map { .init(topic: $0, partition: RD_KAFKA_PARTITION_UA, offset: 0) })
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        try KafkaError.check(rd_kafka_subscribe(client.handle, list), "subscribe to \(topics.joined(separator: ", "))")
+        try client.subscribe(topics: topics)
     }
 
     /// Reads exactly these partitions from these offsets, without joining a group.
     public func assign(_ partitions: [KafkaTopicPartitionOffset]) throws {
-        try RDKafkaTopicPartitionList.withList(partitions) { list in
-            try KafkaError.check(rd_kafka_assign(client.handle, list), "assign")
-        }
+        try client.assign(partitions)
     }
 
     /// Waits up to `timeout` for messages and returns at most `maxMessages` of them, in order per partition.
     /// Rebalance callbacks run inside this call. Consumer errors that concern a partition are logged and
     /// skipped by librdkafka itself; fatal ones are thrown.
     public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
-        try await poll(maxMessages: maxMessages, timeout: timeout) { $0 }
+        let held = state.withLock { state in
+            defer { state.held.removeFirst(min(maxMessages, state.held.count)) }
+            return Array(state.held.prefix(maxMessages))
+        }
+        guard held.isEmpty else { return held }
+        return try await onQueue { try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
-    /// ``poll(maxMessages:timeout:)``, with each message turned into what the caller keeps of it as soon as it is
-    /// read: only one message at a time is held whole, however large the batch.
-    public func poll<T: Sendable>(maxMessages: Int, timeout: Duration, _ transform: @escaping @Sendable (KafkaMessage) -> T) async throws -> [T] {
-        try await onQueue {
-            try self.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: Int32(timeout.milliseconds), transform)
+    /// Stops fetching from every assigned partition, and from any assigned later, until ``resumeAssignment()``.
+    /// Messages already fetched are dropped and fetched again on resume.
+    public func pauseAssignment() {
+        state.withLock { state in
+            state.assignmentPaused = true
+            client.pause(client.assignment())
         }
     }
 
-    /// The blocking form of ``poll(maxMessages:timeout:)``, for callers already on a thread of their own.
-    public func pollBlocking(maxMessages: Int, timeoutMilliseconds: Int32) throws -> [KafkaMessage] {
-        try pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds) { $0 }
-    }
-
-    private func pollBlocking<T>(maxMessages: Int, timeoutMilliseconds: Int32, _ transform: (KafkaMessage) -> T) throws -> [T] {
-        var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
-        // `rd_kafka_consume_batch_queue` waits out its whole timeout unless the batch fills, which would add the
-        // timeout to every message's latency under light load. So: take what is there; if nothing is, wait for
-        // the first message only, then take what arrived with it.
-        var count = rd_kafka_consume_batch_queue(queue, 0, &buffer, maxMessages)
-        if count == 0, let first = rd_kafka_consume_queue(queue, timeoutMilliseconds) {
-            buffer[0] = first
-            count = 1
-            if maxMessages > 1 {
-                let more = buffer.withUnsafeMutableBufferPointer { rest in
-                    rd_kafka_consume_batch_queue(queue, 0, rest.baseAddress! + 1, maxMessages - 1)
-                }
-                count += max(more, 0)
-            }
-        }
-        guard count >= 0 else { throw KafkaError(rd_kafka_last_error(), message: "poll failed") }
-        var messages: [T] = []
-        messages.reserveCapacity(count)
-        var fatal: KafkaError?
-        var topics = RDKafkaMessage.TopicNames()
-        for index in 0..<count {
-            guard let raw = buffer[index] else { continue }
-            defer { rd_kafka_message_destroy(raw) }
-            if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                let error = KafkaError(raw.pointee.err, message: RDKafkaMessage.errorText(raw))
-                if error.isFatal { fatal = error }
-                logger.warning("consumer error", metadata: ["error": "\(error)"])
-                continue
-            }
-            messages.append(transform(RDKafkaMessage.read(raw, topics: &topics)))
-        }
-        if let fatal { throw fatal }
-        return messages
-    }
-
-    /// Commits `offsets` (each the next offset to read) for the group. With `wait` false the commit is sent
-    /// and this returns at once; a failure is then only logged, and a later commit supersedes it.
-    public func commit(_ offsets: [KafkaTopicPartitionOffset], wait: Bool) async throws {
-        guard !offsets.isEmpty else { return }
-        if wait {
-            try await onQueue { try self.commitBlocking(offsets, wait: true) }
-        } else {
-            try commitBlocking(offsets, wait: false)
+    /// Fetches again from every assigned partition.
+    public func resumeAssignment() {
+        state.withLock { state in
+            state.assignmentPaused = false
+            client.resume(client.assignment())
         }
     }
 
-    /// The blocking form of ``commit(_:wait:)``.
-    public func commitBlocking(_ offsets: [KafkaTopicPartitionOffset], wait: Bool) throws {
-        guard !offsets.isEmpty else { return }
-        client.callbacks.positions.withLock { positions in
-            for offset in offsets { positions[offset.topicPartition] = max(positions[offset.topicPartition] ?? 0, offset.offset) }
-        }
-        try RDKafkaTopicPartitionList.withList(offsets) { list in
-            try KafkaError.check(rd_kafka_commit(client.handle, list, wait ? 0 : 1), "commit")
-            if wait, let (partition, error) = RDKafkaTopicPartitionList.errors(list).first {
-                throw KafkaError(name: error.name, message: "commit \(partition): \(error.message)",
-                                 isRetriable: error.isRetriable, isFatal: error.isFatal, code: error.code)
-            }
-        }
-    }
-
-    /// The group's committed offsets for `partitions` (``KafkaOffset/stored`` where there is none).
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
-        try await onQueue {
-            try RDKafkaTopicPartitionList.withList(partitions.map { .init($0, offset: KafkaOffset.stored) }) { list in
-                try KafkaError.check(rd_kafka_committed(self.client.handle, list, Int32(timeout.milliseconds)), "committed offsets")
-                return Dictionary(RDKafkaTopicPartitionList.read(list).map { ($0.topicPartition, $0.offset) },
-                                  uniquingKeysWith: { $1 })
-            }
+    /// Serves the group while the caller cannot take messages (its partitions paused by ``pauseAssignment()``):
+    /// rebalances, and the poll that keeps this member within `max.poll.interval.ms`, whose lapse would take it
+    /// out of the group. Call it at least every few seconds. A message it meets anyway is held back for the next
+    /// ``poll(maxMessages:timeout:)``, and its partition paused.
+    public func serveGroupWhilePaused() async throws {
+        let messages = try await onQueue { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
+        guard !messages.isEmpty else { return }
+        state.withLock { state in
+            state.held.append(contentsOf: messages)
+            client.pause(Array(Set(messages.map(\.topicPartition))))
         }
     }
 
     /// Stops fetching from `partitions` (messages already fetched are dropped and fetched again on resume).
     public func pause(_ partitions: [KafkaTopicPartition]) {
-        _ = RDKafkaTopicPartitionList.withList(partitions.map { .init($0, offset: 0) }) { rd_kafka_pause_partitions(client.handle, $0) }
+        client.pause(partitions)
     }
 
-    /// Resumes fetching from `partitions`.
-    public func resume(_ partitions: [KafkaTopicPartition]) {
-        _ = RDKafkaTopicPartitionList.withList(partitions.map { .init($0, offset: 0) }) { rd_kafka_resume_partitions(client.handle, $0) }
+    /// Commits `offsets` (each the next offset to read) for the group: sends the commit and returns at once. A
+    /// failure is only logged by librdkafka, and a later commit, or the one made when the partition is revoked,
+    /// supersedes it.
+    public func commitInBackground(_ offsets: [KafkaTopicPartitionOffset]) throws {
+        guard !offsets.isEmpty else { return }
+        remember(offsets)
+        try client.commitInBackground(offsets)
     }
 
-    /// The partitions currently assigned to this consumer.
-    public func assignment() throws -> [KafkaTopicPartition] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        try KafkaError.check(rd_kafka_assignment(client.handle, &list), "assignment")
-        defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
-        return list.map { RDKafkaTopicPartitionList.read($0).map(\.topicPartition) } ?? []
+    /// Commits `offsets` (each the next offset to read) for the group and waits for the coordinator's answer.
+    public func commit(_ offsets: [KafkaTopicPartitionOffset]) async throws {
+        guard !offsets.isEmpty else { return }
+        remember(offsets)
+        try await onQueue { try self.client.commitBlocking(offsets) }
+    }
+
+    /// The group's committed offsets for `partitions` (``KafkaOffset/stored`` where there is none).
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
+        try await onQueue {
+            let committed = try self.client.committedBlocking(partitions, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
+            return Dictionary(committed.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
+        }
     }
 
     /// All topics of the cluster with their partition counts (a metadata request; fails when no broker answers).
     public func topics(timeout: Duration) async throws -> [String: Int] {
-        try await onQueue { try self.client.topics(timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        try await onQueue { try self.client.topicsBlocking(timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
     /// How many members consumer group `group` has now (0 for an empty or unknown group).
     public func memberCount(ofGroup group: String, timeout: Duration) async throws -> Int {
-        try await onQueue { try self.client.memberCount(ofGroup: group, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        try await onQueue { try self.client.memberCountBlocking(ofGroup: group, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after `milliseconds` since the epoch;
@@ -182,26 +148,37 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func offsets(atEpochMilliseconds milliseconds: Int64, of partitions: [KafkaTopicPartition],
                         timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
         try await onQueue {
-            let found = try self.client.offsets(atTimes: partitions.map { .init($0, offset: milliseconds) },
-                                                timeoutMilliseconds: Int32(timeout.milliseconds))
+            let found = try self.client.offsetsBlocking(atTimes: partitions.map { .init($0, offset: milliseconds) },
+                                                        timeoutMilliseconds: timeout.rdKafkaMilliseconds)
             return Dictionary(found.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
         }
     }
 
     /// The low and high watermarks of `partition`.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64) {
-        try await onQueue { try self.client.watermarks(of: partition, timeoutMilliseconds: Int32(timeout.milliseconds)) }
+        try await onQueue { try self.client.watermarksBlocking(of: partition, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
-    /// Leaves the group (revoking the assignment through the rebalance handler) and stops the consumer.
-    public func close() async {
+    /// Leaves the group (revoking the assignment through the rebalance handler) and stops the consumer, waiting
+    /// at most `timeout`: a coordinator that does not answer (a member stopped in the middle of a rebalance) must
+    /// not hold a shutdown. Work not committed by then is read again by the partitions' next owner.
+    public func close(timeout: Duration = .seconds(10)) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resume = ResumeOnce(continuation)
             io.async {
-                let err = rd_kafka_consumer_close(self.client.handle)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    self.logger.warning("consumer close", metadata: ["error": "\(KafkaError(err))"])
-                }
-                continuation.resume()
+                if let error = self.client.closeBlocking() { self.logger.warning("consumer close", metadata: ["error": "\(error)"]) }
+                resume()
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.rdKafkaMilliseconds))) {
+                if resume() { self.logger.warning("the consumer did not close in time; leaving it", metadata: ["timeout": "\(timeout)"]) }
+            }
+        }
+    }
+
+    private func remember(_ offsets: [KafkaTopicPartitionOffset]) {
+        state.withLock { state in
+            for offset in offsets {
+                state.commitRequested[offset.topicPartition] = max(state.commitRequested[offset.topicPartition] ?? 0, offset.offset)
             }
         }
     }
@@ -213,10 +190,54 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+extension KafkaConsumer: RDKafkaRebalanceListener {
+    func partitionsAssigning(_ partitions: [KafkaTopicPartition], clusterID: String?) -> [KafkaTopicPartition: Int64] {
+        rebalanceHandler?.partitionsAssigned(partitions, clusterID: clusterID) ?? [:]
+    }
+
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) {
+        state.withLock { state in
+            if state.assignmentPaused { client.pause(partitions) }
+        }
+    }
+
+    func partitionsRevoking(_ partitions: [KafkaTopicPartition], lost: Bool) {
+        let revoked = Set(partitions)
+        rebalanceHandler?.partitionsRevoked(KafkaRevocation(partitions: partitions, lost: lost) { [self] in
+            let requested = takeCommitRequested(of: revoked)
+            guard !requested.isEmpty else { return }
+            try client.commitBlocking(requested)
+        })
+        _ = takeCommitRequested(of: revoked)
+        state.withLock { $0.held.removeAll { revoked.contains($0.topicPartition) } }
+    }
+
+    /// The offsets last asked to be committed for `partitions`, forgotten as they are returned.
+    private func takeCommitRequested(of partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartitionOffset] {
+        state.withLock { state in
+            let taken = state.commitRequested.filter { partitions.contains($0.key) }
+            for partition in taken.keys { state.commitRequested[partition] = nil }
+            return taken.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }
+        }
+    }
+
+    func rebalanceFailed(_ error: KafkaError) {
+        rebalanceHandler?.rebalanceFailed(error)
+    }
+}
+
+/// Resumes a continuation the first time it is called, and tells whether this call did.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    @discardableResult
+    func callAsFunction() -> Bool {
+        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
+        continuation.resume()
+        return true
     }
 }

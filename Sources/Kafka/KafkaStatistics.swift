@@ -4,8 +4,6 @@ import Foundation
 public struct KafkaStatistics: Sendable {
     /// Consumer lag per assigned partition (messages between the consumer's position and the high watermark).
     public var consumerLag: [KafkaTopicPartition: Int64]
-    /// Brokers whose connection is up, by name (bootstrap and internal pseudo-brokers excluded).
-    public var brokersUp: Int
 
     init?(json: [UInt8]) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
@@ -22,9 +20,5 @@ public struct KafkaStatistics: Sendable {
             }
         }
         consumerLag = lag
-        brokersUp = ((root["brokers"] as? [String: Any]) ?? [:]).values.count { broker in
-            guard let fields = broker as? [String: Any] else { return false }
-            return (fields["state"] as? String) == "UP" && (fields["nodeid"] as? NSNumber)?.intValue ?? -1 >= 0
-        }
     }
 }

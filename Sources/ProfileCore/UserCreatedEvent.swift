@@ -8,6 +8,9 @@ public enum EventSource: String, Sendable, Codable, CaseIterable {
 
 /// "A user was created", from either upstream, in one shape.
 public struct UserCreatedEvent: Sendable, Equatable {
+    /// The longest user id accepted, in bytes: by the events' validation, and by the HTTP lookup.
+    public static let maxUserIDBytes = 256
+
     /// The idempotency key: the same event, however often it is delivered, has the same id.
     public var eventID: UUID
     public var source: EventSource

@@ -1,12 +1,11 @@
 /// Field rules shared by both formats.
 enum Validation {
-    static let maxUserIDBytes = 256
     static let maxEmailBytes = 254
 
     static func userID(_ value: String, field: String) throws(PoisonError) {
         guard !value.isEmpty else { throw PoisonError(.invalidField, "\(field) is empty") }
-        guard value.utf8.count <= maxUserIDBytes else {
-            throw PoisonError(.invalidField, "\(field) has \(value.utf8.count) bytes; at most \(maxUserIDBytes) are allowed")
+        guard value.utf8.count <= UserCreatedEvent.maxUserIDBytes else {
+            throw PoisonError(.invalidField, "\(field) has \(value.utf8.count) bytes; at most \(UserCreatedEvent.maxUserIDBytes) are allowed")
         }
         guard !containsControlCharacter(value) else {
             throw PoisonError(.invalidField, "\(field) contains control characters")

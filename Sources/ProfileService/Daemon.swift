@@ -11,7 +11,8 @@ import Synchronization
 /// the cluster monitor and the HTTP server, in one `ServiceGroup`. Tests build it with their own configuration.
 public struct Daemon: Sendable {
     public let configuration: ServiceConfiguration
-    public let database: ProfileDatabase
+    /// The store of profiles, ledger and offsets.
+    public let database: any ProfileStorage
     public let health: ServiceHealth
     public let metrics: ServiceMetrics
     public let serviceGroup: ServiceGroup
@@ -21,12 +22,7 @@ public struct Daemon: Sendable {
 
     /// Opens the database and creates the Kafka clients. Nothing runs until ``run()``.
     public static func build(configuration: ServiceConfiguration, logger: Logger) throws(StartupError) -> Daemon {
-        let database: ProfileDatabase
-        do {
-            database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
-        } catch {
-            throw StartupError(.unavailable, "PROFILE_DB_PATH: cannot open the database at \(configuration.databasePath): \(error)")
-        }
+        let database = try StoreOpening.open(configuration)
         do {
             return try Daemon(configuration: configuration, database: database, logger: logger)
         } catch let error as KafkaError {
@@ -36,7 +32,7 @@ public struct Daemon: Sendable {
         }
     }
 
-    private init(configuration: ServiceConfiguration, database: ProfileDatabase, logger: Logger) throws {
+    private init(configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger) throws {
         self.configuration = configuration
         self.database = database
         var logger = logger
@@ -48,7 +44,7 @@ public struct Daemon: Sendable {
         let deadLetters = try DeadLetterPublisher(
             configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
             logger: configuration.logger("profile-svc.dead-letter"))
-        let worker = try ConsumerWorker(configuration: configuration, database: database, deadLetters: deadLetters,
+        let worker = try ConsumerWorker(configuration: configuration, store: database, deadLetters: deadLetters,
                                         health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"))
         let monitor = ClusterMonitor(
             consumer: worker.kafkaConsumer,
@@ -56,7 +52,7 @@ public struct Daemon: Sendable {
             interval: configuration.worker.clusterProbeInterval, health: health, metrics: metrics,
             logger: configuration.logger("profile-svc.cluster"))
         let httpLogger = configuration.logger("profile-svc.http")
-        let router = HTTPRouter.build(database: database, health: health, metrics: metrics,
+        let router = HTTPRouter.build(store: database, health: health, metrics: metrics,
                                       apiToken: configuration.http.apiToken, logger: httpLogger)
         let http = Application(
             router: router,

@@ -3,7 +3,7 @@ public enum EventOutcome: String, Sendable, Equatable, CaseIterable {
     /// A new profile was created.
     case created
     /// The event id was processed before; nothing changed.
-    case duplicateEvent = "event_id_seen"
+    case eventIDSeen = "event_id_seen"
     /// A new event, for a user who already has a profile; nothing changed.
     case userExists = "user_exists"
 }

@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 import ProfileCore
 
-/// profile-svc's SQLite database: profiles, the ledger of processed event ids, and the consumer's offsets.
+/// profile-svc's SQLite database, the embedded ``ProfileStorage``: profiles, the ledger of processed event ids,
+/// and the consumer's offsets.
 ///
 /// A `DatabasePool` in WAL mode, so HTTP reads run beside the worker's writes. Writes are named by intent:
-/// ``apply(_:offsets:group:)`` is the only way events reach the database, one transaction per batch.
-public final class ProfileDatabase: Sendable {
+/// events reach the database through ``apply(_:offsets:group:)``, one transaction per batch.
+public final class ProfileDatabase: ProfileStorage {
     /// How the database is opened.
     public struct Options: Sendable {
         /// How long a write waits for another writer's lock before failing with `SQLITE_BUSY`.
@@ -69,11 +70,6 @@ public final class ProfileDatabase: Sendable {
         self.path = path
     }
 
-    /// Applies `events` in order, in one transaction with `offsets`, and returns each event's outcome.
-    ///
-    /// - Important: The offsets are written in the same transaction as the rows they account for, so after
-    ///   any crash the stored offset and the stored rows agree. Offsets only move forward, unless they are of
-    ///   another cluster than the stored ones (``StoredOffset/clusterID``).
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
         try await pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
     }
@@ -83,29 +79,18 @@ public final class ProfileDatabase: Sendable {
         try pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
     }
 
-    /// What ``apply(_:offsets:group:)`` would do with `events` now, without writing anything (a read
-    /// transaction): for `dlq reprocess --dry-run`. Events are considered in order, so a repeated event id or a
-    /// second event for the same user within `events` is reported as the apply would report it.
-    public func preview(_ events: [UserCreatedEvent]) async throws -> [EventOutcome] {
-        try await pool.read { db in
+    public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
+        let (eventIDsStored, usersWithProfile) = try await pool.read { db in
             let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
             let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
-            var seenEvents: Set<UUID> = []
-            var createdUsers: Set<String> = []
-            return try events.map { event in
-                let eventID = withUnsafeBytes(of: event.eventID.uuid) { Data($0) }
-                guard seenEvents.insert(event.eventID).inserted,
-                      try Int.fetchOne(eventSeen, arguments: [eventID]) == nil
-                else { return .duplicateEvent }
-                guard !createdUsers.contains(event.userID), try Int.fetchOne(userExists, arguments: [event.userID]) == nil
-                else { return .userExists }
-                createdUsers.insert(event.userID)
-                return .created
-            }
+            return (try events.map { event in try Int.fetchOne(eventSeen, arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }]) != nil },
+                    try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil })
+        }
+        return events.indices.map { index in
+            rule.outcome(of: events[index], eventIDStored: eventIDsStored[index], userHasProfile: usersWithProfile[index])
         }
     }
 
-    /// The profile of `userID`, if there is one.
     public func profile(userID: String) async throws -> Profile? {
         try await pool.read { db in
             try Profile.fetchOne(db.cachedStatement(sql: """
@@ -114,7 +99,6 @@ public final class ProfileDatabase: Sendable {
         }
     }
 
-    /// The offsets stored for `group`, by topic and partition.
     public func storedOffsets(group: String) throws -> [StoredOffset] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?",
@@ -123,8 +107,6 @@ public final class ProfileDatabase: Sendable {
         }
     }
 
-    /// Sets the stored offsets of `group` to exactly `offsets` (backwards too), leaving their cluster ids: for
-    /// `profile-svc offsets reset`, while no member of the group runs.
     public func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) throws {
         try pool.write { db in
             let set = try db.cachedStatement(sql: """
@@ -135,7 +117,6 @@ public final class ProfileDatabase: Sendable {
         }
     }
 
-    /// Counts, for metrics, tests and the benchmark's correctness check.
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
@@ -143,7 +124,6 @@ public final class ProfileDatabase: Sendable {
         }
     }
 
-    /// Whether the database answers a read (for readiness).
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
@@ -158,7 +138,6 @@ public final class ProfileDatabase: Sendable {
         _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
-    /// Closes every connection. Further calls fail.
     public func close() throws {
         try pool.close()
         try checkpointer.close()

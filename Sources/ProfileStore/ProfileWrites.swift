@@ -9,30 +9,27 @@ import ProfileCore
 /// the ledger, sorted by id, then the profiles of the events that were new, sorted by user id. Consecutive
 /// inserts then walk each B-tree from left to right instead of jumping between random pages, which keeps
 /// the pages being changed hot in the caches. Ties are broken by position in the batch, so the outcomes are
-/// exactly those of applying the events one by one in order (see ``apply(_:offsets:group:in:)``).
+/// exactly those of applying the events one by one in order (``OutcomeRule``).
 ///
 /// The per-event statements bind their values straight through SQLite's C API on GRDB's prepared
 /// statements: GRDB's `StatementArguments` box every value, which at a hundred thousand events a second
 /// was a large share of the transaction's time. Offsets (a handful per batch) go through GRDB as usual.
 enum ProfileWrites {
-    /// Applies `events` and stores `offsets`, in the caller's transaction.
-    ///
-    /// The outcome of each event is what applying them one at a time, in order, would give: an event id
-    /// already in the ledger (or earlier in the batch) is a duplicate; otherwise the event is recorded, and
-    /// it creates its user's profile unless that user already has one (from the database, or from an earlier
-    /// event of the batch).
+    /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``:
+    /// the two passes find, for each event, whether its id was in the ledger and whether its user had a profile
+    /// (before the event: an earlier event of the batch counts, since ties go by position).
     static func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
-        var outcomes = [EventOutcome](repeating: .duplicateEvent, count: events.count)
         let recorded = try recordEventIDs(events, in: db)
         let created = try insertProfiles(events, of: recorded, in: db)
-        let markUserExisted = try db.cachedStatement(sql: "UPDATE processed_event SET outcome = 2 WHERE event_id = ?")
-        for index in recorded {
-            if created[index] {
-                outcomes[index] = .created
-            } else {
-                outcomes[index] = .userExists
-                try withUnsafeBytes(of: events[index].eventID.uuid) { _ = try RawStatement(markUserExisted, db).blob(1, $0).run() }
-            }
+        let isRecorded = Set(recorded)
+        var rule = OutcomeRule()
+        let outcomes = events.indices.map { index in
+            rule.outcome(of: events[index], eventIDStored: !isRecorded.contains(index), userHasProfile: !created[index])
+        }
+        let markUserExisted = try db.cachedStatement(
+            sql: "UPDATE processed_event SET outcome = \(LedgerOutcome.userExisted.rawValue) WHERE event_id = ?")
+        for index in recorded where outcomes[index] == .userExists {
+            try withUnsafeBytes(of: events[index].eventID.uuid) { _ = try RawStatement(markUserExisted, db).blob(1, $0).run() }
         }
         try store(offsets, group: group, in: db)
         return outcomes
@@ -41,7 +38,7 @@ enum ProfileWrites {
     /// Pass one: inserts every event id into the ledger, in key order; returns the positions of the events
     /// whose id was new (for a repeated id, the first position only).
     private static func recordEventIDs(_ events: [UserCreatedEvent], in db: Database) throws -> [Int] {
-        let recordEvent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, 1)")
+        let recordEvent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, \(LedgerOutcome.created.rawValue))")
         // The 16 bytes of an id, as two big-endian integers, order exactly as SQLite's memcmp orders the blob.
         let keys = events.map { UUIDKey($0.eventID) }
         var recorded: [Int] = []

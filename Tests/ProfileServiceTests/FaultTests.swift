@@ -63,6 +63,47 @@ struct FaultTests {
         #expect(Set(deadLetters.compactMap { $0.headers.string(for: "dlq.error.class") }) == ["invalid_json"])
     }
 
+    @Test func databaseLockedLongerThanTheMaxPollIntervalKeepsTheGroupMembership() async throws {
+        let topics = try TestTopics()
+        var configuration = topics.configuration()
+        // The mock cluster's group coordinator does not answer a join with a shorter rebalance timeout in time.
+        let maxPollInterval = Duration.seconds(6)
+        configuration.kafka.passthrough["max.poll.interval.ms"] = "6000"
+        configuration.database.busyTimeout = .milliseconds(200)
+        configuration.worker.retryMaxBackoff = .milliseconds(300)
+        let daemon = try RunningDaemon(configuration)
+        try await daemon.waitUntilReady()
+        let rendered = { daemon.daemon.metrics.render() }
+        let assignedBefore = MetricsText.value(rendered(), "profile_consumer_rebalances_total", "event=\"assigned\"")
+
+        var holder = Configuration()
+        holder.allowsUnsafeTransactions = true  // the transaction stays open across two accesses, on purpose
+        let other = try DatabaseQueue(path: configuration.databasePath, configuration: holder)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        try await TestKafka.produce((1...50).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) })
+        try await eventually("the lock reported on readiness") {
+            daemon.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") }
+        }
+        // The outage itself: three times the interval after which a member that stops polling is taken out of the
+        // group. Nothing can be awaited here but time.
+        try await Task.sleep(for: maxPollInterval * 3)
+        #expect(try await daemon.database.counts().events == 0)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        try other.close()
+
+        try await eventually(timeout: .seconds(5), "every event applied within 5 s of the lock's end") {
+            try await daemon.database.counts().events == 50
+        }
+        // One more event, read by a later poll: any rebalance pending from the outage has been served by then.
+        try await TestKafka.produce([SampleEvents.userCreated(topic: topics.userCreated, id: 51)])
+        try await eventually("the event produced after the outage") { try await daemon.database.counts().events == 51 }
+        let metrics = rendered()
+        #expect(MetricsText.value(metrics, "profile_consumer_rebalances_total", "event=\"assigned\"") == assignedBefore)
+        #expect(MetricsText.value(metrics, "profile_consumer_rebalances_total", "event=\"revoked\"") == 0)
+        #expect(MetricsText.value(metrics, "profile_consumer_rebalances_total", "event=\"lost\"") == 0)
+        try await daemon.stop()
+    }
+
     @Test func failingDeadLetterProducesAreRetriedUntilEveryPoisonMessageIsInTheDLQ() async throws {
         let cluster = try TestCluster.make()
         let topics = try TestTopics(on: cluster)

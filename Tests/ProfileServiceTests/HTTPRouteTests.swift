@@ -59,8 +59,8 @@ struct HTTPRouteTests {
     }
 
     @Test(arguments: [
-        String(repeating: "a", count: HTTPRouter.maxUserIDBytes + 1),
-        String(repeating: "%C3%A9", count: HTTPRouter.maxUserIDBytes / 2 + 1),  // 258 bytes once decoded
+        String(repeating: "a", count: UserCreatedEvent.maxUserIDBytes + 1),
+        String(repeating: "%C3%A9", count: UserCreatedEvent.maxUserIDBytes / 2 + 1),  // 258 bytes once decoded
         "%FF", "abc%C3", "%zz", "%",
     ])
     func userIDsThatAreTooLongOrNotUTF8Are400(_ userID: String) async throws {
@@ -78,7 +78,7 @@ struct HTTPRouteTests {
                 #expect(response.status == .badRequest, "\(uri)")
                 try expectJSONError(response)
             }
-            let longest = String(repeating: "a", count: HTTPRouter.maxUserIDBytes)
+            let longest = String(repeating: "a", count: UserCreatedEvent.maxUserIDBytes)
             #expect(try await client.execute(uri: "/v1/profiles/\(longest)", method: .get).status == .notFound)
         }
     }
@@ -313,7 +313,7 @@ struct HTTPFixture {
     }
 
     func test(_ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let router = HTTPRouter.build(database: database, health: health, metrics: metrics, apiToken: token, logger: logger)
+        let router = HTTPRouter.build(store: database, health: health, metrics: metrics, apiToken: token, logger: logger)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await app.test(mode) { client in try await body(client) }
     }

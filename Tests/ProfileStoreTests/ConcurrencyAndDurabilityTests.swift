@@ -77,7 +77,7 @@ struct ConcurrencyAndDurabilityTests {
             let database = try ProfileDatabase(path: directory.databasePath)
             #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
             #expect(try database.storedOffsets(group: "g") == offsets)
-            #expect(try await database.apply([event], offsets: [], group: "g") == [.duplicateEvent])
+            #expect(try await database.apply([event], offsets: [], group: "g") == [.eventIDSeen])
             #expect(try await database.counts() == (profiles: 1, events: 1))
             try database.close()
         }

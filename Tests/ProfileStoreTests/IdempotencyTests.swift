@@ -26,8 +26,8 @@ struct IdempotencyTests {
     @Test func theSameEventTwiceChangesNothing() async throws {
         let event = SampleEvent.make(user: "user-a")
         #expect(try await database.apply([event], offsets: [], group: "g") == [.created])
-        #expect(try await database.apply([event], offsets: [], group: "g") == [.duplicateEvent])
-        #expect(try database.applyBlocking([event], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.apply([event], offsets: [], group: "g") == [.eventIDSeen])
+        #expect(try database.applyBlocking([event], offsets: [], group: "g") == [.eventIDSeen])
         #expect(try await database.counts() == (profiles: 1, events: 1))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
     }
@@ -37,9 +37,9 @@ struct IdempotencyTests {
         _ = try await database.apply([event], offsets: [], group: "g")
         var changed = SampleEvent.make(user: "user-b", eventID: event.eventID, email: "other@example.org",
                                        displayName: "Other", source: .usersService, createdAt: 5)
-        #expect(try await database.apply([changed], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.apply([changed], offsets: [], group: "g") == [.eventIDSeen])
         changed.userID = "user-a"
-        #expect(try await database.apply([changed], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.apply([changed], offsets: [], group: "g") == [.eventIDSeen])
         #expect(try await database.counts() == (profiles: 1, events: 1))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
         #expect(try await database.profile(userID: "user-b") == nil)
@@ -50,7 +50,7 @@ struct IdempotencyTests {
         let second = SampleEvent.make(user: "user-a", email: "second@example.com", source: .usersService, createdAt: 1)
         #expect(try await database.apply([first], offsets: [], group: "g") == [.created])
         #expect(try await database.apply([second], offsets: [], group: "g") == [.userExists])
-        #expect(try await database.apply([second], offsets: [], group: "g") == [.duplicateEvent])
+        #expect(try await database.apply([second], offsets: [], group: "g") == [.eventIDSeen])
         #expect(try await database.counts() == (profiles: 1, events: 2))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
     }
@@ -60,7 +60,7 @@ struct IdempotencyTests {
         let sameUser = SampleEvent.make(user: "user-a", email: "later@example.com")
         let other = SampleEvent.make(user: "user-b")
         let outcomes = try await database.apply([first, sameUser, first, other, sameUser], offsets: [], group: "g")
-        #expect(outcomes == [.created, .userExists, .duplicateEvent, .created, .duplicateEvent])
+        #expect(outcomes == [.created, .userExists, .eventIDSeen, .created, .eventIDSeen])
         #expect(try await database.counts() == (profiles: 2, events: 3))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
     }
@@ -78,7 +78,7 @@ struct IdempotencyTests {
         _ = try await database.apply([seen], offsets: [], group: "g")
         let replayedForAnotherUser = SampleEvent.make(user: "user-a", eventID: seen.eventID)
         let next = SampleEvent.make(user: "user-a")
-        #expect(try await database.apply([replayedForAnotherUser, next], offsets: [], group: "g") == [.duplicateEvent, .created])
+        #expect(try await database.apply([replayedForAnotherUser, next], offsets: [], group: "g") == [.eventIDSeen, .created])
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: next))
     }
 
@@ -95,7 +95,7 @@ struct IdempotencyTests {
         var expected: [EventOutcome] = []
         for event in events {
             if !seenIDs.insert(event.eventID).inserted {
-                expected.append(.duplicateEvent)
+                expected.append(.eventIDSeen)
             } else if firstEventOfUser[event.userID] == nil {
                 firstEventOfUser[event.userID] = event
                 expected.append(.created)

@@ -1,20 +1,18 @@
 import CRdKafka
 import Logging
-import Synchronization
 
-/// What a client wants to hear from librdkafka's callbacks. Set before the handle is created and never
-/// changed after, so the callbacks (on librdkafka's threads or the polling thread) read it without locks.
+/// What a client wants to hear from librdkafka's callbacks. Set before the handle is created, except
+/// ``rebalance``, which the consumer sets to itself before it subscribes: the callbacks (on librdkafka's
+/// threads or the polling thread) read them without locks.
 final class RDKafkaCallbacks: @unchecked Sendable {
     let logger: Logger
-    /// Consumer group rebalances, served from inside `poll` on the polling thread.
-    var rebalance: KafkaRebalanceHandler?
+    /// Consumer group rebalances, served from inside `poll` on the polling thread. Weak: the consumer owns
+    /// the client that owns these callbacks.
+    weak var rebalance: (any RDKafkaRebalanceListener)?
     /// Client-level errors (`error_cb`), from librdkafka's threads.
     var onError: (@Sendable (KafkaError) -> Void)?
     /// Statistics JSON (`stats_cb`), when `statistics.interval.ms` is set.
     var onStatistics: (@Sendable (KafkaStatistics) -> Void)?
-    /// The last offsets the consumer asked to commit, per partition: committed again, synchronously, when the
-    /// partition is revoked, so the next owner starts exactly after the work that was done.
-    let positions = Mutex<[KafkaTopicPartition: Int64]>([:])
 
     init(logger: Logger) {
         self.logger = logger
@@ -24,8 +22,8 @@ final class RDKafkaCallbacks: @unchecked Sendable {
         opaque.map { Unmanaged<RDKafkaCallbacks>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    /// Installs the C trampolines on `conf`, with `self` as the opaque.
-    func install(on conf: OpaquePointer) {
+    /// Installs the C trampolines on `conf`, with `self` as the opaque; the rebalance one only for a consumer.
+    func install(on conf: OpaquePointer, consumer: Bool) {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
             guard let rk, let callbacks = RDKafkaCallbacks.from(rd_kafka_opaque(rk)) else { return }
@@ -45,10 +43,11 @@ final class RDKafkaCallbacks: @unchecked Sendable {
             if let statistics = KafkaStatistics(json: Array(bytes)) { onStatistics(statistics) }
             return 0
         }
-        guard rebalance != nil else { return }
+        // Only a consumer in a group is called; with no listener the assignment is applied as librdkafka gives it.
+        guard consumer else { return }
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
             guard let rk, let callbacks = RDKafkaCallbacks.from(opaque) else { return }
-            RDKafkaRebalance.handle(rk: rk, err: err, partitions: partitions, callbacks: callbacks)
+            RDKafkaRebalance.handle(rk: rk, err: err, partitions: partitions, listener: callbacks.rebalance)
         }
     }
 

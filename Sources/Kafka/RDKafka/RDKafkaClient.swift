@@ -29,7 +29,7 @@ final class RDKafkaClient: @unchecked Sendable {
                                  message: "\(name): \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
             }
         }
-        callbacks.install(on: conf)
+        callbacks.install(on: conf, consumer: kind == .consumer)
         configure(conf)
         guard let handle = rd_kafka_new(kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
                                         conf, &errorText, errorText.count) else {

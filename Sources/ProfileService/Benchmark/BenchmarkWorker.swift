@@ -31,7 +31,7 @@ struct BenchmarkWorker {
         recorder = BenchmarkRecorder(keepLatencies: keepLatencies)
         deadLetters = try DeadLetterPublisher(configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
                                               logger: configuration.logger("profile-svc.dead-letter"))
-        worker = try ConsumerWorker(configuration: configuration, database: database, deadLetters: deadLetters, health: health,
+        worker = try ConsumerWorker(configuration: configuration, store: database, deadLetters: deadLetters, health: health,
                                     metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
                                     observer: recorder.observer)
         group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: configuration.logger("profile-svc.bench")))

@@ -48,6 +48,9 @@ public struct ServiceConfiguration: Sendable {
         public var retryMaxBackoff: Duration = .seconds(10)
         /// How often the cluster is probed for reachability and the topics' existence.
         public var clusterProbeInterval: Duration = .seconds(2)
+        /// Longest the worker waits, when it stops, for its consumer to leave the group: a coordinator that does
+        /// not answer (a stop in the middle of a rebalance) must not hold the shutdown.
+        public var consumerCloseTimeout: Duration = .seconds(10)
     }
 
     public var kafka = Kafka()

@@ -16,6 +16,8 @@ public struct DeadLetterEntry: Sendable {
     /// The record for the pipeline; `nil` when the record lacks the `dlq.original.*` headers (not written by
     /// profile-svc), and then nothing can be done with it but look at it.
     public var inbound: InboundMessage?
+    /// What the pipeline's decode step makes of ``inbound`` now, decoded once for selecting and for handling.
+    public var decoded: DecodedMessage?
     public var errorClass: String?
     public var errorMessage: String?
     /// `dlq.attempts`: how many times the message has been tried.
@@ -28,17 +30,18 @@ public struct DeadLetterEntry: Sendable {
     /// The upstream's `request-id` header.
     public var requestID: String?
 
-    /// Reads `record`'s headers; `sourceTopics` lets the event id be decoded from the value.
-    public init(_ record: KafkaMessage, sourceTopics: [String: EventFormat], decoder: EventDecoder) {
+    /// Reads `record`'s headers and decodes its value with `decoder`.
+    public init(_ record: KafkaMessage, decoder: MessageDecoder) {
         self.record = record
         let headers = record.headers
         inbound = InboundMessage(deadLettered: record)
+        decoded = inbound.map(decoder.decode)
         errorClass = headers.string(for: DeadLetterHeader.errorClass)
         errorMessage = headers.string(for: DeadLetterHeader.errorMessage)
         attempts = headers.string(for: DeadLetterHeader.attempts).flatMap(Int.init)
         failedAt = headers.string(for: DeadLetterHeader.failedAt).flatMap(Timestamp.parseRFC3339)
         requestID = headers.string(for: "request-id")
-        eventID = Self.eventID(of: record, inbound: inbound, sourceTopics: sourceTopics, decoder: decoder)
+        eventID = decoded?.eventID ?? record.headers.string(for: "event-id") ?? decoder.envelopeID(of: record.value)
     }
 
     /// The original's coordinates, `nil` for a record without `dlq.original.*` headers.
@@ -50,19 +53,5 @@ public struct DeadLetterEntry: Sendable {
     public func ageSeconds(now: Date = Date()) -> Int64? {
         guard let since = failedAt ?? record.timestamp else { return nil }
         return max(0, (Int64(now.timeIntervalSince1970 * 1000) - since) / 1000)
-    }
-
-    private static func eventID(
-        of record: KafkaMessage, inbound: InboundMessage?, sourceTopics: [String: EventFormat], decoder: EventDecoder
-    ) -> String? {
-        let header = record.headers.string(for: "event-id")
-        if let inbound, let format = sourceTopics[inbound.originalTopic],
-           case .success(let decoded) = decoder.decode(record.value, format: format, eventIDHeader: header) {
-            return decoded.event.eventID.uuidString.lowercased()
-        }
-        if let header { return header }
-        guard let value = record.value, value.count <= decoder.maxMessageBytes,
-              case .string(let id)? = (try? JSONParser.parse(value))?["id"] else { return nil }
-        return id
     }
 }

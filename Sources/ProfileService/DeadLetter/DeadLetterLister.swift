@@ -51,14 +51,14 @@ public struct DeadLetterLister: Sendable {
         var reader = try await DeadLetterReader.open(kafka: configuration.kafka, group: group, clientSuffix: "-dlq-list",
                                                      start: all ? .beginning : .committed, timeout: timeout, logger: logger)
         var listing = Listing(topic: reader.topic, group: all ? nil : group)
-        let decoder = EventDecoder(maxMessageBytes: configuration.maxMessageBytes)
+        let decoder = MessageDecoder(configuration: configuration)
         var rowOfOrigin: [DeadLetterEntry.Origin: Int] = [:]
         var matchedOrigins: Set<DeadLetterEntry.Origin> = []
         do {
             while let messages = try await reader.next(maxMessages: 500) {
                 for message in messages {
                     listing.scanned += 1
-                    let entry = DeadLetterEntry(message, sourceTopics: configuration.kafka.sourceTopics, decoder: decoder)
+                    let entry = DeadLetterEntry(message, decoder: decoder)
                     if let origin = entry.origin, let row = rowOfOrigin[origin] {
                         listing.rows[row].copies += 1
                         continue

@@ -107,7 +107,7 @@ struct DeadLetterReader {
         let deadline = ContinuousClock.now + timeout
         while true {
             do {
-                try await consumer.commit(list, wait: true)
+                try await consumer.commit(list)
                 return
             } catch let error as KafkaError where error.isRetriable && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))

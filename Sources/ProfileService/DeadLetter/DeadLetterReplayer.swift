@@ -55,29 +55,24 @@ public struct DeadLetterReplayer: Sendable {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error)")
         }
         defer { publisher?.close() }
-        let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1))
-        let metrics = ServiceMetrics()
+        let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), logger: logger, metrics: ServiceMetrics())
         var tally = Summary(run: DeadLetterRunCounts(topic: configuration.kafka.deadLetterTopic, group: group,
                                                      dryRun: options.dryRun, snapshot: 0))
-        let run = DeadLetterRun(kafka: configuration.kafka, options: options, group: group,
-                                clientSuffix: "-dlq-replay", logger: logger)
+        let run = DeadLetterRun(kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
+                                group: group, clientSuffix: "-dlq-replay", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, topics in
             let records = entries.map { entry in topics[entry.inbound?.originalTopic ?? ""].flatMap { Self.record(for: entry, partitions: $0) } }
             if let publisher {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
-                let hooks = budget.hooks
                 do {
-                    try await retry.run(.replayPublish, logger: logger, metrics: metrics,
-                                        shouldStop: hooks.shouldStop, onFailure: { hooks.onFailure(.replayPublish, $0) }) {
-                        try await publisher.publish(records.compactMap { $0 })
-                    }
+                    try await retry.run(.replayPublish, hooks: budget.hooks) { try await publisher.publish(records.compactMap { $0 }) }
                 } catch is TransientRetry.Abandoned {
                     if let error = budget.abandoned() { throw error }
                     return entries.map { _ in false }
                 }
             }
             for (entry, record) in zip(entries, records) {
-                var metadata = BatchProcessor.metadata(for: entry.inbound!.origin, eventID: entry.eventID)
+                var metadata = entry.inbound!.origin.logMetadata(eventID: entry.eventID)
                 metadata["original_topic"] = .string(entry.inbound!.originalTopic)
                 if let record {
                     tally.replayed[record.topic, default: 0] += 1

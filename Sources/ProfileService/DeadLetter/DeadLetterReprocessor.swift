@@ -71,13 +71,8 @@ public struct DeadLetterReprocessor: Sendable {
     public func run(stop: DeadLetterStopFlag = DeadLetterStopFlag(),
                     progress: (@Sendable (DeadLetterProgress) -> Void)? = nil) async throws -> Summary {
         let group = options.group ?? Self.defaultGroup(configuration.kafka)
-        let database: ProfileDatabase
-        do {
-            database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
-        } catch {
-            throw StartupError(.unavailable, "PROFILE_DB_PATH: cannot open the database at \(configuration.databasePath): \(error)")
-        }
-        defer { try? database.close() }
+        let store = try StoreOpening.open(configuration)
+        defer { try? store.close() }
         let publisher: DeadLetterPublisher?
         do {
             publisher = options.dryRun ? nil : try DeadLetterPublisher(
@@ -86,40 +81,42 @@ public struct DeadLetterReprocessor: Sendable {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error)")
         }
         defer { publisher?.close() }
-        let processor = publisher.map {
-            BatchProcessor(database: database, deadLetters: $0, deadLetterTopic: configuration.kafka.deadLetterTopic,
-                           group: group, metrics: ServiceMetrics(), logger: logger,
-                           retry: TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1)))
+        let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), logger: logger, metrics: ServiceMetrics())
+        let steps = publisher.map { publisher in
+            (reparking: DeadLetterStep(publisher: publisher, topic: configuration.kafka.deadLetterTopic, group: group, retry: retry,
+                                       metrics: retry.metrics, logger: logger),
+             applying: ApplyStep(store: store, group: group, retry: retry, metrics: retry.metrics, logger: logger))
         }
         var tally = Summary(run: DeadLetterRunCounts(topic: configuration.kafka.deadLetterTopic, group: group,
                                                      dryRun: options.dryRun, snapshot: 0))
-        var ledger = DeadLetterDryRunLedger()
-        let decoder = EventDecoder(maxMessageBytes: configuration.maxMessageBytes)
-        let run = DeadLetterRun(kafka: configuration.kafka, options: options, group: group,
-                                clientSuffix: "-dlq-reprocess", logger: logger)
+        // A dry run previews each batch as if the earlier ones had been applied.
+        var dryRunRule = OutcomeRule()
+        let run = DeadLetterRun(kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
+                                group: group, clientSuffix: "-dlq-reprocess", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, _ in
-            let batch = DecodedBatch(entries.compactMap(\.inbound), decoder: decoder, formats: configuration.kafka.sourceTopics)
+            let batch = DecodedBatch(entries.compactMap(\.decoded))
             let outcomes: [EventOutcome]
-            if let processor {
+            if let steps {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
                 do {
-                    outcomes = try await processor.process(batch, offsets: [], hooks: budget.hooks).outcomes
+                    try await steps.reparking.deadLetter(batch.poison, hooks: budget.hooks)
+                    outcomes = try await steps.applying.apply(batch, offsets: [], hooks: budget.hooks).outcomes
                 } catch is TransientRetry.Abandoned {
                     if let error = budget.abandoned() { throw error }
                     return entries.map { _ in false }
                 }
             } else {
-                outcomes = ledger.adjust(try await database.preview(batch.events.map(\.decoded.event)),
-                                         for: batch.events.map(\.decoded.event))
+                outcomes = try await store.preview(batch.events.map(\.decoded.event), rule: &dryRunRule)
                 for poison in batch.poison {
-                    logger.info("would re-park", metadata: BatchProcessor.metadata(for: poison.message.origin, eventID: poison.message.eventIDHeader)
-                        .merging(["error_class": .string(poison.error.errorClass.rawValue)]) { $1 })
+                    var metadata = poison.message.origin.logMetadata(eventID: poison.message.eventIDHeader)
+                    metadata["error_class"] = .string(poison.error.errorClass.rawValue)
+                    logger.info("would re-park", metadata: metadata)
                 }
             }
             for outcome in outcomes {
                 switch outcome {
                 case .created: tally.created += 1
-                case .duplicateEvent: tally.eventIDSeen += 1
+                case .eventIDSeen: tally.eventIDSeen += 1
                 case .userExists: tally.userExists += 1
                 }
             }

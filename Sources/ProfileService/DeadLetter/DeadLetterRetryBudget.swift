@@ -11,8 +11,8 @@ final class DeadLetterRetryBudget: Sendable {
         self.stop = stop
     }
 
-    var hooks: BatchProcessor.RetryHooks {
-        BatchProcessor.RetryHooks(
+    var hooks: TransientRetry.Hooks {
+        TransientRetry.Hooks(
             shouldStop: { [deadline, stop] in stop.isSet || ContinuousClock.now >= deadline },
             onFailure: { [self] operation, error in firstFailure.withLock { $0 = $0 ?? "\(operation): \(error)" } })
     }

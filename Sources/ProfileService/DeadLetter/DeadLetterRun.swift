@@ -16,6 +16,7 @@ import ProfileCore
 /// interrupted run). The first copy read in a run is handled; the later ones are passed over and committed past.
 struct DeadLetterRun {
     let kafka: ServiceConfiguration.Kafka
+    let decoder: MessageDecoder
     let options: DeadLetterRunOptions
     let group: String
     let clientSuffix: String
@@ -49,7 +50,6 @@ struct DeadLetterRun {
         handle: (_ entries: [DeadLetterEntry], _ topics: [String: Int]) async throws -> [Bool]
     ) async throws -> DeadLetterRunCounts {
         let started = ContinuousClock.now
-        let decoder = EventDecoder()
         var counts = DeadLetterRunCounts(topic: reader.topic, group: group, dryRun: options.dryRun, snapshot: reader.total)
         var tracker = DeadLetterCommitTracker()
         var originsTaken: Set<DeadLetterEntry.Origin> = []
@@ -66,7 +66,7 @@ struct DeadLetterRun {
             for message in messages {
                 if limitReached { break }
                 counts.scanned += 1
-                let entry = DeadLetterEntry(message, sourceTopics: kafka.sourceTopics, decoder: decoder)
+                let entry = DeadLetterEntry(message, decoder: decoder)
                 if let origin = entry.origin, originsTaken.contains(origin) {
                     counts.duplicateCopies += 1
                     dispositions.append((message, .handled))

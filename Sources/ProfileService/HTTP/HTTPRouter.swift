@@ -1,18 +1,17 @@
 import Foundation
 import Hummingbird
 import Logging
+import ProfileCore
 import ProfileStore
 
 /// Builds the HTTP API: `/v1/profiles/{user_id}`, `/healthz`, `/readyz`, `/metrics`.
 public enum HTTPRouter {
-    /// The longest user id a lookup accepts, in bytes (the same bound the events' validation uses).
-    static let maxUserIDBytes = 256
     static let profilesPrefix = "/v1/profiles/"
 
     /// The API's routes, its middleware (access log outermost, then request ids and JSON errors, then the
-    /// bearer token on `/v1`), reading profiles from `database` and readiness from `health`.
+    /// bearer token on `/v1`), reading profiles from `store` and readiness from `health`.
     public static func build(
-        database: ProfileDatabase, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
+        store: any ProfileStorage, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
     ) -> Router<ProfileRequestContext> {
         let router = Router(context: ProfileRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
@@ -23,7 +22,7 @@ public enum HTTPRouter {
         }
         router.get("/readyz") { _, _ in
             var reasons = health.snapshot.notReadyReasons
-            do { try await database.ping() } catch { reasons.append("database not readable: \(error)") }
+            do { try await store.ping() } catch { reasons.append("database not readable: \(error)") }
             guard reasons.isEmpty else {
                 throw APIError(.serviceUnavailable, "not ready: " + reasons.joined(separator: "; "), details: ["reasons": reasons])
             }
@@ -38,7 +37,7 @@ public enum HTTPRouter {
         if let apiToken { v1.add(middleware: BearerTokenMiddleware(token: apiToken)) }
         v1.get("profiles/:user_id") { request, _ in
             let userID = try userID(from: request)
-            guard let profile = try await database.profile(userID: userID) else {
+            guard let profile = try await store.profile(userID: userID) else {
                 throw APIError(.notFound, "no profile for this user id")
             }
             return Response(status: .ok, headers: [.contentType: "application/json"],
@@ -59,8 +58,8 @@ public enum HTTPRouter {
             throw APIError(.badRequest, "user_id must be percent-encoded UTF-8")
         }
         guard !decoded.isEmpty else { throw APIError(.badRequest, "user_id must not be empty") }
-        guard decoded.utf8.count <= maxUserIDBytes else {
-            throw APIError(.badRequest, "user_id is longer than \(maxUserIDBytes) bytes")
+        guard decoded.utf8.count <= UserCreatedEvent.maxUserIDBytes else {
+            throw APIError(.badRequest, "user_id is longer than \(UserCreatedEvent.maxUserIDBytes) bytes")
         }
         return decoded
     }

@@ -68,7 +68,7 @@ public final class ServiceMetrics: Sendable {
     func applied(_ outcome: EventOutcome, count: Int) {
         switch outcome {
         case .created: counter("profile_profiles_created_total", [:]).increment(by: count)
-        case .duplicateEvent, .userExists: counter("profile_duplicates_skipped_total", ["kind": outcome.rawValue]).increment(by: count)
+        case .eventIDSeen, .userExists: counter("profile_duplicates_skipped_total", ["kind": outcome.rawValue]).increment(by: count)
         }
     }
 
@@ -82,7 +82,7 @@ public final class ServiceMetrics: Sendable {
         counter("profile_consumer_rebalances_total", ["event": event.rawValue]).increment(by: count)
     }
 
-    func transientRetry(operation: BatchProcessor.Operation) {
+    func transientRetry(operation: TransientRetry.Operation) {
         counter("profile_transient_retries_total", ["operation": operation.rawValue]).increment()
     }
 

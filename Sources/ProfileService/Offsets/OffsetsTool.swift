@@ -6,22 +6,22 @@ import ProfileStore
 /// truth) beside the group's committed offsets and the partitions' watermarks, and moving both together.
 public struct OffsetsTool: Sendable {
     let configuration: ServiceConfiguration
-    let database: ProfileDatabase
+    let store: any ProfileStorage
     let timeout: Duration
     let logger: Logger
 
-    public init(configuration: ServiceConfiguration, database: ProfileDatabase, timeout: Duration = .seconds(10), logger: Logger) {
+    public init(configuration: ServiceConfiguration, store: any ProfileStorage, timeout: Duration = .seconds(10), logger: Logger) {
         self.configuration = configuration
-        self.database = database
+        self.store = store
         self.timeout = timeout
         self.logger = logger
     }
 
-    /// Runs `body` with a tool on the database at `configuration`'s path, closed afterwards.
+    /// Runs `body` with a tool on the store `configuration` names, closed afterwards.
     public static func withTool<T: Sendable>(_ configuration: ServiceConfiguration, _ body: (OffsetsTool) async throws -> T) async throws -> T {
-        let database = try ProfileDatabase(path: configuration.databasePath, options: configuration.database)
-        defer { try? database.close() }
-        return try await body(OffsetsTool(configuration: configuration, database: database, logger: configuration.logger("profile-svc.offsets")))
+        let store = try StoreOpening.open(configuration)
+        defer { try? store.close() }
+        return try await body(OffsetsTool(configuration: configuration, store: store, logger: configuration.logger("profile-svc.offsets")))
     }
 
     /// A reset refused: the group has members (whose own offsets would overwrite the new ones), or the cluster
@@ -71,10 +71,10 @@ public struct OffsetsTool: Sendable {
             }
             let moves = positions.map { Move(before: $0, after: target.offset(for: $0, atTime: atTime[$0.partition])) }
             guard !dryRun, !moves.isEmpty else { return moves }
-            try database.replaceStoredOffsets(moves.map {
+            try await store.replaceStoredOffsets(moves.map {
                 StoredOffset(topic: $0.before.partition.topic, partition: $0.before.partition.partition, nextOffset: $0.after)
             }, group: configuration.kafka.groupID)
-            try await consumer.commit(moves.map { KafkaTopicPartitionOffset($0.before.partition, offset: $0.after) }, wait: true)
+            try await consumer.commit(moves.map { KafkaTopicPartitionOffset($0.before.partition, offset: $0.after) })
             logger.info("offsets reset", metadata: [
                 "group": .string(configuration.kafka.groupID),
                 "moves": .dictionary(moves.reduce(into: [:]) { $0[$1.before.partition.description] = "\($1.before.next) -> \($1.after)" }),
@@ -88,7 +88,7 @@ public struct OffsetsTool: Sendable {
         let counts = try await consumer.topics(timeout: timeout)
         let partitions = topics.flatMap { name in (0..<Int32(counts[name] ?? 0)).map { KafkaTopicPartition(topic: name, partition: $0) } }
         let committed = try await consumer.committed(partitions, timeout: timeout)
-        let stored = Dictionary(try database.storedOffsets(group: configuration.kafka.groupID).map {
+        let stored = Dictionary(try await store.storedOffsets(group: configuration.kafka.groupID).map {
             (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.nextOffset)
         }, uniquingKeysWith: { $1 })
         var positions: [PartitionPosition] = []

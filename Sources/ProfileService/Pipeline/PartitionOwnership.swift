@@ -1,23 +1,29 @@
+import Dispatch
 import Kafka
 import Logging
 import ProfileStore
 import Synchronization
 
-/// The worker's side of group rebalances: a newly assigned partition starts at the offset stored in SQLite
-/// with the rows (when there is one, stored for this cluster), else at the group's committed offset.
-final class WorkerRebalanceHandler: KafkaRebalanceHandler {
-    private let database: ProfileDatabase
+/// The worker's side of group rebalances.
+///
+/// - Assigned: a partition starts at the offset stored with the rows (when there is one, stored for this
+///   cluster), else at the group's committed offset.
+/// - Revoked: the batch in flight is applied first, then the last offsets asked to be committed are committed
+///   synchronously, so the next owner starts exactly after the work that was done.
+///
+/// Called on the consumer's own thread, inside its poll (never on the Swift concurrency pool), so it may block.
+final class PartitionOwnership: KafkaRebalanceHandler {
+    private let store: any ProfileStorage
     private let group: String
     private let inFlight: InFlightBatches
     private let health: ServiceHealth
     private let metrics: ServiceMetrics
     private let logger: Logger
-    private let assigned = Mutex<Set<KafkaTopicPartition>>([])
     private let cluster = Mutex<String?>(nil)
 
-    init(database: ProfileDatabase, group: String, inFlight: InFlightBatches, health: ServiceHealth, metrics: ServiceMetrics,
+    init(store: any ProfileStorage, group: String, inFlight: InFlightBatches, health: ServiceHealth, metrics: ServiceMetrics,
          logger: Logger) {
-        self.database = database
+        self.store = store
         self.group = group
         self.inFlight = inFlight
         self.health = health
@@ -25,21 +31,17 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
         self.logger = logger
     }
 
-    /// The partitions this member owns now.
-    var assignment: [KafkaTopicPartition] { Array(assigned.withLock { $0 }) }
-
     /// The id of the cluster the assignment came from, stored with every offset (nil before the first one).
     var clusterID: String? { cluster.withLock { $0 } }
 
     func partitionsAssigned(_ partitions: [KafkaTopicPartition], clusterID: String?) -> [KafkaTopicPartition: Int64] {
         // The stored offsets must include the batch in flight.
         inFlight.waitUntilIdle()
-        assigned.withLock { $0.formUnion(partitions) }
         cluster.withLock { $0 = clusterID }
         var starts: [KafkaTopicPartition: Int64] = [:]
         do {
             let wanted = Set(partitions)
-            for stored in try database.storedOffsets(group: group) {
+            for stored in try storedOffsetsBlocking() {
                 let partition = KafkaTopicPartition(topic: stored.topic, partition: stored.partition)
                 guard wanted.contains(partition) else { continue }
                 if let storedCluster = stored.clusterID, let clusterID, storedCluster != clusterID {
@@ -68,19 +70,58 @@ final class WorkerRebalanceHandler: KafkaRebalanceHandler {
         return starts
     }
 
-    func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) {
-        // The batch in flight is applied and committed before its partitions go to another member.
+    func partitionsRevoked(_ revocation: KafkaRevocation) {
+        // The batch in flight is applied (and its commit asked for) before its partitions go to another member.
         inFlight.waitUntilIdle()
-        assigned.withLock { $0.subtract(partitions) }
-        metrics.rebalance(lost ? .lost : .revoked)
-        if lost { health.update { $0.groupJoined = false } }
-        logger.log(level: lost ? .warning : .info, lost ? "partitions lost (left the group)" : "partitions revoked",
-                   metadata: ["partitions": .array(partitions.map { .string($0.description) })])
+        if !revocation.lost {
+            do {
+                try revocation.commitLastRequestedBlocking()
+            } catch {
+                // The next owner starts at the stored offsets; at worst it reads again what the ledger skips.
+                logger.warning("commit on revoke failed", metadata: ["error": "\(error)"])
+            }
+        }
+        metrics.rebalance(revocation.lost ? .lost : .revoked)
+        if revocation.lost { health.update { $0.groupJoined = false } }
+        logger.log(level: revocation.lost ? .warning : .info, revocation.lost ? "partitions lost (left the group)" : "partitions revoked",
+                   metadata: ["partitions": .array(revocation.partitions.map { .string($0.description) })])
     }
 
     func rebalanceFailed(_ error: KafkaError) {
-        assigned.withLock { $0.removeAll() }
         health.update { $0.groupJoined = false }
         logger.error("rebalance failed", metadata: ["error": "\(error)"])
+    }
+
+    /// The store's offsets for the group, waited for on this (the consumer's) thread.
+    private func storedOffsetsBlocking() throws -> [StoredOffset] {
+        let answer = BlockingAnswer<[StoredOffset]>()
+        Task { [store, group] in
+            answer.set(await Result { try await store.storedOffsets(group: group) })
+        }
+        return try answer.wait()
+    }
+}
+
+/// An answer computed by a task and waited for by a thread outside the concurrency pool.
+private final class BlockingAnswer<Value: Sendable>: @unchecked Sendable {
+    private var result: Result<Value, any Error>?
+    private let ready = DispatchSemaphore(value: 0)
+
+    func set(_ result: Result<Value, any Error>) {
+        self.result = result
+        ready.signal()
+    }
+
+    /// Blocks until ``set(_:)`` was called; the semaphore orders the write before this read.
+    func wait() throws -> Value {
+        ready.wait()
+        return try result!.get()
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of `body`, thrown or returned.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -1,0 +1,65 @@
+import Logging
+import ProfileCore
+import ProfileStore
+
+/// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
+/// retried (never skipped) while the store fails passingly; then one `info` line per outcome and the counters.
+///
+/// The batch's poison messages must already be dead-lettered (``DeadLetterStep``): the transaction records
+/// offsets past them.
+struct ApplyStep: Sendable {
+    let store: any ProfileStorage
+    /// The group whose offsets the transaction stores.
+    let group: String
+    let retry: TransientRetry
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    /// What applying a batch did.
+    struct Result: Sendable {
+        var outcomes: [EventOutcome]
+        /// How long the transaction took, retries included.
+        var duration: Duration
+    }
+
+    /// Applies `batch`'s events with `offsets` in one transaction.
+    func apply(_ batch: DecodedBatch, offsets: [StoredOffset], hooks: TransientRetry.Hooks) async throws -> Result {
+        let events = batch.events.map(\.decoded.event)
+        let started = ContinuousClock.now
+        let outcomes = try await retry.run(.databaseApply, hooks: hooks) {
+            try await store.apply(events, offsets: offsets, group: group)
+        }
+        let duration = ContinuousClock.now - started
+        metrics.batchApplyDuration.record(duration: duration)
+        metrics.batchSize.record(batch.messageCount)
+        report(batch.events, outcomes: outcomes)
+        return Result(outcomes: outcomes, duration: duration)
+    }
+
+    /// One log line per outcome, at `info`, and the counters.
+    private func report(_ events: [DecodedMessage.Event], outcomes: [EventOutcome]) {
+        var counts: [EventOutcome: Int] = [:]
+        for outcome in outcomes { counts[outcome, default: 0] += 1 }
+        for (outcome, count) in counts { metrics.applied(outcome, count: count) }
+        guard logger.logLevel <= .info else { return }
+        for (event, outcome) in zip(events, outcomes) {
+            var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
+            metadata["user_id"] = .string(event.decoded.event.userID)
+            metadata["source"] = .string(event.decoded.event.source.rawValue)
+            if let conflict = event.decoded.conflictingHeaderEventID {
+                logger.warning("event-id header disagrees with the envelope id; the envelope id wins",
+                               metadata: metadata.merging(["header_event_id": .string(conflict)]) { $1 })
+            }
+            switch outcome {
+            case .created:
+                logger.info("profile created", metadata: metadata)
+            case .eventIDSeen:
+                metadata["reason"] = "event id already processed"
+                logger.info("duplicate skipped", metadata: metadata)
+            case .userExists:
+                metadata["reason"] = "user already has a profile"
+                logger.info("duplicate skipped", metadata: metadata)
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Kafka
+import Logging
+import ProfileCore
+import ProfileStore
+import ServiceLifecycle
+import Synchronization
+
+/// The consumer-group worker: the pipeline every message from the source topics goes through.
+///
+///     read ── decode ──┬── event ────────────────────────────┬── apply (one transaction, with offsets) ── commit
+///                      └── poison ── dead-letter (acked) ────┘
+///
+/// Two stages, so that both cores work: while batch N is applied and committed, batch N+1 is read, decoded and
+/// its poison messages dead-lettered. Batches are applied one at a time, in order, and each is committed to
+/// Kafka only after its transaction; a rebalance waits for the batch in flight (``PartitionOwnership``).
+///
+/// While a passing failure lasts (database locked or full, DLQ unreachable) the worker pauses its partitions and
+/// retries the same batch, still serving its group so that it stays a member however long the failure lasts;
+/// nothing is skipped. On a graceful shutdown it stops fetching, applies and commits the batches it has read,
+/// and leaves the group.
+public final class ConsumerWorker: Service {
+    private let configuration: ServiceConfiguration
+    private let consumer: KafkaConsumer
+    private let ownership: PartitionOwnership
+    private let inFlight = InFlightBatches()
+    private let decoder: MessageDecoder
+    private let deadLetterStep: DeadLetterStep
+    private let applyStep: ApplyStep
+    private let health: ServiceHealth
+    private let metrics: ServiceMetrics
+    private let logger: Logger
+    private let observer: WorkerBatchObserver?
+    private let stopping = Atomic<Bool>(false)
+
+    public init(configuration: ServiceConfiguration, store: any ProfileStorage, deadLetters: DeadLetterPublisher,
+                health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil) throws {
+        self.configuration = configuration
+        self.observer = observer
+        self.health = health
+        self.metrics = metrics
+        self.logger = logger
+        let group = configuration.kafka.groupID
+        ownership = PartitionOwnership(store: store, group: group, inFlight: inFlight, health: health, metrics: metrics,
+                                       logger: logger)
+        let kafka = KafkaSettings.worker(configuration.kafka)
+        // A batch that waits longer than a quarter of max.poll.interval.ms (or 10 s) pauses consumption and serves
+        // the group meanwhile: this member must poll within that interval or be taken out of the group.
+        let maxPollInterval = Duration.milliseconds(Int(kafka.properties["max.poll.interval.ms"] ?? "") ?? 300_000)
+        consumer = try KafkaConsumer(
+            configuration: kafka,
+            rebalanceHandler: ownership,
+            onError: { [health, logger] error in
+                if error.isAllBrokersDown {
+                    health.update { $0.brokerReachable = false; $0.brokerError = error.message }
+                }
+                logger.log(level: error.isFatal ? .critical : .warning, "kafka client error", metadata: ["error": "\(error)"])
+            },
+            onStatistics: { [metrics] statistics in metrics.consumerLag(statistics.consumerLag) },
+            logger: logger)
+        let retry = TransientRetry(initialBackoff: configuration.worker.retryInitialBackoff,
+                                   maxBackoff: configuration.worker.retryMaxBackoff,
+                                   stallAfter: min(maxPollInterval / 4, .seconds(10)), logger: logger, metrics: metrics)
+        decoder = MessageDecoder(configuration: configuration)
+        deadLetterStep = DeadLetterStep(publisher: deadLetters, topic: configuration.kafka.deadLetterTopic, group: group,
+                                        retry: retry, metrics: metrics, logger: logger)
+        applyStep = ApplyStep(store: store, group: group, retry: retry, metrics: metrics, logger: logger)
+    }
+
+    /// The consumer, for the cluster monitor's metadata probes.
+    var kafkaConsumer: KafkaConsumer { consumer }
+
+    public func run() async throws {
+        let topics = configuration.kafka.sourceTopics.keys.sorted()
+        try consumer.subscribe(topics: topics)
+        logger.info("consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
+        deadLetterStep.prepare()
+        var failure: (any Error)?
+        do {
+            try await withGracefulShutdownHandler {
+                try await consumeUntilStopped()
+            } onGracefulShutdown: {
+                self.stopping.store(true, ordering: .relaxed)
+            }
+        } catch {
+            failure = error
+        }
+        // Leaving the group revokes the assignment; every batch applied is already stored and its commit asked for.
+        await consumer.close(timeout: configuration.worker.consumerCloseTimeout)
+        logger.info("consumer stopped and left the group")
+        if let failure { throw failure }
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) || Task.isCancelled }
+
+    /// The loop: stage one (read → decode → dead-letter) of the next batch runs beside stage two (apply → commit)
+    /// of the current one.
+    ///
+    /// - Throws: a fatal ``KafkaError`` (this member was fenced by another with the same `group.instance.id`,
+    ///   say): the consumer cannot go on, so the worker stops and takes the daemon down with it.
+    private func consumeUntilStopped() async throws {
+        do {
+            var current: ReadBatch?
+            while !isStopping {
+                async let next = readStage()
+                if let current { try await applyStage(current) }
+                current = try await next
+            }
+            // Read, and its poison dead-lettered, before the stop: applied rather than read and dead-lettered again.
+            if let current { try await applyStage(current) }
+        } catch is TransientRetry.Abandoned {
+            // Not committed either: read again after the restart (the ledger skips what was applied).
+            logger.warning("stopping with a batch not applied; it will be read again after the restart")
+        } catch let error as KafkaError where error.isFatal {
+            logger.critical("the Kafka consumer failed for good; stopping", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// A batch that has passed stage one.
+    private struct ReadBatch: Sendable {
+        var polledAt: ContinuousClock.Instant
+        var decoded: DecodedBatch
+    }
+
+    /// Stage one: read up to a batch of messages, decode them, and dead-letter the poison among them (acknowledged
+    /// before the batch can be applied). `nil` when nothing arrived within the poll timeout.
+    private func readStage() async throws -> ReadBatch? {
+        let decoded = DecodedBatch(try await read().map(decoder.decode))
+        guard decoded.messageCount > 0 else { return nil }
+        let polledAt = ContinuousClock.now
+        for (topic, count) in decoded.messagesPerTopic { metrics.consumed(topic: topic, count: count) }
+        try await deadLetterStep.deadLetter(decoded.poison, hooks: retryHooks())
+        return ReadBatch(polledAt: polledAt, decoded: decoded)
+    }
+
+    /// Read: what is there, up to a batch, waiting at most the poll timeout for the first message. Polled in
+    /// chunks, so that only a chunk of messages is held whole (with its bytes) at a time.
+    private func read() async throws -> [InboundMessage] {
+        let chunk = Self.pollChunk
+        var messages: [InboundMessage] = []
+        var timeout = configuration.worker.pollTimeout
+        while messages.count < configuration.worker.maxBatchSize {
+            let polled: [KafkaMessage]
+            do {
+                polled = try await consumer.poll(maxMessages: min(chunk, configuration.worker.maxBatchSize - messages.count),
+                                                 timeout: timeout)
+            } catch let error as KafkaError where !error.isFatal {
+                // librdkafka retries by itself; what was read so far stands.
+                logger.error("poll failed", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: configuration.worker.retryInitialBackoff)
+                break
+            }
+            messages.append(contentsOf: polled.lazy.map(InboundMessage.init(fresh:)))
+            if polled.count < chunk { break }
+            timeout = .zero
+        }
+        return messages
+    }
+
+    /// Most messages one poll returns.
+    private static let pollChunk = 1_000
+
+    /// Stage two: apply the batch (rows and offsets in one transaction), then commit it to Kafka.
+    private func applyStage(_ batch: ReadBatch) async throws {
+        inFlight.begin()
+        defer { inFlight.end() }
+        let clusterID = ownership.clusterID
+        let offsets = batch.decoded.nextOffsets.map { offset in
+            var offset = offset
+            offset.clusterID = clusterID
+            return offset
+        }
+        let applied = try await applyStep.apply(batch.decoded, offsets: offsets, hooks: retryHooks())
+        observer?(WorkerBatchReport(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: applied.duration))
+        do {
+            try consumer.commitInBackground(offsets.map {
+                KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
+            })
+            metrics.committed()
+        } catch {
+            // The offsets are stored with the rows; the next commit, or the one on revoke, carries them to Kafka.
+            logger.warning("commit failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// While an operation fails or stalls: partitions paused, the group still served, readiness down (for the
+    /// database). On recovery: restored.
+    private func retryHooks() -> TransientRetry.Hooks {
+        TransientRetry.Hooks(
+            shouldStop: { self.isStopping },
+            onStall: { [consumer] _ in consumer.pauseAssignment() },
+            onFailure: { [consumer, health] operation, error in
+                consumer.pauseAssignment()
+                if operation == .databaseApply { health.update { $0.databaseError = "\(error)" } }
+            },
+            onRecovery: { [consumer, health] operation in
+                consumer.resumeAssignment()
+                if operation == .databaseApply { health.update { $0.databaseError = nil } }
+            },
+            whileWaiting: { [consumer, logger] in
+                do { try await consumer.serveGroupWhilePaused() } catch { logger.debug("poll while paused failed", metadata: ["error": "\(error)"]) }
+            })
+    }
+}

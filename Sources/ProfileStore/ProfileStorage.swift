@@ -1,0 +1,36 @@
+import ProfileCore
+
+/// Where profiles, the ledger of processed event ids and the consumer's offsets live. The worker, the HTTP
+/// lookup and the DLQ tools talk to this interface; ``ProfileDatabase`` (SQLite) implements it.
+///
+/// - Important: Every implementation gives the outcomes of ``OutcomeRule``, and stores a batch's rows and its
+///   offsets in one transaction: after any crash the stored offsets and the stored rows agree.
+public protocol ProfileStorage: Sendable {
+    /// Applies `events` in order, in one transaction with `offsets` (next offsets to read, for `group`), and
+    /// returns each event's outcome. Offsets only move forward, unless they are of another cluster than the
+    /// stored ones (``StoredOffset/clusterID``).
+    func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome]
+
+    /// What ``apply(_:offsets:group:)`` would do with `events` now, without writing anything, as `rule` decides
+    /// after the events it has already seen (for `dlq reprocess --dry-run`).
+    func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome]
+
+    /// The profile of `userID`, if there is one.
+    func profile(userID: String) async throws -> Profile?
+
+    /// The offsets stored for `group`, by topic and partition.
+    func storedOffsets(group: String) async throws -> [StoredOffset]
+
+    /// Sets the stored offsets of `group` to exactly `offsets` (backwards too), leaving their cluster ids: for
+    /// `profile-svc offsets reset`, while no member of the group runs.
+    func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) async throws
+
+    /// How many profiles and recorded event ids there are.
+    func counts() async throws -> (profiles: Int, events: Int)
+
+    /// Succeeds when the store answers a read (for readiness).
+    func ping() async throws
+
+    /// Closes the store, waiting for what is under way. Further calls fail.
+    func close() throws
+}
