@@ -11,6 +11,8 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     case rollingRestart = "rolling-restart"
     case rollingRestartStatic = "rolling-restart-static"
     case database
+    case longDatabaseOutage = "long-database-outage"
+    case longDeadLetterOutage = "long-dlq-outage"
     case memory
     case badInput = "bad-input"
 
@@ -27,6 +29,8 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .rollingRestart: return try await RollingRestartScenario(suite: suite, membership: .dynamic).run()
             case .rollingRestartStatic: return try await RollingRestartScenario(suite: suite, membership: .static).run()
             case .database: return try await DatabaseScenario(suite: suite).run()
+            case .longDatabaseOutage: return try await LongOutageScenario(suite: suite, outage: .database).run()
+            case .longDeadLetterOutage: return try await LongOutageScenario(suite: suite, outage: .deadLetterTopic).run()
             case .memory: return try await MemoryScenario(suite: suite).run()
             case .badInput: return try await BadInputScenario(suite: suite).run()
             }

@@ -12,6 +12,7 @@ struct ScenarioTopics: Sendable {
     let deadLetter: String
     let group: String
     let partitions: Int
+    let deadLetterPartitions: Int
 
     init(_ scenario: String, expectedMessages: Int, on broker: ScenarioBroker) throws {
         let tag = "\(scenario)-\(UUID().uuidString.prefix(8).lowercased())"
@@ -25,7 +26,8 @@ struct ScenarioTopics: Sendable {
         try broker.createTopic(userRegistered, partitions: partitions)
         try broker.createTopic(userCreated, partitions: partitions)
         // Poison is at most 3% of a stream, about 3 KB a message on average (some are 10-70 KB).
-        try broker.createTopic(deadLetter, partitions: max(2, expectedMessages * 3 / 100 * 3000 / (2 << 20) + 1))
+        deadLetterPartitions = max(2, expectedMessages * 3 / 100 * 3000 / (2 << 20) + 1)
+        try broker.createTopic(deadLetter, partitions: deadLetterPartitions)
     }
 
     var sourceTopics: [String] { [userRegistered, userCreated] }

@@ -9,6 +9,8 @@ struct SuiteScale: Sendable {
     var rebalanceEvents: Int
     var databaseEvents: Int
     var databaseLock: Duration
+    /// Events around an outage of 3x `max.poll.interval.ms` (the outage lasts 30 s at either scale).
+    var longOutageEvents: Int
     var memoryBacklog: Int
     var memoryOutage: Duration
     var fuzzMessages: Int
@@ -18,10 +20,12 @@ struct SuiteScale: Sendable {
     static let full = SuiteScale(
         crashEvents: 100_000, crashKills: 20, outageEvents: 60_000, outageDuration: .seconds(20),
         requestErrorEvents: 20_000, rebalanceEvents: 60_000, databaseEvents: 30_000, databaseLock: .seconds(12),
+        longOutageEvents: 20_000,
         memoryBacklog: 1_000_000, memoryOutage: .seconds(15), fuzzMessages: 5_000, memoryLimitMiB: 512)
 
     static let quick = SuiteScale(
         crashEvents: 6_000, crashKills: 3, outageEvents: 6_000, outageDuration: .seconds(10),
         requestErrorEvents: 3_000, rebalanceEvents: 6_000, databaseEvents: 4_000, databaseLock: .seconds(7),
+        longOutageEvents: 4_000,
         memoryBacklog: 30_000, memoryOutage: .seconds(10), fuzzMessages: 500, memoryLimitMiB: 512)
 }

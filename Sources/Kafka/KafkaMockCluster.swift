@@ -34,6 +34,15 @@ public final class KafkaMockCluster: Sendable {
         for broker in brokerIDs { cluster.setBroker(broker, up: up) }
     }
 
+    /// Makes `broker` the leader of a partition; ``noLeader`` leaves it without one, so that nothing can be produced
+    /// to it (producers wait for a leader) until a leader is set again.
+    public func setLeader(topic: String, partition: Int32, broker: Int32) {
+        cluster.setLeader(topic: topic, partition: partition, broker: broker)
+    }
+
+    /// The broker id ``setLeader(topic:partition:broker:)`` takes for "no leader".
+    public static let noLeader: Int32 = -1
+
     /// Makes the next `errors.count` requests of API `apiKey` (e.g. ``KafkaAPIKey/produce``) fail with these
     /// Kafka error codes, in order.
     public func pushRequestErrors(apiKey: Int16, errors: [Int32]) {

@@ -32,6 +32,10 @@ final class RDKafkaMockCluster: @unchecked Sendable {
         _ = up ? rd_kafka_mock_broker_set_up(cluster, broker) : rd_kafka_mock_broker_set_down(cluster, broker)
     }
 
+    func setLeader(topic: String, partition: Int32, broker: Int32) {
+        _ = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
+    }
+
     func pushRequestErrors(apiKey: Int16, errors: [Int32]) {
         var codes = errors.map { rd_kafka_resp_err_t(rawValue: $0) }
         rd_kafka_mock_push_request_errors_array(cluster, apiKey, codes.count, &codes)
