@@ -104,6 +104,39 @@ struct FaultTests {
         try await daemon.stop()
     }
 
+    @Test func aRebalanceDuringADatabaseOutageIsNotHeldByTheStuckBatch() async throws {
+        let topics = try TestTopics(partitions: 2)
+        var configuration = topics.configuration()
+        configuration.kafka.passthrough["max.poll.interval.ms"] = "6000"
+        configuration.database.busyTimeout = .milliseconds(200)
+        configuration.worker.retryMaxBackoff = .milliseconds(300)
+        let first = try RunningDaemon(configuration)
+        let second = try RunningDaemon(configuration)
+        try await first.waitUntilReady()
+        try await second.waitUntilReady()
+
+        var holder = Configuration()
+        holder.allowsUnsafeTransactions = true  // the transaction stays open across two accesses, on purpose
+        let other = try DatabaseQueue(path: configuration.databasePath, configuration: holder)
+        try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        try await TestKafka.produce((1...50).map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: "user-\($0)") })
+        try await eventually("both daemons stuck on the lock") {
+            [first, second].allSatisfy { $0.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") } }
+        }
+        // The second leaves: the first is given every partition while its own batch still waits for the database,
+        // in the very poll that keeps it in the group.
+        let assigned = { MetricsText.value(first.daemon.metrics.render(), "profile_consumer_rebalances_total", "event=\"assigned\"") }
+        let assignedBefore = assigned()
+        try await second.stop()
+        try await eventually("the first daemon reassigned while the database is still locked") { assigned() > assignedBefore }
+        #expect(try await first.database.counts().events == 0)
+
+        try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        try other.close()
+        try await eventually("every event applied once the lock is gone") { try await first.database.counts().events == 50 }
+        try await first.stop()
+    }
+
     @Test func failingDeadLetterProducesAreRetriedUntilEveryPoisonMessageIsInTheDLQ() async throws {
         let cluster = try TestCluster.make()
         let topics = try TestTopics(on: cluster)

@@ -40,12 +40,13 @@ public final class ConsumerWorker: Service {
         self.metrics = metrics
         self.logger = logger
         let group = configuration.kafka.groupID
-        ownership = PartitionOwnership(store: store, group: group, inFlight: inFlight, health: health, metrics: metrics,
-                                       logger: logger)
         let kafka = KafkaSettings.worker(configuration.kafka)
         // A batch that waits longer than a quarter of max.poll.interval.ms (or 10 s) pauses consumption and serves
         // the group meanwhile: this member must poll within that interval or be taken out of the group.
         let maxPollInterval = Duration.milliseconds(Int(kafka.properties["max.poll.interval.ms"] ?? "") ?? 300_000)
+        let stallAfter = min(maxPollInterval / 4, .seconds(10))
+        ownership = PartitionOwnership(store: store, group: group, inFlight: inFlight, inFlightWait: stallAfter, health: health,
+                                       metrics: metrics, logger: logger)
         consumer = try KafkaConsumer(
             configuration: kafka,
             rebalanceHandler: ownership,
@@ -59,7 +60,7 @@ public final class ConsumerWorker: Service {
             logger: logger)
         let retry = TransientRetry(initialBackoff: configuration.worker.retryInitialBackoff,
                                    maxBackoff: configuration.worker.retryMaxBackoff,
-                                   stallAfter: min(maxPollInterval / 4, .seconds(10)), logger: logger, metrics: metrics)
+                                   stallAfter: stallAfter, logger: logger, metrics: metrics)
         decoder = MessageDecoder(configuration: configuration)
         deadLetterStep = DeadLetterStep(publisher: deadLetters, topic: configuration.kafka.deadLetterTopic, group: group,
                                         retry: retry, metrics: metrics, logger: logger)
@@ -101,8 +102,17 @@ public final class ConsumerWorker: Service {
         do {
             var current: ReadBatch?
             while !isStopping {
+                guard let batch = current else {
+                    current = try await readStage()
+                    continue
+                }
+                // In flight before the next read starts: a rebalance served by that read waits for this batch.
+                inFlight.begin()
                 async let next = readStage()
-                if let current { try await applyStage(current) }
+                do {
+                    defer { inFlight.end() }
+                    try await applyStage(batch)
+                }
                 current = try await next
             }
             // Read, and its poison dead-lettered, before the stop: applied rather than read and dead-lettered again.
@@ -162,8 +172,6 @@ public final class ConsumerWorker: Service {
 
     /// Stage two: apply the batch (rows and offsets in one transaction), then commit it to Kafka.
     private func applyStage(_ batch: ReadBatch) async throws {
-        inFlight.begin()
-        defer { inFlight.end() }
         let clusterID = ownership.clusterID
         let offsets = batch.decoded.nextOffsets.map { offset in
             var offset = offset

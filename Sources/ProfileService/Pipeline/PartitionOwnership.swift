@@ -11,21 +11,27 @@ import Synchronization
 /// - Revoked: the batch in flight is applied first, then the last offsets asked to be committed are committed
 ///   synchronously, so the next owner starts exactly after the work that was done.
 ///
+/// Either waits for the batch in flight at most `inFlightWait`: a batch that takes longer is stuck on a failing
+/// store, and the rebalance goes on without it. Its partitions' next owner then reads it again from the stored
+/// offsets, and the ledger makes whatever this member applies later of it a no-op.
+///
 /// Called on the consumer's own thread, inside its poll (never on the Swift concurrency pool), so it may block.
 final class PartitionOwnership: KafkaRebalanceHandler {
     private let store: any ProfileStorage
     private let group: String
     private let inFlight: InFlightBatches
+    private let inFlightWait: Duration
     private let health: ServiceHealth
     private let metrics: ServiceMetrics
     private let logger: Logger
     private let cluster = Mutex<String?>(nil)
 
-    init(store: any ProfileStorage, group: String, inFlight: InFlightBatches, health: ServiceHealth, metrics: ServiceMetrics,
-         logger: Logger) {
+    init(store: any ProfileStorage, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
+         metrics: ServiceMetrics, logger: Logger) {
         self.store = store
         self.group = group
         self.inFlight = inFlight
+        self.inFlightWait = inFlightWait
         self.health = health
         self.metrics = metrics
         self.logger = logger
@@ -36,7 +42,7 @@ final class PartitionOwnership: KafkaRebalanceHandler {
 
     func partitionsAssigned(_ partitions: [KafkaTopicPartition], clusterID: String?) -> [KafkaTopicPartition: Int64] {
         // The stored offsets must include the batch in flight.
-        inFlight.waitUntilIdle()
+        waitForTheBatchInFlight()
         cluster.withLock { $0 = clusterID }
         var starts: [KafkaTopicPartition: Int64] = [:]
         do {
@@ -72,7 +78,7 @@ final class PartitionOwnership: KafkaRebalanceHandler {
 
     func partitionsRevoked(_ revocation: KafkaRevocation) {
         // The batch in flight is applied (and its commit asked for) before its partitions go to another member.
-        inFlight.waitUntilIdle()
+        waitForTheBatchInFlight()
         if !revocation.lost {
             do {
                 try revocation.commitLastRequestedBlocking()
@@ -90,6 +96,12 @@ final class PartitionOwnership: KafkaRebalanceHandler {
     func rebalanceFailed(_ error: KafkaError) {
         health.update { $0.groupJoined = false }
         logger.error("rebalance failed", metadata: ["error": "\(error)"])
+    }
+
+    private func waitForTheBatchInFlight() {
+        guard !inFlight.waitUntilIdle(timeout: inFlightWait) else { return }
+        logger.warning("rebalancing with a batch still being applied (the store is failing); the partitions' next owner reads it again",
+                       metadata: ["waited": "\(inFlightWait)"])
     }
 
     /// The store's offsets for the group, waited for on this (the consumer's) thread.
