@@ -1,4 +1,5 @@
 import Foundation
+import ProfileService
 
 /// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
 public enum ThroughputBenchmark {

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileService
 
 /// `profile-svc bench --latency`: events trickle in at a steady rate; how long from produce until the
 /// profile is readable (the transaction that wrote it has committed)?

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileService
 
 /// Where the benchmark's cluster is and what was published to it, as the cluster process reports it.
 public struct BenchmarkClusterInfo: Sendable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProfileDemo
 
 /// The benchmark's messages, in the upstream mix: half auth-svc `user.registered.v1`, half users-service
 /// `user.created`, 1% poison (five kinds in turn) and 1% duplicates (an earlier message sent again, byte for
