@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProfileCore
 import ProfileDemo
 
 /// The benchmark's messages, in the upstream mix: half auth-svc `user.registered.v1`, half users-service
@@ -73,8 +74,8 @@ public struct BenchmarkWorkload: Sendable {
     /// over the whole key space as auth-svc's `uuid4()` ids and users-service's UUIDv5 ids are (keys that
     /// merely counted up would make every B-tree insert an append and flatter the database).
     private func uuid(_ index: Int, salt: UInt8) -> String {
-        let high = Self.mix(seed ^ UInt64(index) << 8 ^ UInt64(salt))
-        let low = Self.mix(high ^ 0x9E37_79B9_7F4A_7C15)
+        let high = SplitMix64.mix(seed ^ UInt64(index) << 8 ^ UInt64(salt))
+        let low = SplitMix64.mix(high ^ 0x9E37_79B9_7F4A_7C15)
         return UUID(uuid: (UInt8(truncatingIfNeeded: high >> 56), UInt8(truncatingIfNeeded: high >> 48),
                            UInt8(truncatingIfNeeded: high >> 40), UInt8(truncatingIfNeeded: high >> 32),
                            UInt8(truncatingIfNeeded: high >> 24), UInt8(truncatingIfNeeded: high >> 16),
@@ -84,13 +85,5 @@ public struct BenchmarkWorkload: Sendable {
                            UInt8(truncatingIfNeeded: low >> 24), UInt8(truncatingIfNeeded: low >> 16),
                            UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)))
             .uuidString.lowercased()
-    }
-
-    /// SplitMix64's finaliser: a bijection on 64 bits, so distinct inputs give distinct outputs.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
