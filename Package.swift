@@ -81,6 +81,7 @@ let package = Package(
             name: "ProfileBenchmark",
             dependencies: [
                 "Kafka",
+                "ProfileCore",
                 "ProfileDemo",
                 "ProfileService",
                 "ProfileStore",

@@ -26,17 +26,10 @@ final class SeededRandom: Sendable {
 
     /// A duration between `low` and `high`, in whole milliseconds.
     func duration(_ low: Duration, _ high: Duration) -> Duration {
-        .milliseconds(int(in: Int(low.milliseconds)...Int(high.milliseconds)))
+        .milliseconds(int(in: Int(low.inMilliseconds)...Int(high.inMilliseconds)))
     }
 
     func element<T>(of array: [T]) -> T {
         array[int(in: 0...(array.count - 1))]
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

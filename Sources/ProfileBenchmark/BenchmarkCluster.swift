@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileCore
 import ProfileService
 
 /// Where the benchmark's cluster is and what was published to it, as the cluster process reports it.
@@ -62,7 +63,7 @@ public enum BenchmarkCluster {
             bootstrapServers: cluster.bootstrapServers, userRegisteredTopic: workload.userRegisteredTopic,
             userCreatedTopic: workload.userCreatedTopic, deadLetterTopic: "bench.dlq", partitions: partitions,
             published: events, validUnique: workload.validUniqueCount, poison: workload.poisonCount,
-            duplicates: workload.duplicateCount, publishSeconds: (ContinuousClock.now - started).seconds)
+            duplicates: workload.duplicateCount, publishSeconds: (ContinuousClock.now - started).inSeconds)
         return (cluster, info)
     }
 
@@ -105,12 +106,5 @@ public struct BenchmarkFailure: Error, CustomStringConvertible {
 
     public init(_ description: String) {
         self.description = description
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -40,7 +40,7 @@ public final class ProfileDatabase: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
+        configuration.busyMode = .timeout(options.busyTimeout.inSeconds)
         let checkpointer = WALCheckpointer(thresholdPages: options.walAutocheckpointPages)
         configuration.prepareDatabase { db in
             checkpointer.install(on: db)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import GRDBSQLite
+import ProfileCore
 import Synchronization
 
 /// Checkpoints the WAL on a connection and thread of its own, so the worker's commits do not wait for it.
@@ -30,7 +31,7 @@ final class WALCheckpointer: Sendable {
     /// Opens the checkpointing connection.
     func open(path: String, busyTimeout: Duration) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.busyMode = .timeout(busyTimeout.inSeconds)
         let opened = try DatabaseQueue(path: path, configuration: configuration)
         connection.withLock { $0 = opened }
     }
