@@ -5,7 +5,9 @@ import ProfileCore
 /// profile-svc's SQLite database: profiles, the ledger of processed event ids, and the consumer's offsets.
 ///
 /// A `DatabasePool` in WAL mode, so HTTP reads run beside the worker's writes. Writes are named by intent:
-/// ``apply(_:offsets:group:)`` is the only way events reach the database, one transaction per batch.
+/// events reach the database only through ``apply(_:offsets:group:)`` (or its blocking form,
+/// ``applyBlocking(_:offsets:group:)``), one transaction per batch; ``replaceStoredOffsets(_:group:)`` moves
+/// stored offsets alone, for `profile-svc offsets reset`.
 public final class ProfileDatabase: Sendable {
     /// How the database is opened.
     public struct Options: Sendable {
@@ -151,11 +153,6 @@ public final class ProfileDatabase: Sendable {
     /// An integer `PRAGMA` as the writer connection sees it (for tests and diagnostics).
     public func writerPragma(_ name: String) throws -> Int? {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
-    }
-
-    /// Runs a `TRUNCATE` checkpoint, folding the WAL back into the database file.
-    public func checkpoint() throws {
-        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// Closes every connection. Further calls fail.

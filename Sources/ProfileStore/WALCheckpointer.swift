@@ -36,7 +36,10 @@ final class WALCheckpointer: Sendable {
         connection.withLock { $0 = opened }
     }
 
-    /// Installs the hook on a writer connection.
+    /// Installs the WAL hook on `db`. ``ProfileDatabase`` installs it on every connection its pool opens; only
+    /// the writer commits, so only the writer's hook ever runs. The checkpoints it asks for run on this
+    /// checkpointer's own connection (opened by ``open(path:busyTimeout:)``) and queue, except past twice the
+    /// threshold, where the writer's connection checkpoints itself.
     func install(on db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, _, pages in
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue()
