@@ -25,13 +25,13 @@ public struct BenchmarkClusterInfo: Sendable, Codable {
 ///
 /// It runs in a process of its own (`profile-svc bench --serve-cluster`), so the worker's peak RSS is the
 /// worker's alone: the mock keeps every published batch in memory.
-public enum BenchmarkCluster {
+enum BenchmarkCluster {
     /// The mock keeps only the last 5 MiB of each partition.
     static let retainedBytesPerPartition = 5 << 20
 
     /// Starts the cluster, creates the topics (enough partitions to keep `events` messages) and publishes
     /// the workload.
-    public static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
+    static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         var workload = BenchmarkWorkload(events: events, userRegisteredTopic: "bench.user.registered.v1", userCreatedTopic: "bench.user.created")
         let partitions = partitionsNeeded(for: workload)

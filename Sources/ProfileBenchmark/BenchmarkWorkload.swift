@@ -9,14 +9,14 @@ import ProfileDemo
 ///
 /// Messages are made from their index alone, so a duplicate is the earlier message made again and the
 /// workload never has to be held in memory.
-public struct BenchmarkWorkload: Sendable {
-    public var events: Int
-    public var userRegisteredTopic: String
-    public var userCreatedTopic: String
+struct BenchmarkWorkload: Sendable {
+    var events: Int
+    var userRegisteredTopic: String
+    var userCreatedTopic: String
     /// Distinguishes this run's ids from any other run's.
     private let seed: UInt64
 
-    public init(events: Int, userRegisteredTopic: String, userCreatedTopic: String, seed: UInt64 = .random(in: 1...UInt64.max)) {
+    init(events: Int, userRegisteredTopic: String, userCreatedTopic: String, seed: UInt64 = .random(in: 1...UInt64.max)) {
         self.events = events
         self.userRegisteredTopic = userRegisteredTopic
         self.userCreatedTopic = userCreatedTopic
@@ -24,19 +24,19 @@ public struct BenchmarkWorkload: Sendable {
     }
 
     /// Poison messages in the workload.
-    public var poisonCount: Int { occurrences(of: 50) }
+    var poisonCount: Int { occurrences(of: 50) }
     /// Messages that repeat an earlier one.
-    public var duplicateCount: Int { occurrences(of: 99) }
+    var duplicateCount: Int { occurrences(of: 99) }
     /// Valid events with an id of their own: each creates a profile and a ledger entry.
-    public var validUniqueCount: Int { events - poisonCount - duplicateCount }
+    var validUniqueCount: Int { events - poisonCount - duplicateCount }
 
     /// The messages with indices in `range`, in order.
-    public func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
+    func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
         range.map(record)
     }
 
     /// The message with index `index`.
-    public func record(_ index: Int) -> KafkaProducerRecord {
+    func record(_ index: Int) -> KafkaProducerRecord {
         switch index % 100 {
         case 50: poison(index)
         case 99: valid(index / 100 % 2 == 0 ? index - 1 : index - 2)
