@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // The service: configuration, logging, metrics, the worker pipeline, HTTP, DLQ tools, demo.
+        // The service: configuration, logging, metrics, the worker pipeline, HTTP, and the DLQ and offsets tools.
         .target(
             name: "ProfileService",
             dependencies: [
@@ -66,11 +66,36 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `profile-svc demo`: the daemon against librdkafka's mock cluster seeded with sample upstream events; the sample
+        // events themselves (`SampleEvents`) also serve the benchmark, the fault suite and the tests.
+        .target(
+            name: "ProfileDemo",
+            dependencies: [
+                "Kafka",
+                "ProfileService",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `profile-svc bench`: the real worker against a mock cluster in a child process (this executable again).
+        .target(
+            name: "ProfileBenchmark",
+            dependencies: [
+                "Kafka",
+                "ProfileCore",
+                "ProfileDemo",
+                "ProfileService",
+                "ProfileStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The thin executable: argument parsing only.
         .executableTarget(
             name: "profile-svc",
             dependencies: [
                 "CMalloc",
+                "ProfileBenchmark",
+                "ProfileDemo",
                 "ProfileService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -88,6 +113,7 @@ let package = Package(
                 "ProfileCore",
                 "ProfileStore",
                 "ProfileService",
+                "ProfileDemo",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -115,12 +141,13 @@ let package = Package(
         // The built binary against Tansu, an independent Kafka-compatible broker.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Kafka", "ProfileService", "TansuSupport"]
+            dependencies: ["Kafka", "ProfileDemo", "ProfileService", "TansuSupport"]
         ),
         .testTarget(
             name: "ProfileServiceTests",
             dependencies: [
                 "ProfileService",
+                "ProfileDemo",
                 "Kafka",
                 "TansuSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),

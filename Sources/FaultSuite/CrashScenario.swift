@@ -1,4 +1,5 @@
 import Foundation
+import ProfileCore
 
 /// A stream of events (both formats, 1% poison, re-sends) while the daemon is killed with SIGKILL again and
 /// again: right after it starts draining a backlog (mid-batch), and right after a burst of poison messages
@@ -82,6 +83,5 @@ struct RestartTimes {
 
 /// `1.23 s`.
 func format(_ duration: Duration) -> String {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    return String(format: "%.2f s", seconds)
+    String(format: "%.2f s", duration.inSeconds)
 }

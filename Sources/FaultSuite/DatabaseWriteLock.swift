@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ProfileCore
 
 /// Another writer on the daemon's SQLite file: a connection in this process that takes the write lock
 /// (`BEGIN IMMEDIATE`) and holds it, on a thread of its own, for `duration`.
@@ -16,7 +17,7 @@ enum DatabaseWriteLock {
                         try db.execute(sql: "BEGIN IMMEDIATE")
                         holding = true
                         taken.resume()
-                        Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                        Thread.sleep(forTimeInterval: duration.inSeconds)
                         try db.execute(sql: "COMMIT")
                     }
                 } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ProfileCore
+import ProfileDemo
 import ProfileService
 
 /// Generates a realistic stream: both upstream formats, a share of poison messages (from ``PoisonCorpus``),

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProfileCore
 
 /// An outage three times longer than `max.poll.interval.ms` (10 s for the daemon here): the database locked by
 /// another writer, or the DLQ without a leader (nothing can be dead-lettered). A member that stops polling for
@@ -51,7 +52,7 @@ struct LongOutageScenario {
         let recovered = ContinuousClock.now
         let atRecovery = harness.ledgerCount
         if await waitUntil(timeout: .seconds(5), { harness.ledgerCount > atRecovery }) {
-            result.notes.append("consumption resumed \(Self.milliseconds(ContinuousClock.now - recovered)) ms after the recovery")
+            result.notes.append("consumption resumed \(Int((ContinuousClock.now - recovered).inMilliseconds)) ms after the recovery")
         } else {
             result.fail("consumption did not resume within 5 s of the recovery")
         }
@@ -80,9 +81,5 @@ struct LongOutageScenario {
         for partition in 0..<Int32(topics.deadLetterPartitions) {
             suite.cluster.setLeader(topic: topics.deadLetter, partition: partition, broker: broker)
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProfileCore
 
 /// A large backlog produced before the daemon starts, drained with every broker down for a while in the
 /// middle: the daemon's resident memory must stay bounded (prefetch and batches are bounded; nothing is
@@ -39,7 +40,7 @@ struct MemoryScenario {
         result.expect(peak > 0, "could not read the daemon's memory from /proc")
         result.expect(peak <= scale.memoryLimitMiB, "VmHWM \(peak) MiB is over the \(scale.memoryLimitMiB) MiB bound")
         result.notes.append("VmHWM \(peak) MiB (bound \(scale.memoryLimitMiB)); max VmRSS draining \(sampler.maxMiB("drain")) MiB, "
-            + "brokers down \(sampler.maxMiB("outage")) MiB; about \(scale.memoryBacklog / max(1, Int(elapsed.components.seconds))) messages/s")
+            + "brokers down \(sampler.maxMiB("outage")) MiB; about \(Int(Double(scale.memoryBacklog) / max(1, elapsed.inSeconds))) messages/s")
         await harness.stopGracefully(daemon, into: &result)
         try await harness.verify(into: &result)
         return result

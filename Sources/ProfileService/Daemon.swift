@@ -49,7 +49,7 @@ public struct Daemon: Sendable {
         let monitor = ClusterMonitor(
             consumer: worker.kafkaConsumer,
             requiredTopics: configuration.kafka.sourceTopics.keys.sorted() + [configuration.kafka.deadLetterTopic],
-            interval: configuration.worker.clusterProbeInterval, health: health, metrics: metrics,
+            interval: configuration.worker.clusterProbeInterval, health: health,
             logger: configuration.logger("profile-svc.cluster"))
         let httpLogger = configuration.logger("profile-svc.http")
         let router = HTTPRouter.build(store: database, health: health, metrics: metrics,

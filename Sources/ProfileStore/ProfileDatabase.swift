@@ -6,7 +6,9 @@ import ProfileCore
 /// and the consumer's offsets.
 ///
 /// A `DatabasePool` in WAL mode, so HTTP reads run beside the worker's writes. Writes are named by intent:
-/// events reach the database through ``apply(_:offsets:group:)``, one transaction per batch.
+/// events reach the database only through ``apply(_:offsets:group:)`` (or its blocking form,
+/// ``applyBlocking(_:offsets:group:)``), one transaction per batch; ``replaceStoredOffsets(_:group:)`` moves
+/// stored offsets alone, for `profile-svc offsets reset`.
 public final class ProfileDatabase: ProfileStorage {
     /// How the database is opened.
     public struct Options: Sendable {
@@ -41,7 +43,7 @@ public final class ProfileDatabase: ProfileStorage {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(options.busyTimeout.components.seconds))
+        configuration.busyMode = .timeout(options.busyTimeout.inSeconds)
         let checkpointer = WALCheckpointer(thresholdPages: options.walAutocheckpointPages)
         configuration.prepareDatabase { db in
             checkpointer.install(on: db)
@@ -131,11 +133,6 @@ public final class ProfileDatabase: ProfileStorage {
     /// An integer `PRAGMA` as the writer connection sees it (for tests and diagnostics).
     public func writerPragma(_ name: String) throws -> Int? {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
-    }
-
-    /// Runs a `TRUNCATE` checkpoint, folding the WAL back into the database file.
-    public func checkpoint() throws {
-        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     public func close() throws {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import GRDBSQLite
+import ProfileCore
 import Synchronization
 
 /// Checkpoints the WAL on a connection and thread of its own, so the worker's commits do not wait for it.
@@ -30,12 +31,15 @@ final class WALCheckpointer: Sendable {
     /// Opens the checkpointing connection.
     func open(path: String, busyTimeout: Duration) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.busyMode = .timeout(busyTimeout.inSeconds)
         let opened = try DatabaseQueue(path: path, configuration: configuration)
         connection.withLock { $0 = opened }
     }
 
-    /// Installs the hook on a writer connection.
+    /// Installs the WAL hook on `db`. ``ProfileDatabase`` installs it on every connection its pool opens; only
+    /// the writer commits, so only the writer's hook ever runs. The checkpoints it asks for run on this
+    /// checkpointer's own connection (opened by ``open(path:busyTimeout:)``) and queue, except past twice the
+    /// threshold, where the writer's connection checkpoints itself.
     func install(on db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, _, pages in
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue()

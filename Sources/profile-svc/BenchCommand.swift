@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ProfileBenchmark
 import ProfileService
 
 /// `profile-svc bench`: the throughput and latency benchmark, against an embedded mock cluster.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProfileCore
 import ProfileService
 import Synchronization
 
@@ -63,7 +64,7 @@ final class ProgressLine: Sendable {
             return true
         }
         guard due else { return }
-        let seconds = Double(progress.elapsed.components.seconds) + Double(progress.elapsed.components.attoseconds) / 1e18
+        let seconds = progress.elapsed.inSeconds
         let rate = seconds > 0 ? Double(progress.scanned) / seconds : 0
         let remaining = max(0, progress.total - progress.scanned)
         let text = "\(label): \(progress.scanned)/\(progress.total) read, \(progress.handled) handled, "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import ProfileDemo
 import ProfileService
 
 /// `profile-svc demo`: the daemon against an embedded mock cluster with sample events.

@@ -23,21 +23,14 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
-            try await DaemonRunner.run(configuration)
-        }
-    }
-}
-
-/// Starts the daemon of `run`.
-enum DaemonRunner {
-    static func run(_ configuration: ServiceConfiguration) async throws {
-        LoggingSetup.bootstrap(configuration, stream: .standardOutput)
-        try PortCheck.ensureAvailable(host: configuration.http.host, port: configuration.http.port)
-        let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "profile-svc"))
-        do {
-            try await daemon.run()
-        } catch {
-            throw StartupError(.unavailable, "stopped on error: \(error)")
+            LoggingSetup.bootstrap(configuration, stream: .standardOutput)
+            try PortCheck.ensureAvailable(host: configuration.http.host, port: configuration.http.port)
+            let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "profile-svc"))
+            do {
+                try await daemon.run()
+            } catch {
+                throw StartupError(.unavailable, "stopped on error: \(error)")
+            }
         }
     }
 }

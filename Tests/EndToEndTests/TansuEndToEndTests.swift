@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileDemo
 import ProfileService
 import TansuSupport
 import Testing

@@ -9,7 +9,7 @@ struct DecoderFuzzTests {
 
     @Test(arguments: [0x5EED_0001, 0xC0FF_EE42] as [UInt64])
     func mutatedEventsDecodeOrFailWithAClassDeterministically(seed: UInt64) {
-        var mutator = EventMutator(random: SeededGenerator(seed: seed))
+        var mutator = EventMutator(random: SplitMix64(seed: seed))
         let decoder = EventDecoder()
         var classes: [PoisonError.ErrorClass: Int] = [:]
         var accepted = 0

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ProfileCore
+import ProfileDemo
 import ProfileService
 import ProfileStore
 import Testing

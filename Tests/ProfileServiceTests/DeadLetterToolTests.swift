@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ProfileCore
+import ProfileDemo
 import ProfileService
 import ProfileStore
 import TansuSupport

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Kafka
+import ProfileDemo
 import ProfileService
 import TansuSupport
 import Testing

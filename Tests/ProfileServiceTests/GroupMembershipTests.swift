@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProfileDemo
 import ProfileService
 import TansuSupport
 import Testing

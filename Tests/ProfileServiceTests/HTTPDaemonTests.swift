@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Kafka
 import NIOCore
 import ProfileCore
+import ProfileDemo
 import ProfileService
 import TansuSupport
 import Testing

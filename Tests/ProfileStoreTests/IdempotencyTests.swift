@@ -85,7 +85,7 @@ struct IdempotencyTests {
     @Test func randomBatchesGiveTheOutcomesOfApplyingOneEventAtATime() async throws {
         // 2,000 events over 150 users and 900 event ids (so repeats of both, within and across batches),
         // compared with the rule applied event by event.
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         let ids = (0..<900).map { _ in UUID() }
         let events = (0..<2000).map { _ in
             SampleEvent.make(user: "user-\(random.next() % 150)", eventID: ids[Int(random.next() % 900)], email: "e\(random.next() % 1000)@x.org")
@@ -112,22 +112,5 @@ struct IdempotencyTests {
         for (user, event) in firstEventOfUser {
             #expect(try await database.profile(userID: user) == SampleEvent.profile(of: event))
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing case can be run again.
-struct SplitMix {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -22,6 +22,9 @@ public struct ServiceConfiguration: Sendable {
         /// librdkafka properties from `KAFKA_PROP_*`, by librdkafka name; they override this service's own choices.
         public var passthrough: [String: String] = [:]
 
+        /// The documented defaults: a local broker, group and client `profile-svc`, the contract's topic names.
+        public init() {}
+
         /// The source topics and the format each carries.
         public var sourceTopics: [String: EventFormat] {
             [userRegisteredTopic: .userRegisteredV1, userCreatedTopic: .userCreated]

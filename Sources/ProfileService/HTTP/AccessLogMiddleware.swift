@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ProfileCore
 
 /// One JSON access-log line per request (at `info`): method, path, status, duration_ms, request_id,
 /// client_ip; and the request counters and duration histogram.
@@ -27,7 +28,6 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     /// `elapsed` in milliseconds, rounded to microseconds.
     static func milliseconds(_ elapsed: Duration) -> Double {
-        let (seconds, attoseconds) = elapsed.components
-        return Double(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) / 1000
+        (elapsed.inMilliseconds * 1000).rounded() / 1000
     }
 }

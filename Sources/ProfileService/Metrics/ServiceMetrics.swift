@@ -147,11 +147,3 @@ public final class ServiceMetrics: Sendable {
         CoreMetrics.Counter(label: label, dimensions: dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, factory: factory)
     }
 }
-
-extension Metrics.Timer {
-    /// Records a `Duration` measured with a Swift clock.
-    func record(duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import ProfileCore
 
 /// Counts the batches read from Kafka but not yet applied and committed, so a rebalance can wait for them:
 /// with the worker reading one batch ahead, a partition could otherwise be revoked (and read by its next
@@ -26,7 +27,7 @@ final class InFlightBatches: @unchecked Sendable {
     ///   apply keeps failing polls the paused consumer to stay in the group (``ConsumerWorker``), and a revocation
     ///   arriving in that poll would otherwise wait for it forever.
     func waitUntilIdle(timeout: Duration) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date(timeIntervalSinceNow: timeout.inSeconds)
         return condition.withLock {
             while count > 0 {
                 guard condition.wait(until: deadline) else { return count == 0 }

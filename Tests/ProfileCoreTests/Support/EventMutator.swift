@@ -50,7 +50,7 @@ struct EventMutator {
 
     static let interestingBytes: [UInt8] = [0x00, 0x09, 0x22, 0x2C, 0x3A, 0x5C, 0x5B, 0x5D, 0x7B, 0x7D, 0x80, 0xC3, 0xED, 0xFF]
 
-    var random: SeededGenerator
+    var random: SplitMix64
 
     /// One mutated message of `format`; at least one change is always made.
     mutating func message(_ format: EventFormat) -> [UInt8] {

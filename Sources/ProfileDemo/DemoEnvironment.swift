@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileService
 
 /// The demo's embedded cluster: librdkafka's mock brokers in this process, with the topics created and
 /// sample events of both formats published (a duplicate and a poison message among them).

@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Probes the cluster every few seconds with a metadata request: is a broker answering, and do the source
-/// and DLQ topics exist? Results go to ``ServiceHealth``; changes are logged once, not on every probe.
+/// and DLQ topics exist? Results go to ``ServiceHealth``; changes are logged once, not on every probe. A graceful
+/// shutdown ends it at once, between probes, rather than after the interval.
 ///
 /// Missing topics are never created here: real clusters often disable auto-creation on purpose, and a topic
 /// created with default settings is worse than a clear error.
@@ -12,13 +13,13 @@ public struct ClusterMonitor: Service {
     let requiredTopics: [String]
     let interval: Duration
     let health: ServiceHealth
-    let metrics: ServiceMetrics
     let logger: Logger
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await probe()
-            try? await Task.sleep(for: interval)
+            // A graceful shutdown (or cancellation) ends the wait at once, not after the rest of the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

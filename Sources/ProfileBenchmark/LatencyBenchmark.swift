@@ -1,6 +1,8 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileCore
+import ProfileService
 
 /// `profile-svc bench --latency`: events trickle in at a steady rate; how long from produce until the
 /// profile is readable (the transaction that wrote it has committed)?
@@ -32,7 +34,7 @@ public enum LatencyBenchmark {
         let workload = BenchmarkWorkload(events: 0, userRegisteredTopic: cluster.userRegisteredTopic, userCreatedTopic: cluster.userCreatedTopic)
         let tick = Duration.milliseconds(10)
         let perTick = max(1, rate / 100)
-        let ticks = Int(duration.seconds * 100)
+        let ticks = Int(duration.inSeconds * 100)
         // A first few events warm the path up (fetchers started, connections open); they are not measured.
         let warmUp = perTick
         let total = warmUp + perTick * ticks

@@ -1,5 +1,7 @@
 import Foundation
 import Kafka
+import ProfileCore
+import ProfileDemo
 
 /// The benchmark's messages, in the upstream mix: half auth-svc `user.registered.v1`, half users-service
 /// `user.created`, 1% poison (five kinds in turn) and 1% duplicates (an earlier message sent again, byte for
@@ -7,14 +9,14 @@ import Kafka
 ///
 /// Messages are made from their index alone, so a duplicate is the earlier message made again and the
 /// workload never has to be held in memory.
-public struct BenchmarkWorkload: Sendable {
-    public var events: Int
-    public var userRegisteredTopic: String
-    public var userCreatedTopic: String
+struct BenchmarkWorkload: Sendable {
+    var events: Int
+    var userRegisteredTopic: String
+    var userCreatedTopic: String
     /// Distinguishes this run's ids from any other run's.
     private let seed: UInt64
 
-    public init(events: Int, userRegisteredTopic: String, userCreatedTopic: String, seed: UInt64 = .random(in: 1...UInt64.max)) {
+    init(events: Int, userRegisteredTopic: String, userCreatedTopic: String, seed: UInt64 = .random(in: 1...UInt64.max)) {
         self.events = events
         self.userRegisteredTopic = userRegisteredTopic
         self.userCreatedTopic = userCreatedTopic
@@ -22,19 +24,19 @@ public struct BenchmarkWorkload: Sendable {
     }
 
     /// Poison messages in the workload.
-    public var poisonCount: Int { occurrences(of: 50) }
+    var poisonCount: Int { occurrences(of: 50) }
     /// Messages that repeat an earlier one.
-    public var duplicateCount: Int { occurrences(of: 99) }
+    var duplicateCount: Int { occurrences(of: 99) }
     /// Valid events with an id of their own: each creates a profile and a ledger entry.
-    public var validUniqueCount: Int { events - poisonCount - duplicateCount }
+    var validUniqueCount: Int { events - poisonCount - duplicateCount }
 
     /// The messages with indices in `range`, in order.
-    public func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
+    func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
         range.map(record)
     }
 
     /// The message with index `index`.
-    public func record(_ index: Int) -> KafkaProducerRecord {
+    func record(_ index: Int) -> KafkaProducerRecord {
         switch index % 100 {
         case 50: poison(index)
         case 99: valid(index / 100 % 2 == 0 ? index - 1 : index - 2)
@@ -72,8 +74,8 @@ public struct BenchmarkWorkload: Sendable {
     /// over the whole key space as auth-svc's `uuid4()` ids and users-service's UUIDv5 ids are (keys that
     /// merely counted up would make every B-tree insert an append and flatter the database).
     private func uuid(_ index: Int, salt: UInt8) -> String {
-        let high = Self.mix(seed ^ UInt64(index) << 8 ^ UInt64(salt))
-        let low = Self.mix(high ^ 0x9E37_79B9_7F4A_7C15)
+        let high = SplitMix64.mix(seed ^ UInt64(index) << 8 ^ UInt64(salt))
+        let low = SplitMix64.mix(high ^ 0x9E37_79B9_7F4A_7C15)
         return UUID(uuid: (UInt8(truncatingIfNeeded: high >> 56), UInt8(truncatingIfNeeded: high >> 48),
                            UInt8(truncatingIfNeeded: high >> 40), UInt8(truncatingIfNeeded: high >> 32),
                            UInt8(truncatingIfNeeded: high >> 24), UInt8(truncatingIfNeeded: high >> 16),
@@ -83,13 +85,5 @@ public struct BenchmarkWorkload: Sendable {
                            UInt8(truncatingIfNeeded: low >> 24), UInt8(truncatingIfNeeded: low >> 16),
                            UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)))
             .uuidString.lowercased()
-    }
-
-    /// SplitMix64's finaliser: a bijection on 64 bits, so distinct inputs give distinct outputs.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileCore
+import ProfileService
 
 /// Where the benchmark's cluster is and what was published to it, as the cluster process reports it.
 public struct BenchmarkClusterInfo: Sendable, Codable {
@@ -23,13 +25,13 @@ public struct BenchmarkClusterInfo: Sendable, Codable {
 ///
 /// It runs in a process of its own (`profile-svc bench --serve-cluster`), so the worker's peak RSS is the
 /// worker's alone: the mock keeps every published batch in memory.
-public enum BenchmarkCluster {
+enum BenchmarkCluster {
     /// The mock keeps only the last 5 MiB of each partition.
     static let retainedBytesPerPartition = 5 << 20
 
     /// Starts the cluster, creates the topics (enough partitions to keep `events` messages) and publishes
     /// the workload.
-    public static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
+    static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         var workload = BenchmarkWorkload(events: events, userRegisteredTopic: "bench.user.registered.v1", userCreatedTopic: "bench.user.created")
         let partitions = partitionsNeeded(for: workload)
@@ -61,7 +63,7 @@ public enum BenchmarkCluster {
             bootstrapServers: cluster.bootstrapServers, userRegisteredTopic: workload.userRegisteredTopic,
             userCreatedTopic: workload.userCreatedTopic, deadLetterTopic: "bench.dlq", partitions: partitions,
             published: events, validUnique: workload.validUniqueCount, poison: workload.poisonCount,
-            duplicates: workload.duplicateCount, publishSeconds: (ContinuousClock.now - started).seconds)
+            duplicates: workload.duplicateCount, publishSeconds: (ContinuousClock.now - started).inSeconds)
         return (cluster, info)
     }
 
@@ -104,12 +106,5 @@ public struct BenchmarkFailure: Error, CustomStringConvertible {
 
     public init(_ description: String) {
         self.description = description
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import ProfileCore
+import ProfileService
 
 /// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
 public enum ThroughputBenchmark {
@@ -55,7 +57,7 @@ public enum ThroughputBenchmark {
         try worker.close()
 
         let sizes = reports.map(\.messageCount).sorted()
-        let applies = reports.map { $0.applyDuration.seconds * 1000 }.sorted()
+        let applies = reports.map { $0.applyDuration.inMilliseconds }.sorted()
         var failures: [String] = []
         if counts.profiles != cluster.validUnique { failures.append("rows \(counts.profiles) != valid unique events \(cluster.validUnique)") }
         if counts.events != cluster.validUnique { failures.append("ledger \(counts.events) != valid unique event ids \(cluster.validUnique)") }
@@ -63,8 +65,8 @@ public enum ThroughputBenchmark {
         if storedOffsetTotal != Int64(cluster.published) { failures.append("stored offsets account for \(storedOffsetTotal) messages, not \(cluster.published)") }
         return Result(
             events: cluster.published,
-            drainSeconds: ((reports.first.map { finished - $0.polledAt }) ?? .zero).seconds,
-            totalSeconds: (finished - started).seconds,
+            drainSeconds: ((reports.first.map { finished - $0.polledAt }) ?? .zero).inSeconds,
+            totalSeconds: (finished - started).inSeconds,
             peakRSSMiB: peakRSS, batches: reports.count,
             batchSizes: (BenchmarkStatistics.percentile(50, of: sizes), BenchmarkStatistics.percentile(99, of: sizes), sizes.last ?? 0),
             applyMilliseconds: (BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0),

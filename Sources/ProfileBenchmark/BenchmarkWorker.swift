@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileService
 import ProfileStore
 import ServiceLifecycle
 

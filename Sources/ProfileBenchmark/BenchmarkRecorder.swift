@@ -1,3 +1,4 @@
+import ProfileService
 import Synchronization
 
 /// Collects the worker's batch reports and wakes the benchmark when a number of messages has been applied.
