@@ -26,11 +26,11 @@ struct WorkerPipelineTests {
         try await TestKafka.produce(records)
 
         let daemon = try RunningDaemon(topics.configuration())
-        try await eventually("11 profiles and 12 ledger entries") {
-            let counts = try await daemon.database.counts()
-            return counts.profiles == 11 && counts.events == 12
-        }
-        try await eventually("2 dead letters") { try await TestKafka.readAll(topics.deadLetter).count == 2 }
+        try await daemon.waitUntilConsumed()
+        // Every message is applied; the poison ones were dead-lettered (and acknowledged) before their batch was.
+        let counts = try await daemon.database.counts()
+        #expect(counts.profiles == 11)
+        #expect(counts.events == 12)
         try await daemon.stop()
 
         let profile = try #require(try await ProfileDatabase(path: daemon.daemon.configuration.databasePath).profile(userID: "1"))
@@ -41,6 +41,7 @@ struct WorkerPipelineTests {
         #expect(profile.eventID == EventID.derivedForUserCreated(userID: 1, timestamp: "2025-07-04T10:30:00.000Z"))
 
         let deadLetters = try await TestKafka.readAll(topics.deadLetter)
+        #expect(deadLetters.count == 2)
         let notJSON = try #require(deadLetters.first { $0.headers.string(for: "dlq.error.class") == "invalid_json" })
         #expect(notJSON.value == poisonNotJSON.value)
         #expect(notJSON.key == poisonNotJSON.key)
@@ -62,17 +63,20 @@ struct WorkerPipelineTests {
             + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
         let configuration = topics.configuration()
         let first = try RunningDaemon(configuration)
-        try await eventually("20 profiles") { try await first.database.counts().profiles == 20 }
-        try await eventually("1 dead letter") { try await TestKafka.readAll(topics.deadLetter).count == 1 }
+        try await first.waitUntilConsumed()
+        #expect(try await first.database.counts().profiles == 20)
+        #expect(try await TestKafka.readAll(topics.deadLetter).count == 1)
         try await first.stop()
 
         let second = try RunningDaemon(configuration)
         try await second.waitUntilReady()
         try await TestKafka.produce([SampleEvents.userCreated(topic: topics.userCreated, id: 21)])
-        try await eventually("the new event applied") { try await second.database.counts().profiles == 21 }
+        try await second.waitUntilConsumed()
+        #expect(try await second.database.counts().profiles == 21)
         let consumed = MetricsText.value(second.daemon.metrics.render(), "profile_messages_consumed_total", "topic=\"\(topics.userCreated)\"")
         try await second.stop()
         #expect(consumed == 1)
+        #expect(second.batches.messageCount == 1, "the restarted worker reads only the new message")
         #expect(try await TestKafka.readAll(topics.deadLetter).count == 1)
     }
 
