@@ -46,7 +46,10 @@ final class WorkerBatches: Sendable {
             if try await condition() { return }
             let batchArrived = await withTaskGroup(of: Bool.self) { group in
                 group.addTask { await self.batch(after: seen); return true }
-                group.addTask { (try? await Task.sleep(until: deadline)) != nil }
+                group.addTask {
+                    try? await Task.sleep(until: deadline)
+                    return false  // the deadline (or cancellation, once a batch came first)
+                }
                 let first = await group.next() ?? false
                 group.cancelAll()
                 return first
