@@ -21,10 +21,14 @@ public struct Daemon: Sendable {
     private let logger: Logger
 
     /// Opens the database and creates the Kafka clients. Nothing runs until ``run()``.
-    public static func build(configuration: ServiceConfiguration, logger: Logger) throws(StartupError) -> Daemon {
+    ///
+    /// - Parameter observer: told of each batch the worker applied, on the worker's task (see
+    ///   ``WorkerBatchObserver``); `profile-svc run` passes none. Tests await it instead of polling the database.
+    public static func build(configuration: ServiceConfiguration, logger: Logger,
+                             observer: WorkerBatchObserver? = nil) throws(StartupError) -> Daemon {
         let database = try StoreOpening.open(configuration)
         do {
-            return try Daemon(configuration: configuration, database: database, logger: logger)
+            return try Daemon(configuration: configuration, database: database, logger: logger, observer: observer)
         } catch let error as KafkaError {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error.message)")
         } catch {
@@ -32,7 +36,8 @@ public struct Daemon: Sendable {
         }
     }
 
-    private init(configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger) throws {
+    private init(configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger,
+                 observer: WorkerBatchObserver?) throws {
         self.configuration = configuration
         self.database = database
         var logger = logger
@@ -45,7 +50,8 @@ public struct Daemon: Sendable {
             configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
             logger: configuration.logger("profile-svc.dead-letter"))
         let worker = try ConsumerWorker(configuration: configuration, store: database, deadLetters: deadLetters,
-                                        health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"))
+                                        health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"),
+                                        observer: observer)
         let monitor = ClusterMonitor(
             consumer: worker.kafkaConsumer,
             requiredTopics: configuration.kafka.sourceTopics.keys.sorted() + [configuration.kafka.deadLetterTopic],

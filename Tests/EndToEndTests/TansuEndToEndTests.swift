@@ -8,6 +8,9 @@ import Testing
 
 /// The built `profile-svc run` binary against Tansu, a Kafka-compatible broker that is not librdkafka's own
 /// mock: profiles, dead letters, graceful shutdown and a restart, all through public interfaces.
+///
+/// These tests wait with `eventually` (polling HTTP or the metrics): the daemon is another process, so no worker
+/// observer reaches the test, and its HTTP answers are the only events it gives out.
 // One test at a time: each starts a broker, its relay and daemons, and their timings are what some tests check.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct TansuEndToEndTests {

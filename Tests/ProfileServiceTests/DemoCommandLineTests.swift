@@ -15,6 +15,7 @@ struct DemoCommandLineTests {
         let fromEnvironment = try LocalPort.free()
 
         // The environment over the file, as for `run`.
+        // Polled: the demo is another process, whose readiness shows only in its HTTP answers.
         try await withDemo(["--config", file.path], environment: ["HTTP_PORT": String(fromEnvironment)]) {
             try await eventually(timeout: .seconds(60), "the demo serving on HTTP_PORT from the environment") {
                 (try? await DaemonHTTP(port: fromEnvironment, token: nil).get("/readyz").status) == .ok

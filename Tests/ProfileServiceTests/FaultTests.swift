@@ -17,17 +17,18 @@ struct FaultTests {
         try await TestKafka.produce((1...200).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }, to: cluster)
         let daemon = try RunningDaemon(topics.configuration(cluster: cluster))
         try await daemon.waitUntilReady()
-        try await eventually("the first 200 profiles") { try await daemon.database.counts().profiles == 200 }
+        try await daemon.waitUntilConsumed()
+        #expect(try await daemon.database.counts().profiles == 200)
 
         cluster.setAllBrokers(up: false)
+        // Polled: the outage shows only in the readiness snapshot, with no event to await.
         try await eventually("the outage reported") {
             daemon.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("kafka unreachable") }
         }
         cluster.setAllBrokers(up: true)
         try await TestKafka.produce((201...300).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }, to: cluster)
-        try await eventually(timeout: .seconds(60), "the events produced after the outage") {
-            try await daemon.database.counts().profiles == 300
-        }
+        try await daemon.waitUntilConsumed(timeout: .seconds(60))
+        #expect(try await daemon.database.counts().profiles == 300)
         try await daemon.waitUntilReady()
         try await daemon.stop()
         #expect(try await TestKafka.readAll(topics.deadLetter, from: cluster).isEmpty)
@@ -47,6 +48,7 @@ struct FaultTests {
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         try await TestKafka.produce((1...50).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
             + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
+        // Polled: the failing write shows only in the readiness snapshot (no batch is applied while it lasts).
         try await eventually("the lock reported on readiness") {
             daemon.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") }
         }
@@ -54,10 +56,9 @@ struct FaultTests {
         try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
         try other.close()
 
-        try await eventually("every event applied once the lock is gone") {
-            let counts = try await daemon.database.counts()
-            return counts.profiles == 50 && counts.events == 50
-        }
+        try await daemon.waitUntilConsumed()
+        let counts = try await daemon.database.counts()
+        #expect(counts.profiles == 50 && counts.events == 50)
         try await daemon.waitUntilReady()
         try await daemon.stop()
         let deadLetters = try await TestKafka.readAll(topics.deadLetter)
@@ -82,6 +83,7 @@ struct FaultTests {
         let other = try DatabaseQueue(path: configuration.databasePath, configuration: holder)
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         try await TestKafka.produce((1...50).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) })
+        // Polled: the failing write shows only in the readiness snapshot (no batch is applied while it lasts).
         try await eventually("the lock reported on readiness") {
             daemon.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") }
         }
@@ -92,12 +94,12 @@ struct FaultTests {
         try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
         try other.close()
 
-        try await eventually(timeout: .seconds(5), "every event applied within 5 s of the lock's end") {
-            try await daemon.database.counts().events == 50
-        }
+        try await daemon.waitUntilConsumed(timeout: .seconds(5))  // every event applied within 5 s of the lock's end
+        #expect(try await daemon.database.counts().events == 50)
         // One more event, read by a later poll: any rebalance pending from the outage has been served by then.
         try await TestKafka.produce([SampleEvents.userCreated(topic: topics.userCreated, id: 51)])
-        try await eventually("the event produced after the outage") { try await daemon.database.counts().events == 51 }
+        try await daemon.waitUntilConsumed()
+        #expect(try await daemon.database.counts().events == 51)
         let metrics = rendered()
         #expect(MetricsText.value(metrics, "profile_consumer_rebalances_total", "event=\"assigned\"") == assignedBefore)
         #expect(MetricsText.value(metrics, "profile_consumer_rebalances_total", "event=\"revoked\"") == 0)
@@ -121,6 +123,7 @@ struct FaultTests {
         let other = try DatabaseQueue(path: configuration.databasePath, configuration: holder)
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
         try await TestKafka.produce((1...50).map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: "user-\($0)") })
+        // Polled: the failing writes show only in the readiness snapshots (no batch is applied while they last).
         try await eventually("both daemons stuck on the lock") {
             [first, second].allSatisfy { $0.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") } }
         }
@@ -129,12 +132,14 @@ struct FaultTests {
         let assigned = { MetricsText.value(first.daemon.metrics.render(), "profile_consumer_rebalances_total", "event=\"assigned\"") }
         let assignedBefore = assigned()
         try await second.stop()
+        // Polled: an assignment with no batch applied shows only in the metrics.
         try await eventually("the first daemon reassigned while the database is still locked") { assigned() > assignedBefore }
         #expect(try await first.database.counts().events == 0)
 
         try await other.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
         try other.close()
-        try await eventually("every event applied once the lock is gone") { try await first.database.counts().events == 50 }
+        try await first.waitUntilConsumed()
+        #expect(try await first.database.counts().events == 50)
         try await first.stop()
     }
 
@@ -149,13 +154,14 @@ struct FaultTests {
             KafkaErrorCode.notEnoughReplicas, messageTooLarge, KafkaErrorCode.requestTimedOut, messageTooLarge,
         ])
         let daemon = try RunningDaemon(topics.configuration(cluster: cluster))
-        try await eventually("every poison message in the DLQ") {
-            let originals = Set(try await TestKafka.readAll(topics.deadLetter, from: cluster).map {
-                "\($0.headers.string(for: "dlq.original.partition") ?? "-")@\($0.headers.string(for: "dlq.original.offset") ?? "-")"
-            })
-            return originals.count == poison.count
-        }
-        try await eventually("every valid event applied") { try await daemon.database.counts().profiles == 20 }
+        // A batch is applied only once its poison messages are acknowledged by the DLQ: every message applied means
+        // every poison message dead-lettered, however many produce attempts failed.
+        try await daemon.waitUntilConsumed()
+        let originals = Set(try await TestKafka.readAll(topics.deadLetter, from: cluster).map {
+            "\($0.headers.string(for: "dlq.original.partition") ?? "-")@\($0.headers.string(for: "dlq.original.offset") ?? "-")"
+        })
+        #expect(originals.count == poison.count)
+        #expect(try await daemon.database.counts().profiles == 20)
         let retries = MetricsText.value(daemon.daemon.metrics.render(), "profile_transient_retries_total", "operation=\"dead_letter_publish\"")
         try await daemon.stop()
         #expect(retries >= 1)

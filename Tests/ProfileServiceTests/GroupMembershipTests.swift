@@ -2,7 +2,6 @@ import Foundation
 import Kafka
 import ProfileDemo
 import ProfileService
-import TansuSupport
 import Testing
 
 /// The worker as a member of its consumer group, against the mock cluster over TCP: readiness waits for a
@@ -13,7 +12,8 @@ struct GroupMembershipTests {
         // Two partitions in all (one per source topic) and three members: at least one is assigned nothing.
         let topics = try TestTopics(partitions: 1)
         let database = TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path
-        let daemons = try (0..<3).map { _ in try RunningDaemon(topics.configuration(database: database)) }
+        let batches = WorkerBatches()  // all three members report to it
+        let daemons = try (0..<3).map { _ in try RunningDaemon(topics.configuration(database: database), batches: batches) }
         for daemon in daemons {
             #expect(daemon.daemon.health.snapshot.notReadyReasons.contains("consumer group not joined"))
         }
@@ -25,9 +25,10 @@ struct GroupMembershipTests {
         }
         try await TestKafka.produce((1...30).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
             + (1...30).map { _ in SampleEvents.userRegistered(topic: topics.userRegistered) })
-        try await eventually("every event applied by whichever member owns its partition") {
-            try await daemons[0].database.counts().events == 60
-        }
+        // The members share the database, so the group's stored offsets there say what all of them applied.
+        try await batches.waitUntilConsumed([topics.userCreated, topics.userRegistered], group: topics.group,
+                                            database: daemons[0].daemon.database, bootstrapServers: TestCluster.shared.bootstrapServers)
+        #expect(try await daemons[0].database.counts().events == 60, "every event applied by whichever member owns its partition")
         for daemon in daemons { try await daemon.stop() }
     }
 

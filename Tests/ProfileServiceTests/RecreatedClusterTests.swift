@@ -2,7 +2,6 @@ import Foundation
 import Kafka
 import ProfileDemo
 import ProfileService
-import TansuSupport
 import Testing
 
 /// Stored offsets outlive the cluster they came from. Against two mock clusters over TCP: a database that
@@ -16,7 +15,8 @@ struct RecreatedClusterTests {
         let database = TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path
         try await TestKafka.produce((1...20).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }, to: first)
         var daemon = try RunningDaemon(topics.configuration(cluster: first, database: database))
-        try await eventually(timeout: .seconds(60), "the first cluster's 20 events") { try await daemon.database.counts().events == 20 }
+        try await daemon.waitUntilConsumed(timeout: .seconds(60))
+        #expect(try await daemon.database.counts().events == 20)
         try await daemon.stop()
 
         // A new cluster, the same topic names, more messages than the stored offsets say were read: offsets taken
@@ -26,8 +26,11 @@ struct RecreatedClusterTests {
         try second.createTopic(topics.deadLetter, partitions: 1)
         try await TestKafka.produce((101...130).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }, to: second)
         daemon = try RunningDaemon(topics.configuration(cluster: second, database: database))
-        try await eventually(timeout: .seconds(60), "every event of the new cluster, from the start of its partitions") {
-            try await daemon.database.counts().events == 50
+        // Checked after each applied batch. Not `waitUntilConsumed`: the first cluster's stored offsets may already
+        // reach the new partitions' ends, which is the very case under test.
+        let restarted = daemon
+        try await daemon.batches.wait(timeout: .seconds(60), for: "every event of the new cluster, from the start of its partitions") {
+            try await restarted.database.counts().events == 50
         }
         #expect(try await daemon.database.counts().profiles == 50)
         try await daemon.stop()

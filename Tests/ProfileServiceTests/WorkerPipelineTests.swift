@@ -4,7 +4,8 @@ import ProfileCore
 import ProfileDemo
 import ProfileService
 import ProfileStore
-import TansuSupport
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The real worker against the mock cluster over TCP, with a real SQLite file.
@@ -27,11 +28,11 @@ struct WorkerPipelineTests {
         try await TestKafka.produce(records)
 
         let daemon = try RunningDaemon(topics.configuration())
-        try await eventually("11 profiles and 12 ledger entries") {
-            let counts = try await daemon.database.counts()
-            return counts.profiles == 11 && counts.events == 12
-        }
-        try await eventually("2 dead letters") { try await TestKafka.readAll(topics.deadLetter).count == 2 }
+        try await daemon.waitUntilConsumed()
+        // Every message is applied; the poison ones were dead-lettered (and acknowledged) before their batch was.
+        let counts = try await daemon.database.counts()
+        #expect(counts.profiles == 11)
+        #expect(counts.events == 12)
         try await daemon.stop()
 
         let profile = try #require(try await ProfileDatabase(path: daemon.daemon.configuration.databasePath).profile(userID: "1"))
@@ -42,6 +43,7 @@ struct WorkerPipelineTests {
         #expect(profile.eventID == EventID.derivedForUserCreated(userID: 1, timestamp: "2025-07-04T10:30:00.000Z"))
 
         let deadLetters = try await TestKafka.readAll(topics.deadLetter)
+        #expect(deadLetters.count == 2)
         let notJSON = try #require(deadLetters.first { $0.headers.string(for: "dlq.error.class") == "invalid_json" })
         #expect(notJSON.value == poisonNotJSON.value)
         #expect(notJSON.key == poisonNotJSON.key)
@@ -63,37 +65,95 @@ struct WorkerPipelineTests {
             + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
         let configuration = topics.configuration()
         let first = try RunningDaemon(configuration)
-        try await eventually("20 profiles") { try await first.database.counts().profiles == 20 }
-        try await eventually("1 dead letter") { try await TestKafka.readAll(topics.deadLetter).count == 1 }
+        try await first.waitUntilConsumed()
+        #expect(try await first.database.counts().profiles == 20)
+        #expect(try await TestKafka.readAll(topics.deadLetter).count == 1)
         try await first.stop()
 
         let second = try RunningDaemon(configuration)
         try await second.waitUntilReady()
         try await TestKafka.produce([SampleEvents.userCreated(topic: topics.userCreated, id: 21)])
-        try await eventually("the new event applied") { try await second.database.counts().profiles == 21 }
+        try await second.waitUntilConsumed()
+        #expect(try await second.database.counts().profiles == 21)
         let consumed = MetricsText.value(second.daemon.metrics.render(), "profile_messages_consumed_total", "topic=\"\(topics.userCreated)\"")
         try await second.stop()
         #expect(consumed == 1)
+        #expect(second.batches.messageCount == 1, "the restarted worker reads only the new message")
         #expect(try await TestKafka.readAll(topics.deadLetter).count == 1)
     }
 
+    /// The first run is stopped while it holds its first batch of a stream thirty batches long: the observer starts
+    /// the graceful shutdown and keeps the worker until the shutdown has reached it, so the worker's next look at its
+    /// stop flag sees it. Exactly two batches are applied before the stop, whatever the timing: the first, and the
+    /// one read (and dead-lettered) ahead while it was applied, which the stop applies rather than leaves to be read
+    /// again. The restart drains the rest, from the stored offsets.
     @Test func stoppedMidStreamAndRestartedEndsWithExactlyOneRowPerEvent() async throws {
         let topics = try TestTopics()
         let count = 3000
         try await TestKafka.produce((1...count).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) })
         var configuration = topics.configuration()
         configuration.worker.maxBatchSize = 100
-        let first = try RunningDaemon(configuration)
-        try await eventually("some profiles") { try await first.database.counts().profiles > 0 }
-        try await first.stop()
-        let afterFirst = try await ProfileDatabase(path: configuration.databasePath).counts().profiles
-        #expect(afterFirst < count, "the first run should stop mid-stream")
+        let stop = StopAfterFirstBatch()
+        let first = try RunningDaemon(configuration, onBatch: stop.onBatch)
+        try await first.batches.wait(for: "the first batch") { !first.batches.reports.isEmpty }
+        let firstExit = await first.exit()
+        #expect(firstExit == nil, "the first run ends by its graceful shutdown: \(String(describing: firstExit))")
+        let firstBatch = try #require(stop.firstBatch, "the first run applied no batch")
+        #expect(stop.shutdownReachedWorker, "the graceful shutdown did not reach the worker while it held its first batch")
+        #expect(first.batches.reports.count == 2, "the first run applies its first batch and the one read ahead")
+        #expect(firstBatch.messageCount > 0 && firstBatch.messageCount <= 100)
+        let firstRun = first.batches.messageCount
+        #expect(firstRun > firstBatch.messageCount && firstRun <= 200)
+        let database = try ProfileDatabase(path: configuration.databasePath)
+        let afterFirst = try await database.counts()
+        #expect(afterFirst.profiles == firstRun && afterFirst.events == firstRun)
+        #expect(try database.storedOffsets(group: topics.group).map(\.nextOffset).reduce(0, +) == Int64(firstRun),
+                "the offsets stored with the batches account for exactly their messages")
+        try database.close()
 
         let second = try RunningDaemon(configuration)
-        try await eventually("every profile") { try await second.database.counts().profiles == count }
+        try await second.waitUntilConsumed(timeout: .seconds(60))
         try await second.stop()
+        #expect(second.batches.messageCount == count - firstRun,
+                "the restart reads from the stored offsets: each message once over both runs")
         let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
         #expect(counts.profiles == count)
         #expect(counts.events == count)
+    }
+}
+
+/// Starts a daemon's graceful shutdown from the worker's observer after its first batch, and holds the worker
+/// there until the shutdown has reached it: the worker then sees its stop flag before it applies another batch.
+final class StopAfterFirstBatch: Sendable {
+    private let state = Mutex<(firstBatch: WorkerBatchReport?, reached: Bool)>((nil, false))
+
+    /// The first batch applied, once there is one.
+    var firstBatch: WorkerBatchReport? { state.withLock { $0.firstBatch } }
+    /// Whether the shutdown reached the worker while the observer held it (false: it gave up after 30 s).
+    var shutdownReachedWorker: Bool { state.withLock { $0.reached } }
+
+    /// The `onBatch` hook for ``RunningDaemon``.
+    var onBatch: @Sendable (WorkerBatchReport, Daemon) -> Void {
+        { report, daemon in self.observe(report, daemon) }
+    }
+
+    private func observe(_ report: WorkerBatchReport, _ daemon: Daemon) {
+        let isFirst = state.withLock { state in
+            defer { if state.firstBatch == nil { state.firstBatch = report } }
+            return state.firstBatch == nil
+        }
+        guard isFirst else { return }
+        let reached = DispatchSemaphore(value: 0)
+        // This runs on the worker's task, so a task made here inherits the worker's graceful-shutdown context:
+        // `gracefulShutdown()` returns once the service group has shut the worker down gracefully, which happens
+        // after the worker's own handler (setting its stop flag) has run.
+        Task {
+            try? await gracefulShutdown()
+            reached.signal()
+        }
+        Task { await daemon.shutdown() }
+        // Blocking the worker here is the point: it must not go on to another batch before the stop reaches it.
+        let inTime = reached.wait(timeout: .now() + 30) == .success
+        state.withLock { $0.reached = inTime }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the worker tells its observer after each batch is applied: for the benchmark, and for anyone who
-/// wants timings the metrics' histograms round off. The daemon passes no observer.
+/// wants timings the metrics' histograms round off, and for tests that wait for batches. `profile-svc run` passes none.
 public struct WorkerBatchReport: Sendable {
     /// Messages in the batch (events and poison).
     public var messageCount: Int

@@ -5,12 +5,18 @@ import TansuSupport
 
 /// Reads a whole topic as an outside observer: every partition, from the beginning to the end as of now.
 enum TopicReader {
+    /// - Important: It reads up to the high watermarks or throws: it never returns part of the topic, and a topic the
+    ///   broker does not know is an error, not an empty answer.
     static func readAll(_ topic: String, bootstrapServers: String) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConfiguration(["bootstrap.servers": bootstrapServers, "group.id": "e2e-reader-\(UUID().uuidString)"]),
             logger: Logger(label: "e2e.reader"))
         var remaining: [KafkaTopicPartition: Int64] = [:]
-        for partition in 0..<(try await consumer.topics(timeout: .seconds(10))[topic] ?? 0) {
+        guard let partitions = try await consumer.topics(timeout: .seconds(10))[topic], partitions > 0 else {
+            await consumer.close()
+            throw UnknownTopic(description: "the broker does not know the topic \(topic)")
+        }
+        for partition in 0..<partitions {
             let topicPartition = KafkaTopicPartition(topic: topic, partition: Int32(partition))
             let high = try await consumer.watermarks(of: topicPartition, timeout: .seconds(10)).high
             if high > 0 { remaining[topicPartition] = high }
@@ -28,5 +34,9 @@ enum TopicReader {
         }
         await consumer.close()
         return messages
+    }
+
+    struct UnknownTopic: Error, CustomStringConvertible {
+        let description: String
     }
 }

@@ -26,15 +26,20 @@ enum ProfileSvcBinary {
         process.currentDirectoryURL = TemporaryDirectory.make()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let (exited, exit) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        process.terminationHandler = { exit.yield($0.terminationStatus); exit.finish() }
         try process.run()
-        return Running(process: process)
+        return Running(process: process, exited: exited)
     }
 
     final class Running: @unchecked Sendable {
         let process: Process
+        /// The exit status, once the process has exited.
+        private let exited: AsyncStream<Int32>
 
-        init(process: Process) {
+        init(process: Process, exited: AsyncStream<Int32>) {
             self.process = process
+            self.exited = exited
         }
 
         deinit {
@@ -44,12 +49,15 @@ enum ProfileSvcBinary {
         /// SIGTERM, then the exit status once it has exited (nil: killed after 30 s).
         func terminate() async -> Int32? {
             process.terminate()
-            for _ in 0..<600 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-            guard !process.isRunning else {
-                kill(process.processIdentifier, SIGKILL)
-                return nil
+            let status = await withTaskGroup(of: Int32?.self) { [exited] group in
+                group.addTask { await exited.first { _ in true } }
+                group.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
-            return process.terminationStatus
+            if status == nil { kill(process.processIdentifier, SIGKILL) }
+            return status
         }
     }
 
