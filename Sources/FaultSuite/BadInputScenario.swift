@@ -46,7 +46,10 @@ struct BadInputScenario {
         result.expect(failures.isEmpty, "HTTP: " + failures.joined(separator: "; "))
         result.expect(HTTPProbe.get(port: daemon.httpPort, "/healthz").status == 200, "/healthz is not 200 after the bad requests")
         let valid = fuzzed.filter { if case .event = $0.expectation { true } else { false } }.count
-        result.notes.append("fuzz: \(valid) of \(fuzzed.count) mutations still valid, \(fuzzed.count - valid) poison, each checked against the decoder's class")
+        result.notes.append(
+            "fuzz: \(valid) of \(fuzzed.count) mutations still valid, \(fuzzed.count - valid) poison, "
+                + "each checked against the decoder's class"
+        )
         result.notes.append("HTTP \(statuses.count) bad requests: " + statuses.joined(separator: ", "))
         await harness.stopGracefully(daemon, into: &result)
         try await harness.verify(into: &result)

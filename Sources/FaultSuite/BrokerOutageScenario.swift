@@ -30,11 +30,15 @@ struct BrokerOutageScenario {
         let up = ContinuousClock.now
         try await harness.producer.send(stream.next(scale.outageEvents - scale.outageEvents / 2))
         result.expect(await harness.waitProcessed(timeout: .seconds(300)), "the daemon did not process everything after the outage")
-        result.expect(await waitUntil(timeout: .seconds(60)) { watcher.first(200, after: up) != nil }, "/readyz did not answer 200 after the outage")
+        result.expect(
+            await waitUntil(timeout: .seconds(60)) { watcher.first(200, after: up) != nil }, "/readyz did not answer 200 after the outage")
         watcher.stop()
         result.expect(daemon.isRunning, "the daemon exited during the outage")
         if let outage = watcher.first(503, after: down, before: up) {
-            result.notes.append("/readyz 503 \((outage.at - down).components.seconds) s into the outage: \(outage.body.prefix(160).trimmingCharacters(in: .whitespacesAndNewlines))")
+            result.notes.append(
+                "/readyz 503 \((outage.at - down).components.seconds) s into the outage: "
+                    + outage.body.prefix(160).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
             result.expect(outage.body.contains("kafka"), "/readyz did not name Kafka during the outage")
         } else {
             result.fail("/readyz never answered 503 during the outage")

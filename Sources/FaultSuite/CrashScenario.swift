@@ -14,8 +14,9 @@ struct CrashScenario {
     func run() async throws -> ScenarioResult {
         let scale = suite.scale
         var result = ScenarioResult(name: "crash: kill -9 x\(scale.crashKills), \(membership) members, \(broker)")
-        let harness = try ScenarioHarness(suite: suite, name: "crash-\(broker)-\(membership)", expectedMessages: scale.crashEvents * 11 / 10,
-                                          broker: try await suite.broker(broker))
+        let harness = try ScenarioHarness(
+            suite: suite, name: "crash-\(broker)-\(membership)", expectedMessages: scale.crashEvents * 11 / 10,
+            broker: try await suite.broker(broker))
         defer { harness.close() }
         var stream = EventStream(topics: harness.topics, random: suite.random)
         let chunk = scale.crashEvents / (scale.crashKills + 1)
@@ -47,8 +48,9 @@ struct CrashScenario {
             let backlog = !(await harness.waitProcessed(timeout: .zero))
             daemon.kill()
             if backlog && round % 4 != 0 { midStream += 1 }
-            say("  kill \(round): ledger \(harness.ledgerCount) rows\(backlog ? ", backlog pending" : ""), "
-                + "first message applied \(restarts.last.map(format) ?? "-") after the start")
+            say(
+                "  kill \(round): ledger \(harness.ledgerCount) rows\(backlog ? ", backlog pending" : ""), "
+                    + "first message applied \(restarts.last.map(format) ?? "-") after the start")
         }
         try await harness.producer.send(stream.next(max(0, scale.crashEvents - produced)))
         let (last, _) = try start()
@@ -57,9 +59,11 @@ struct CrashScenario {
         let drain = ContinuousClock.now - drainStarted
         await harness.stopGracefully(last, into: &result)
         try await harness.verify(into: &result)
-        result.notes.append("\(scale.crashKills) kills: \(midStream) while a backlog was being applied, \(afterPoison) just after poison arrived")
-        result.notes.append("drained in \(format(drain)); restart → first message applied: median \(restarts.median.map(format) ?? "-"), "
-                            + "worst \(restarts.worst.map(format) ?? "-") (\(restarts.count) restarts)")
+        result.notes.append(
+            "\(scale.crashKills) kills: \(midStream) while a backlog was being applied, \(afterPoison) just after poison arrived")
+        result.notes.append(
+            "drained in \(format(drain)); restart → first message applied: median \(restarts.median.map(format) ?? "-"), "
+                + "worst \(restarts.worst.map(format) ?? "-") (\(restarts.count) restarts)")
         return result
     }
 }

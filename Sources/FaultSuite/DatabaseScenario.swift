@@ -13,8 +13,9 @@ struct DatabaseScenario {
         let base = try suite.directory(for: "database")
         let tmpfs = Tmpfs.mount(at: base.appendingPathComponent("tmpfs"), sizeKiB: 256 * 1024)
         defer { tmpfs?.unmount() }
-        let harness = try ScenarioHarness(suite: suite, name: "database", expectedMessages: scale.databaseEvents * 11 / 10,
-                                          databaseDirectory: tmpfs?.directory)
+        let harness = try ScenarioHarness(
+            suite: suite, name: "database", expectedMessages: scale.databaseEvents * 11 / 10,
+            databaseDirectory: tmpfs?.directory)
         defer { harness.close() }
         var stream = EventStream(topics: harness.topics, random: suite.random)
         let third = scale.databaseEvents / 3
@@ -63,8 +64,12 @@ struct DatabaseScenario {
             let grown = ContinuousClock.now
             tmpfs.resize(kiB: 256 * 1024)
             result.expect(await harness.waitProcessed(timeout: .seconds(180)), "consumption did not resume after the disk was grown")
-            result.expect(await waitUntil(timeout: .seconds(30)) { watcher.first(200, after: grown) != nil }, "/readyz not 200 after the disk was grown")
-            result.expect(daemon.logLines(containing: "full").contains { $0.contains("database apply failed") }, "no log line said the database is full")
+            result.expect(
+                await waitUntil(timeout: .seconds(30)) { watcher.first(200, after: grown) != nil },
+                "/readyz not 200 after the disk was grown")
+            result.expect(
+                daemon.logLines(containing: "full").contains { $0.contains("database apply failed") },
+                "no log line said the database is full")
         } else {
             try await harness.producer.send(stream.next(scale.databaseEvents - 2 * third))
             result.expect(await harness.waitProcessed(timeout: .seconds(120)), "the last third was not processed")

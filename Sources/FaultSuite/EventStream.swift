@@ -56,7 +56,8 @@ struct EventStream {
 
     /// A poison message of a random shape, to a random partition.
     func poison() -> PlannedMessage {
-        PoisonCorpus.message(random.element(of: PoisonCorpus.shapes), topics: topics, partition: Int32(random.int(in: 0...(topics.partitions - 1))))
+        PoisonCorpus.message(
+            random.element(of: PoisonCorpus.shapes), topics: topics, partition: Int32(random.int(in: 0...(topics.partitions - 1))))
     }
 
     private mutating func takeUsersServiceID() -> Int64 {
@@ -66,8 +67,9 @@ struct EventStream {
 
     private func authEvent(userID: String) -> PlannedMessage {
         let eventID = UUID()
-        var record = SampleEvents.userRegistered(topic: topics.userRegistered, userID: userID, eventID: eventID.uuidString.lowercased(),
-                                                 email: "\(userID.prefix(12))@example.com")
+        var record = SampleEvents.userRegistered(
+            topic: topics.userRegistered, userID: userID, eventID: eventID.uuidString.lowercased(),
+            email: "\(userID.prefix(12))@example.com")
         record.partition = partition(of: userID)
         return PlannedMessage(record: record, expectation: .event(id: eventID, userID: userID))
     }
@@ -78,8 +80,11 @@ struct EventStream {
         let timestamp = "2025-07-04T10:\(pad(minutes, 2)):\(pad(seconds, 2)).\(pad(millis, 3))Z"
         var record = SampleEvents.userCreated(topic: topics.userCreated, id: id, timestamp: timestamp)
         record.partition = partition(of: String(id))
-        return PlannedMessage(record: record, expectation: .event(id: EventID.derivedForUserCreated(userID: id, timestamp: timestamp),
-                                                                  userID: String(id)))
+        return PlannedMessage(
+            record: record,
+            expectation: .event(
+                id: EventID.derivedForUserCreated(userID: id, timestamp: timestamp),
+                userID: String(id)))
     }
 
     private mutating func newEvent(forUserOf earlier: PlannedMessage) -> PlannedMessage {

@@ -22,7 +22,9 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     @Flag(help: "A short run (small counts, few kills): about two minutes.")
     var quick = false
 
-    @Option(name: .customLong("only"), help: "Run only these scenarios (repeatable): \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        name: .customLong("only"),
+        help: "Run only these scenarios (repeatable): \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var only: [Scenario] = []
 
     @Option(help: "Seed for the random choices (event mix, kill moments), to repeat a run.")

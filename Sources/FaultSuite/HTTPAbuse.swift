@@ -28,7 +28,9 @@ enum HTTPAbuse {
             probe("known user, no token", get("/v1/profiles/\(knownUser)"), 401),
             probe("wrong token", get("/v1/profiles/\(knownUser)", [("Authorization", "Bearer wrong")]), 401),
             probe("token with a suffix", get("/v1/profiles/\(knownUser)", [("Authorization", "Bearer \(token)x")]), 401),
-            probe("Basic scheme", get("/v1/profiles/\(knownUser)", [("Authorization", "Basic \(Data(token.utf8).base64EncodedString())")]), 401),
+            probe(
+                "Basic scheme", get("/v1/profiles/\(knownUser)", [("Authorization", "Basic \(Data(token.utf8).base64EncodedString())")]),
+                401),
             probe("empty Bearer", get("/v1/profiles/\(knownUser)", [("Authorization", "Bearer ")]), 401),
             probe("known user, right token", get("/v1/profiles/\(knownUser)", auth), 200),
             probe("unknown user", get("/v1/profiles/nobody-\(UUID().uuidString)", auth), 404),
@@ -38,7 +40,9 @@ enum HTTPAbuse {
             probe("path traversal", get("/v1/profiles/../../etc/passwd", auth)),
             probe("bad percent-encoding", get("/v1/profiles/%FF%FE%ZZ", auth)),
             probe("user id of 300 bytes", get("/v1/profiles/\(String(repeating: "a", count: 300))", auth), 400),
-            probe("POST to a profile", Array("POST /v1/profiles/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)),
+            probe(
+                "POST to a profile",
+                Array("POST /v1/profiles/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".utf8)),
             probe("header of 200 KiB", get("/healthz", [("X-Big", String(repeating: "h", count: 200 * 1024))])),
             probe("2000 headers", get("/healthz", (0..<2000).map { ("X-H\($0)", "v") })),
             probe("request line of 100 KiB", get("/" + String(repeating: "p", count: 100 * 1024))),

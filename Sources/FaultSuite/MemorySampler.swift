@@ -14,17 +14,19 @@ final class MemorySampler: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(_ daemon: DaemonProcess) {
-        task.withLock { $0 = Task { [weak self] in
-            while !Task.isCancelled {
-                if let memory = daemon.memory() {
-                    self?.state.withLock { state in
-                        state.maxByPhase[state.phase] = max(state.maxByPhase[state.phase] ?? 0, memory.rssKiB)
-                        state.peak = max(state.peak, memory.peakKiB)
+        task.withLock {
+            $0 = Task { [weak self] in
+                while !Task.isCancelled {
+                    if let memory = daemon.memory() {
+                        self?.state.withLock { state in
+                            state.maxByPhase[state.phase] = max(state.maxByPhase[state.phase] ?? 0, memory.rssKiB)
+                            state.peak = max(state.peak, memory.peakKiB)
+                        }
                     }
+                    try? await Task.sleep(for: .milliseconds(250))
                 }
-                try? await Task.sleep(for: .milliseconds(250))
             }
-        } }
+        }
     }
 
     /// Samples from now on count towards `phase`.

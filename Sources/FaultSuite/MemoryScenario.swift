@@ -27,7 +27,9 @@ struct MemoryScenario {
         defer { sampler.stop() }
         sampler.enter("drain")
         let unique = harness.log.snapshot.eventIDs.count
-        result.expect(await waitUntil(timeout: .seconds(600)) { harness.ledgerCount >= unique * 2 / 5 }, "40% of the backlog was not applied in 10 minutes")
+        result.expect(
+            await waitUntil(timeout: .seconds(600)) { harness.ledgerCount >= unique * 2 / 5 },
+            "40% of the backlog was not applied in 10 minutes")
         sampler.enter("outage")
         suite.cluster.setAllBrokers(up: false)
         try await Task.sleep(for: scale.memoryOutage)
@@ -39,8 +41,11 @@ struct MemoryScenario {
         sampler.stop()
         result.expect(peak > 0, "could not read the daemon's memory from /proc")
         result.expect(peak <= scale.memoryLimitMiB, "VmHWM \(peak) MiB is over the \(scale.memoryLimitMiB) MiB bound")
-        result.notes.append("VmHWM \(peak) MiB (bound \(scale.memoryLimitMiB)); max VmRSS draining \(sampler.maxMiB("drain")) MiB, "
-            + "brokers down \(sampler.maxMiB("outage")) MiB; about \(Int(Double(scale.memoryBacklog) / max(1, elapsed.inSeconds))) messages/s")
+        result.notes.append(
+            "VmHWM \(peak) MiB (bound \(scale.memoryLimitMiB)); max VmRSS draining \(sampler.maxMiB("drain")) MiB, "
+                + "brokers down \(sampler.maxMiB("outage")) MiB; "
+                + "about \(Int(Double(scale.memoryBacklog) / max(1, elapsed.inSeconds))) messages/s"
+        )
         await harness.stopGracefully(daemon, into: &result)
         try await harness.verify(into: &result)
         return result

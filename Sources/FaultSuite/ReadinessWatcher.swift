@@ -14,13 +14,15 @@ final class ReadinessWatcher: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(port: Int) {
-        task.withLock { $0 = Task { [weak self] in
-            while !Task.isCancelled {
-                let answer = HTTPProbe.get(port: port, "/readyz")
-                self?.observations.withLock { $0.append(Observation(at: .now, status: answer.status, body: answer.body)) }
-                try? await Task.sleep(for: .milliseconds(200))
+        task.withLock {
+            $0 = Task { [weak self] in
+                while !Task.isCancelled {
+                    let answer = HTTPProbe.get(port: port, "/readyz")
+                    self?.observations.withLock { $0.append(Observation(at: .now, status: answer.status, body: answer.body)) }
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
             }
-        } }
+        }
     }
 
     func stop() {

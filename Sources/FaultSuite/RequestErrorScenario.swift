@@ -50,8 +50,9 @@ struct RequestErrorScenario {
         result.expect(await harness.waitProcessed(timeout: .seconds(60)), "the restarted daemon did not process the new messages")
         await harness.stopGracefully(second, into: &result)
         try await harness.verify(into: &result)
-        result.notes.append("injected \(pushed.fetch) Fetch, \(pushed.commit) OffsetCommit, \(pushed.produce) Produce errors; "
-            + "the worker retried the dead-letter publish \(retries.map { String(Int($0)) } ?? "?") times")
+        result.notes.append(
+            "injected \(pushed.fetch) Fetch, \(pushed.commit) OffsetCommit, \(pushed.produce) Produce errors; "
+                + "the worker retried the dead-letter publish \(retries.map { String(Int($0)) } ?? "?") times")
         return result
     }
 }

@@ -12,8 +12,9 @@ struct RollingRestartScenario {
     func run() async throws -> ScenarioResult {
         let scale = suite.scale
         var result = ScenarioResult(name: "rolling restart: 3 daemons, \(membership) members, tansu")
-        let harness = try ScenarioHarness(suite: suite, name: "rolling-\(membership)", expectedMessages: scale.rebalanceEvents * 11 / 10,
-                                          broker: try await suite.broker(.tansu))
+        let harness = try ScenarioHarness(
+            suite: suite, name: "rolling-\(membership)", expectedMessages: scale.rebalanceEvents * 11 / 10,
+            broker: try await suite.broker(.tansu))
         defer { harness.close() }
         var stream = EventStream(topics: harness.topics, random: suite.random)
         let chunk = scale.rebalanceEvents / 5

@@ -32,8 +32,10 @@ struct ScenarioResult: Sendable {
     }
 
     func summaryLine(elapsed: Duration) -> String {
-        var lines = ["\(passed ? "PASS" : "FAIL") \(name) in \(elapsed.components.seconds) s: produced \(produced), profiles \(profiles), "
-            + "DLQ \(deadLettered) (+\(deadLetterCopies) copies), lost \(lost), duplicated \(duplicated)"]
+        var lines = [
+            "\(passed ? "PASS" : "FAIL") \(name) in \(elapsed.components.seconds) s: produced \(produced), profiles \(profiles), "
+                + "DLQ \(deadLettered) (+\(deadLetterCopies) copies), lost \(lost), duplicated \(duplicated)"
+        ]
         lines += notes.map { "  - \($0)" }
         lines += failures.map { "  ! \($0)" }
         return lines.joined(separator: "\n")

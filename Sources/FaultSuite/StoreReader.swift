@@ -35,9 +35,11 @@ enum StoreReader {
     /// The next offsets stored for `group`.
     static func storedOffsets(path: String, group: String) -> [KafkaTopicPartition: Int64] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        let rows = (try? open(path).read { db in
-            try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = ?", arguments: [group])
-        }) ?? []
+        let rows =
+            (try? open(path).read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = ?", arguments: [group])
+            }) ?? []
         return Dictionary(rows.map { (KafkaTopicPartition(topic: $0[0], partition: $0[1]), $0[2] as Int64) }, uniquingKeysWith: max)
     }
 

@@ -11,10 +11,11 @@ final class StreamProducer: Sendable {
     init(bootstrapServers: String) throws {
         var logger = Logger(label: "faults.producer")
         logger.logLevel = .critical
-        producer = try KafkaProducer(configuration: KafkaConfiguration([
-            "bootstrap.servers": bootstrapServers, "acks": "all", "enable.idempotence": "true",
-            "linger.ms": "5", "queue.buffering.max.messages": "200000", "message.timeout.ms": "120000",
-        ]), logger: logger)
+        producer = try KafkaProducer(
+            configuration: KafkaConfiguration([
+                "bootstrap.servers": bootstrapServers, "acks": "all", "enable.idempotence": "true",
+                "linger.ms": "5", "queue.buffering.max.messages": "200000", "message.timeout.ms": "120000",
+            ]), logger: logger)
     }
 
     /// Publishes `messages` in chunks and waits for every acknowledgement.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small tmpfs, to fill a disk for real: mounted at a directory, grown or shrunk with `remount`.

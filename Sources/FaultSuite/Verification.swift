@@ -4,8 +4,10 @@ import Kafka
 /// The final check of a scenario: the database and the DLQ against what was produced.
 enum Verification {
     /// Fills `result`'s counts from the SQLite file at `databasePath` and the DLQ topic.
-    static func check(_ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics,
-                      into result: inout ScenarioResult) async throws {
+    static func check(
+        _ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics,
+        into result: inout ScenarioResult
+    ) async throws {
         let store = try StoreReader.snapshot(path: databasePath)
         let (dlq, trimmed) = try await DeadLetterReader.readAll(topics.deadLetter, bootstrapServers: topics.bootstrapServers)
         result.expect(!trimmed, "the mock broker's 5 MiB retention trimmed the DLQ (give it more partitions)")
@@ -40,16 +42,26 @@ enum Verification {
         result.duplicated = extraEvents.count + extraProfiles.count + overCreated
         result.expect(missingEvents.isEmpty, "\(missingEvents.count) valid event ids missing from the ledger")
         result.expect(missingProfiles.isEmpty, "\(missingProfiles.count) users without a profile, e.g. \(Array(missingProfiles.prefix(3)))")
-        result.expect(missingPoison.isEmpty, "\(missingPoison.count) poison messages not in the DLQ, e.g. \(missingPoison.prefix(3).map(\.description))")
+        result.expect(
+            missingPoison.isEmpty,
+            "\(missingPoison.count) poison messages not in the DLQ, e.g. \(missingPoison.prefix(3).map(\.description))")
         result.expect(extraEvents.isEmpty, "\(extraEvents.count) ledger rows for events never produced")
         result.expect(extraProfiles.isEmpty, "\(extraProfiles.count) profiles for users never produced")
         result.expect(overCreated == 0, "\(overCreated) ledger rows say 'created' beyond the profiles")
         result.expect(wrongCreator.isEmpty, "\(wrongCreator.count) profiles created by a later event than the user's first")
-        result.expect(wronglyDeadLettered.isEmpty, "\(wronglyDeadLettered.count) valid messages dead-lettered, e.g. \(wronglyDeadLettered.prefix(3).map(\.description))")
-        result.expect(misclassified.isEmpty, "\(misclassified.count) dead letters with the wrong class, e.g. "
-            + misclassified.prefix(3).map { "\($0.key): expected \($0.value.rawValue), got \(dlqClasses[$0.key] ?? "-")" }.joined(separator: ", "))
+        result.expect(
+            wronglyDeadLettered.isEmpty,
+            "\(wronglyDeadLettered.count) valid messages dead-lettered, e.g. \(wronglyDeadLettered.prefix(3).map(\.description))")
+        result.expect(
+            misclassified.isEmpty,
+            "\(misclassified.count) dead letters with the wrong class, e.g. "
+                + misclassified.prefix(3).map { "\($0.key): expected \($0.value.rawValue), got \(dlqClasses[$0.key] ?? "-")" }.joined(
+                    separator: ", "))
         result.expect(unreadable == 0, "\(unreadable) DLQ messages without dlq.original.* headers")
-        result.notes.append("ledger \(store.ledger.count) rows = \(log.eventIDs.count) unique valid event ids; profiles = \(log.firstEventByUser.count) users")
+        result.notes.append(
+            "ledger \(store.ledger.count) rows = \(log.eventIDs.count) unique valid event ids; "
+                + "profiles = \(log.firstEventByUser.count) users"
+        )
     }
 
     /// Waits until the offsets stored in the database cover everything produced (every message processed,

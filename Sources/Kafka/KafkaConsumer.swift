@@ -71,7 +71,9 @@ public final class KafkaConsumer: Sendable {
             return Array(state.held.prefix(maxMessages))
         }
         guard held.isEmpty else { return held }
-        return try await onQueue { try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
+        return try await onQueue {
+            try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
+        }
     }
 
     /// Stops fetching from every assigned partition, and from any assigned later, until ``resumeAssignment()``.
@@ -145,11 +147,14 @@ public final class KafkaConsumer: Sendable {
 
     /// For each partition, the earliest offset whose timestamp is at or after `milliseconds` since the epoch;
     /// ``KafkaOffset/end`` when no message is that recent.
-    public func offsets(atEpochMilliseconds milliseconds: Int64, of partitions: [KafkaTopicPartition],
-                        timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
+    public func offsets(
+        atEpochMilliseconds milliseconds: Int64, of partitions: [KafkaTopicPartition],
+        timeout: Duration
+    ) async throws -> [KafkaTopicPartition: Int64] {
         try await onQueue {
-            let found = try self.client.offsetsBlocking(atTimes: partitions.map { .init($0, offset: milliseconds) },
-                                                        timeoutMilliseconds: timeout.rdKafkaMilliseconds)
+            let found = try self.client.offsetsBlocking(
+                atTimes: partitions.map { .init($0, offset: milliseconds) },
+                timeoutMilliseconds: timeout.rdKafkaMilliseconds)
             return Dictionary(found.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
         }
     }
@@ -203,11 +208,12 @@ extension KafkaConsumer: RDKafkaRebalanceListener {
 
     func partitionsRevoking(_ partitions: [KafkaTopicPartition], lost: Bool) {
         let revoked = Set(partitions)
-        rebalanceHandler?.partitionsRevoked(KafkaRevocation(partitions: partitions, lost: lost) { [self] in
-            let requested = takeCommitRequested(of: revoked)
-            guard !requested.isEmpty else { return }
-            try client.commitBlocking(requested)
-        })
+        rebalanceHandler?.partitionsRevoked(
+            KafkaRevocation(partitions: partitions, lost: lost) { [self] in
+                let requested = takeCommitRequested(of: revoked)
+                guard !requested.isEmpty else { return }
+                try client.commitBlocking(requested)
+            })
         _ = takeCommitRequested(of: revoked)
         state.withLock { $0.held.removeAll { revoked.contains($0.topicPartition) } }
     }

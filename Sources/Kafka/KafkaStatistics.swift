@@ -12,9 +12,9 @@ public struct KafkaStatistics: Sendable {
             let partitions = (topicValue as? [String: Any])?["partitions"] as? [String: Any] ?? [:]
             for (partitionName, partitionValue) in partitions {
                 guard let partition = Int32(partitionName), partition >= 0,
-                      let fields = partitionValue as? [String: Any],
-                      (fields["fetch_state"] as? String) == "active",
-                      let value = (fields["consumer_lag"] as? NSNumber)?.int64Value, value >= 0
+                    let fields = partitionValue as? [String: Any],
+                    (fields["fetch_state"] as? String) == "active",
+                    let value = (fields["consumer_lag"] as? NSNumber)?.int64Value, value >= 0
                 else { continue }
                 lag[KafkaTopicPartition(topic: topicName, partition: partition)] = value
             }

@@ -33,7 +33,8 @@ enum BenchmarkCluster {
     /// the workload.
     static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        var workload = BenchmarkWorkload(events: events, userRegisteredTopic: "bench.user.registered.v1", userCreatedTopic: "bench.user.created")
+        var workload = BenchmarkWorkload(
+            events: events, userRegisteredTopic: "bench.user.registered.v1", userCreatedTopic: "bench.user.created")
         let partitions = partitionsNeeded(for: workload)
         try cluster.createTopic(workload.userRegisteredTopic, partitions: partitions)
         try cluster.createTopic(workload.userCreatedTopic, partitions: partitions)
@@ -54,8 +55,9 @@ enum BenchmarkCluster {
             for start in stride(from: 0, to: events, by: chunk) {
                 try await producer.send(workload.records(start..<min(start + chunk, events)))
             }
-            try await verifyRetained(cluster: cluster, topics: [workload.userRegisteredTopic, workload.userCreatedTopic],
-                                     partitions: partitions, expected: events, logger: logger)
+            try await verifyRetained(
+                cluster: cluster, topics: [workload.userRegisteredTopic, workload.userCreatedTopic],
+                partitions: partitions, expected: events, logger: logger)
         } else {
             workload.events = 0
         }
@@ -81,16 +83,20 @@ enum BenchmarkCluster {
     }
 
     /// Fails unless every partition still starts at offset 0 and the partitions hold `expected` messages.
-    private static func verifyRetained(cluster: KafkaMockCluster, topics: [String], partitions: Int, expected: Int, logger: Logger) async throws {
+    private static func verifyRetained(cluster: KafkaMockCluster, topics: [String], partitions: Int, expected: Int, logger: Logger)
+        async throws
+    {
         var kafka = ServiceConfiguration.Kafka()
         kafka.bootstrapServers = cluster.bootstrapServers
         let consumer = try KafkaConsumer(configuration: KafkaSettings.consumer(kafka, groupID: "bench-verify"), logger: logger)
         var total: Int64 = 0
         for topic in topics {
             for partition in 0..<Int32(partitions) {
-                let (low, high) = try await consumer.watermarks(of: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10))
+                let (low, high) = try await consumer.watermarks(
+                    of: KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10))
                 guard low == 0 else {
-                    throw BenchmarkFailure("the mock cluster dropped messages of \(topic)/\(partition) (low watermark \(low)); use more partitions")
+                    throw BenchmarkFailure(
+                        "the mock cluster dropped messages of \(topic)/\(partition) (low watermark \(low)); use more partitions")
                 }
                 total += high
             }

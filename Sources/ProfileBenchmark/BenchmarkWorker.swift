@@ -30,11 +30,13 @@ struct BenchmarkWorker {
         self.configuration = configuration
         database = try ProfileDatabase(path: databasePath, options: configuration.database)
         recorder = BenchmarkRecorder(keepLatencies: keepLatencies)
-        deadLetters = try DeadLetterPublisher(configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
-                                              logger: configuration.logger("profile-svc.dead-letter"))
-        worker = try ConsumerWorker(configuration: configuration, store: database, deadLetters: deadLetters, health: health,
-                                    metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
-                                    observer: recorder.observer)
+        deadLetters = try DeadLetterPublisher(
+            configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
+            logger: configuration.logger("profile-svc.dead-letter"))
+        worker = try ConsumerWorker(
+            configuration: configuration, store: database, deadLetters: deadLetters, health: health,
+            metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
+            observer: recorder.observer)
         group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: configuration.logger("profile-svc.bench")))
     }
 
@@ -63,10 +65,12 @@ struct BenchmarkWorker {
 
     /// Messages in the DLQ topic.
     func deadLetterCount() async throws -> Int64 {
-        let consumer = try KafkaConsumer(configuration: KafkaSettings.consumer(configuration.kafka, groupID: "bench-check"),
-                                         logger: configuration.logger("profile-svc.bench"))
-        let watermarks = try await consumer.watermarks(of: KafkaTopicPartition(topic: configuration.kafka.deadLetterTopic, partition: 0),
-                                                       timeout: .seconds(10))
+        let consumer = try KafkaConsumer(
+            configuration: KafkaSettings.consumer(configuration.kafka, groupID: "bench-check"),
+            logger: configuration.logger("profile-svc.bench"))
+        let watermarks = try await consumer.watermarks(
+            of: KafkaTopicPartition(topic: configuration.kafka.deadLetterTopic, partition: 0),
+            timeout: .seconds(10))
         await consumer.close()
         return watermarks.high - watermarks.low
     }

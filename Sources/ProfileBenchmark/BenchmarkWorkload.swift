@@ -51,9 +51,10 @@ struct BenchmarkWorkload: Sendable {
     private func valid(_ index: Int) -> KafkaProducerRecord {
         if index % 2 == 0 {
             let userID = uuid(index, salt: 1)
-            return SampleEvents.userRegistered(topic: userRegisteredTopic, userID: userID, eventID: uuid(index, salt: 2),
-                                               fullName: "Usuario \(index)", requestID: uuid(index, salt: 3),
-                                               timestamp: 1_696_599_999_999 + Int64(index))
+            return SampleEvents.userRegistered(
+                topic: userRegisteredTopic, userID: userID, eventID: uuid(index, salt: 2),
+                fullName: "Usuario \(index)", requestID: uuid(index, salt: 3),
+                timestamp: 1_696_599_999_999 + Int64(index))
         }
         return SampleEvents.userCreated(topic: userCreatedTopic, id: Int64(index) + 1, name: "Juan Pérez \(index)")
     }
@@ -61,9 +62,12 @@ struct BenchmarkWorkload: Sendable {
     private func poison(_ index: Int) -> KafkaProducerRecord {
         switch index / 100 % 5 {
         case 0: SampleEvents.poison(topic: userCreatedTopic, value: "{\"eventType\":\"USER_CREATED\",\"data\":")
-        case 1: SampleEvents.poison(topic: userRegisteredTopic, value: """
-                {"event":"user_registered","id":"\(uuid(index, salt: 2))","ts":1,"v":2,"payload":{}}
-                """)
+        case 1:
+            SampleEvents.poison(
+                topic: userRegisteredTopic,
+                value: """
+                    {"event":"user_registered","id":"\(uuid(index, salt: 2))","ts":1,"v":2,"payload":{}}
+                    """)
         case 2: SampleEvents.userCreated(topic: userCreatedTopic, id: Int64(index) + 1, email: "no-at-sign.example.com")
         case 3: SampleEvents.poison(topic: userCreatedTopic, value: "{\"eventType\":\"USER_DELETED\",\"data\":{\"id\":1}}")
         default: SampleEvents.poison(topic: userRegisteredTopic, value: "")
@@ -76,14 +80,18 @@ struct BenchmarkWorkload: Sendable {
     private func uuid(_ index: Int, salt: UInt8) -> String {
         let high = SplitMix64.mix(seed ^ UInt64(index) << 8 ^ UInt64(salt))
         let low = SplitMix64.mix(high ^ 0x9E37_79B9_7F4A_7C15)
-        return UUID(uuid: (UInt8(truncatingIfNeeded: high >> 56), UInt8(truncatingIfNeeded: high >> 48),
-                           UInt8(truncatingIfNeeded: high >> 40), UInt8(truncatingIfNeeded: high >> 32),
-                           UInt8(truncatingIfNeeded: high >> 24), UInt8(truncatingIfNeeded: high >> 16),
-                           UInt8(truncatingIfNeeded: high >> 8) & 0x0F | 0x40, UInt8(truncatingIfNeeded: high),
-                           UInt8(truncatingIfNeeded: low >> 56) & 0x3F | 0x80, UInt8(truncatingIfNeeded: low >> 48),
-                           UInt8(truncatingIfNeeded: low >> 40), UInt8(truncatingIfNeeded: low >> 32),
-                           UInt8(truncatingIfNeeded: low >> 24), UInt8(truncatingIfNeeded: low >> 16),
-                           UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)))
-            .uuidString.lowercased()
+        return UUID(
+            uuid: (
+                UInt8(truncatingIfNeeded: high >> 56), UInt8(truncatingIfNeeded: high >> 48),
+                UInt8(truncatingIfNeeded: high >> 40), UInt8(truncatingIfNeeded: high >> 32),
+                UInt8(truncatingIfNeeded: high >> 24), UInt8(truncatingIfNeeded: high >> 16),
+                UInt8(truncatingIfNeeded: high >> 8) & 0x0F | 0x40, UInt8(truncatingIfNeeded: high),
+                UInt8(truncatingIfNeeded: low >> 56) & 0x3F | 0x80, UInt8(truncatingIfNeeded: low >> 48),
+                UInt8(truncatingIfNeeded: low >> 40), UInt8(truncatingIfNeeded: low >> 32),
+                UInt8(truncatingIfNeeded: low >> 24), UInt8(truncatingIfNeeded: low >> 16),
+                UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)
+            )
+        )
+        .uuidString.lowercased()
     }
 }

@@ -25,13 +25,17 @@ public enum LatencyBenchmark {
     }
 
     /// Publishes `rate` events a second for `duration` once the worker has joined, and measures each one.
-    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, rate: Int, duration: Duration) async throws -> Result {
+    public static func run(
+        base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, rate: Int, duration: Duration
+    ) async throws -> Result {
         // librdkafka's mock broker holds an empty fetch for the whole fetch.wait.max.ms (500 ms) instead of
         // answering when data arrives, as a real broker does; that would measure the mock, not the worker.
         var base = base
         if base.kafka.passthrough["fetch.wait.max.ms"] == nil { base.kafka.passthrough["fetch.wait.max.ms"] = "10" }
-        let worker = try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: true)
-        let workload = BenchmarkWorkload(events: 0, userRegisteredTopic: cluster.userRegisteredTopic, userCreatedTopic: cluster.userCreatedTopic)
+        let worker = try BenchmarkWorker(
+            base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: true)
+        let workload = BenchmarkWorkload(
+            events: 0, userRegisteredTopic: cluster.userRegisteredTopic, userCreatedTopic: cluster.userCreatedTopic)
         let tick = Duration.milliseconds(10)
         let perTick = max(1, rate / 100)
         let ticks = Int(duration.inSeconds * 100)
@@ -42,7 +46,9 @@ public enum LatencyBenchmark {
             group.addTask { try await worker.run() }
             try await worker.waitUntilJoined()
             let producer = try KafkaProducer(
-                configuration: KafkaSettings.producer(worker.configuration.kafka, clientSuffix: "-bench-trickle").merging(["compression.type": "lz4"]),
+                configuration: KafkaSettings.producer(worker.configuration.kafka, clientSuffix: "-bench-trickle").merging([
+                    "compression.type": "lz4"
+                ]),
                 logger: Logger(label: "profile-svc.bench"))
             var index = 0
             // Only valid unique events: a poison message has no profile to become readable.
@@ -74,8 +80,9 @@ public enum LatencyBenchmark {
         let snapshot = worker.recorder.snapshot
         try worker.close()
         let latencies = snapshot.latenciesMilliseconds.dropFirst(warmUp).sorted()
-        return Result(events: latencies.count, rate: perTick * 100,
-                      p50: BenchmarkStatistics.percentile(50, of: latencies), p99: BenchmarkStatistics.percentile(99, of: latencies),
-                      max: latencies.last ?? 0, batches: snapshot.reports.count, peakRSSMiB: BenchmarkStatistics.peakRSSMiB)
+        return Result(
+            events: latencies.count, rate: perTick * 100,
+            p50: BenchmarkStatistics.percentile(50, of: latencies), p99: BenchmarkStatistics.percentile(99, of: latencies),
+            max: latencies.last ?? 0, batches: snapshot.reports.count, peakRSSMiB: BenchmarkStatistics.peakRSSMiB)
     }
 }

@@ -35,11 +35,16 @@ public enum ThroughputBenchmark {
     }
 
     /// Runs the worker, configured as `base` says, on `cluster`'s backlog with a database at `databasePath` (which must not exist yet).
-    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws -> Result {
-        let worker = try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
+    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws
+        -> Result
+    {
+        let worker = try BenchmarkWorker(
+            base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
         let started = ContinuousClock.now
         let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
-            group.addTask { try await worker.run(); return nil }
+            group.addTask {
+                try await worker.run(); return nil
+            }
             group.addTask {
                 await worker.recorder.waitForMessages(cluster.published)
                 return ContinuousClock.now
@@ -52,24 +57,34 @@ public enum ThroughputBenchmark {
         let peakRSS = BenchmarkStatistics.peakRSSMiB
         let reports = worker.recorder.snapshot.reports
         let counts = try await worker.database.counts()
-        let storedOffsetTotal = try worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) { $0 + $1.nextOffset }
+        let storedOffsetTotal = try worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
+            $0 + $1.nextOffset
+        }
         let deadLettered = try await worker.deadLetterCount()
         try worker.close()
 
         let sizes = reports.map(\.messageCount).sorted()
         let applies = reports.map { $0.applyDuration.inMilliseconds }.sorted()
         var failures: [String] = []
-        if counts.profiles != cluster.validUnique { failures.append("rows \(counts.profiles) != valid unique events \(cluster.validUnique)") }
-        if counts.events != cluster.validUnique { failures.append("ledger \(counts.events) != valid unique event ids \(cluster.validUnique)") }
+        if counts.profiles != cluster.validUnique {
+            failures.append("rows \(counts.profiles) != valid unique events \(cluster.validUnique)")
+        }
+        if counts.events != cluster.validUnique {
+            failures.append("ledger \(counts.events) != valid unique event ids \(cluster.validUnique)")
+        }
         if deadLettered != Int64(cluster.poison) { failures.append("dlq \(deadLettered) != poison \(cluster.poison)") }
-        if storedOffsetTotal != Int64(cluster.published) { failures.append("stored offsets account for \(storedOffsetTotal) messages, not \(cluster.published)") }
+        if storedOffsetTotal != Int64(cluster.published) {
+            failures.append("stored offsets account for \(storedOffsetTotal) messages, not \(cluster.published)")
+        }
         return Result(
             events: cluster.published,
             drainSeconds: ((reports.first.map { finished - $0.polledAt }) ?? .zero).inSeconds,
             totalSeconds: (finished - started).inSeconds,
             peakRSSMiB: peakRSS, batches: reports.count,
             batchSizes: (BenchmarkStatistics.percentile(50, of: sizes), BenchmarkStatistics.percentile(99, of: sizes), sizes.last ?? 0),
-            applyMilliseconds: (BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0),
+            applyMilliseconds: (
+                BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0
+            ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             failures: failures)
     }

@@ -71,8 +71,9 @@ public struct EventDecoder: Sendable {
         let displayName = try payload.optionalString("full_name")
         let conflict = eventIDHeader.flatMap { header in UUIDText.parse(header) == eventID ? nil : header }
         return Decoded(
-            event: UserCreatedEvent(eventID: eventID, source: .authService, userID: userID, email: email,
-                                    displayName: displayName, createdAt: createdAt),
+            event: UserCreatedEvent(
+                eventID: eventID, source: .authService, userID: userID, email: email,
+                displayName: displayName, createdAt: createdAt),
             conflictingHeaderEventID: conflict)
     }
 
@@ -103,8 +104,9 @@ public struct EventDecoder: Sendable {
             eventID = EventID.derivedForUserCreated(userID: id, timestamp: timestamp)
         }
         return Decoded(
-            event: UserCreatedEvent(eventID: eventID, source: .usersService, userID: String(id), email: email,
-                                    displayName: displayName, createdAt: createdAt),
+            event: UserCreatedEvent(
+                eventID: eventID, source: .usersService, userID: String(id), email: email,
+                displayName: displayName, createdAt: createdAt),
             conflictingHeaderEventID: nil)
     }
 
@@ -120,7 +122,8 @@ struct FieldReader {
 
     init(_ value: JSONValue, path: String) throws(PoisonError) {
         guard case .object(let members) = value else {
-            throw PoisonError(.schemaViolation, "\(path.isEmpty ? "the message" : String(path.dropLast())) is a \(value.typeName), not an object")
+            throw PoisonError(
+                .schemaViolation, "\(path.isEmpty ? "the message" : String(path.dropLast())) is a \(value.typeName), not an object")
         }
         self.members = members
         self.path = path
@@ -155,7 +158,9 @@ struct FieldReader {
     }
 
     private func mistyped(_ name: String, _ value: JSONValue, expected: String) -> PoisonError {
-        if case .number = value { return PoisonError(.schemaViolation, "\(path)\(name) is a non-integer or out-of-range number, not \(expected)") }
+        if case .number = value {
+            return PoisonError(.schemaViolation, "\(path)\(name) is a non-integer or out-of-range number, not \(expected)")
+        }
         return PoisonError(.schemaViolation, "\(path)\(name) is a \(value.typeName), not \(expected)")
     }
 }

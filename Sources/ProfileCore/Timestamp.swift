@@ -14,12 +14,13 @@ public enum Timestamp {
             return value
         }
         guard let year = number(0..<4), b[4] == UInt8(ascii: "-"), let month = number(5..<7), b[7] == UInt8(ascii: "-"),
-              let day = number(8..<10), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(b[10]),
-              let hour = number(11..<13), b[13] == UInt8(ascii: ":"), let minute = number(14..<16),
-              b[16] == UInt8(ascii: ":"), let second = number(17..<19)
+            let day = number(8..<10), [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(b[10]),
+            let hour = number(11..<13), b[13] == UInt8(ascii: ":"), let minute = number(14..<16),
+            b[16] == UInt8(ascii: ":"), let second = number(17..<19)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 61 else { return nil }
+            hour < 24, minute < 60, second < 61
+        else { return nil }
         var index = 19
         var milliseconds = 0
         if b[index] == UInt8(ascii: ".") {
@@ -38,7 +39,8 @@ public enum Timestamp {
             index += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard index + 6 == b.count, let h = number(index + 1..<index + 3), b[index + 3] == UInt8(ascii: ":"),
-                  let m = number(index + 4..<index + 6), h < 24, m < 60 else { return nil }
+                let m = number(index + 4..<index + 6), h < 24, m < 60
+            else { return nil }
             offsetMinutes = (h * 60 + m) * (b[index] == UInt8(ascii: "+") ? 1 : -1)
             index += 6
         default:

@@ -5,7 +5,8 @@ enum Validation {
     static func userID(_ value: String, field: String) throws(PoisonError) {
         guard !value.isEmpty else { throw PoisonError(.invalidField, "\(field) is empty") }
         guard value.utf8.count <= UserCreatedEvent.maxUserIDBytes else {
-            throw PoisonError(.invalidField, "\(field) has \(value.utf8.count) bytes; at most \(UserCreatedEvent.maxUserIDBytes) are allowed")
+            throw PoisonError(
+                .invalidField, "\(field) has \(value.utf8.count) bytes; at most \(UserCreatedEvent.maxUserIDBytes) are allowed")
         }
         guard !containsControlCharacter(value) else {
             throw PoisonError(.invalidField, "\(field) contains control characters")
@@ -30,7 +31,7 @@ enum Validation {
             throw PoisonError(.invalidField, "\(field) has \(bytes.count) bytes; at most \(maxEmailBytes) are allowed")
         }
         guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), bytes[bytes.index(after: at)...].firstIndex(of: UInt8(ascii: "@")) == nil,
-              at != bytes.startIndex, bytes.index(after: at) != bytes.endIndex
+            at != bytes.startIndex, bytes.index(after: at) != bytes.endIndex
         else { throw PoisonError(.invalidField, "\(field) is not an address of the form local@domain") }
         guard !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
             throw PoisonError(.invalidField, "\(field) contains white space or control characters")

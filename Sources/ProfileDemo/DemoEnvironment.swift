@@ -19,7 +19,8 @@ public final class DemoEnvironment: Sendable {
     }
 
     /// Starts the cluster, creates the topics and publishes the samples.
-    public static func start(configuration base: ServiceConfiguration, generatedUsers: Int, logger: Logger) async throws -> DemoEnvironment {
+    public static func start(configuration base: ServiceConfiguration, generatedUsers: Int, logger: Logger) async throws -> DemoEnvironment
+    {
         let cluster = try KafkaMockCluster(brokers: 1)
         var configuration = base
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
@@ -36,21 +37,27 @@ public final class DemoEnvironment: Sendable {
         var records = [registered, registered]  // the second is a duplicate: same event id
         records.append(SampleEvents.userCreated(topic: kafka.userCreatedTopic, id: 1, email: "juan@example.com"))
         for index in 0..<generatedUsers {
-            records.append(index.isMultiple(of: 2)
-                ? SampleEvents.userRegistered(topic: kafka.userRegisteredTopic, fullName: "Demo User \(index)")
-                : SampleEvents.userCreated(topic: kafka.userCreatedTopic, id: Int64(1000 + index), name: "Usuario \(index)",
-                                           timestamp: "2025-07-04T10:\(String(format: "%02d", index % 60)):00.000Z"))
+            records.append(
+                index.isMultiple(of: 2)
+                    ? SampleEvents.userRegistered(topic: kafka.userRegisteredTopic, fullName: "Demo User \(index)")
+                    : SampleEvents.userCreated(
+                        topic: kafka.userCreatedTopic, id: Int64(1000 + index), name: "Usuario \(index)",
+                        timestamp: "2025-07-04T10:\(String(format: "%02d", index % 60)):00.000Z"))
         }
         records.append(SampleEvents.poison(topic: kafka.userCreatedTopic, value: "{\"eventType\":\"USER_CREATED\",\"data\":"))
-        records.append(SampleEvents.poison(topic: kafka.userRegisteredTopic,
-                                           value: "{\"event\":\"user_registered\",\"id\":\"\(UUID().uuidString)\",\"ts\":1,\"v\":2,\"payload\":{}}"))
+        records.append(
+            SampleEvents.poison(
+                topic: kafka.userRegisteredTopic,
+                value: "{\"event\":\"user_registered\",\"id\":\"\(UUID().uuidString)\",\"ts\":1,\"v\":2,\"payload\":{}}"))
 
         let producer = try KafkaProducer(configuration: KafkaSettings.producer(kafka, clientSuffix: "-demo-seed"), logger: logger)
         defer { producer.close() }
         try await producer.send(records)
-        logger.info("demo cluster ready", metadata: [
-            "bootstrap_servers": .string(cluster.bootstrapServers), "published": .stringConvertible(records.count),
-        ])
+        logger.info(
+            "demo cluster ready",
+            metadata: [
+                "bootstrap_servers": .string(cluster.bootstrapServers), "published": .stringConvertible(records.count),
+            ])
         return DemoEnvironment(cluster: cluster, configuration: configuration, sampleUserID: sampleUserID)
     }
 

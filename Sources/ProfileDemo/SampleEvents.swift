@@ -38,8 +38,9 @@ public enum SampleEvents {
 
     /// A message that can never be processed, on `topic`.
     public static func poison(topic: String, value: String) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: topic, key: nil, value: Array(value.utf8),
-                            headers: [KafkaHeader(key: "request-id", string: UUID().uuidString.lowercased())])
+        KafkaProducerRecord(
+            topic: topic, key: nil, value: Array(value.utf8),
+            headers: [KafkaHeader(key: "request-id", string: UUID().uuidString.lowercased())])
     }
 
     private static func jsonString(_ text: String) -> String {

@@ -24,8 +24,10 @@ public struct Daemon: Sendable {
     ///
     /// - Parameter observer: told of each batch the worker applied, on the worker's task (see
     ///   ``WorkerBatchObserver``); `profile-svc run` passes none. Tests await it instead of polling the database.
-    public static func build(configuration: ServiceConfiguration, logger: Logger,
-                             observer: WorkerBatchObserver? = nil) throws(StartupError) -> Daemon {
+    public static func build(
+        configuration: ServiceConfiguration, logger: Logger,
+        observer: WorkerBatchObserver? = nil
+    ) throws(StartupError) -> Daemon {
         let database = try StoreOpening.open(configuration)
         do {
             return try Daemon(configuration: configuration, database: database, logger: logger, observer: observer)
@@ -36,8 +38,10 @@ public struct Daemon: Sendable {
         }
     }
 
-    private init(configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger,
-                 observer: WorkerBatchObserver?) throws {
+    private init(
+        configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger,
+        observer: WorkerBatchObserver?
+    ) throws {
         self.configuration = configuration
         self.database = database
         var logger = logger
@@ -49,34 +53,42 @@ public struct Daemon: Sendable {
         let deadLetters = try DeadLetterPublisher(
             configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
             logger: configuration.logger("profile-svc.dead-letter"))
-        let worker = try ConsumerWorker(configuration: configuration, store: database, deadLetters: deadLetters,
-                                        health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"),
-                                        observer: observer)
+        let worker = try ConsumerWorker(
+            configuration: configuration, store: database, deadLetters: deadLetters,
+            health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"),
+            observer: observer)
         let monitor = ClusterMonitor(
             consumer: worker.kafkaConsumer,
             requiredTopics: configuration.kafka.sourceTopics.keys.sorted() + [configuration.kafka.deadLetterTopic],
             interval: configuration.worker.clusterProbeInterval, health: health,
             logger: configuration.logger("profile-svc.cluster"))
         let httpLogger = configuration.logger("profile-svc.http")
-        let router = HTTPRouter.build(store: database, health: health, metrics: metrics,
-                                      apiToken: configuration.http.apiToken, logger: httpLogger)
+        let router = HTTPRouter.build(
+            store: database, health: health, metrics: metrics,
+            apiToken: configuration.http.apiToken, logger: httpLogger)
         let http = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port),
-                                 serverName: "profile-svc"),
+            configuration: .init(
+                address: .hostname(configuration.http.host, port: configuration.http.port),
+                serverName: "profile-svc"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.http.port
                 boundPort.set(port)
-                httpLogger.info("http server listening", metadata: ["host": .string(configuration.http.host), "port": .stringConvertible(port)])
+                httpLogger.info(
+                    "http server listening", metadata: ["host": .string(configuration.http.host), "port": .stringConvertible(port)])
             },
             logger: httpLogger)
         // Shutdown runs in reverse order: the worker stops first (finishing its batch and leaving the group),
         // the HTTP server last, so health checks answer until the end.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
-                .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: monitor),
-                .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: worker, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: configuration.logger("profile-svc.lifecycle"))
@@ -93,11 +105,14 @@ public struct Daemon: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then closes the DLQ producer and the database.
     public func run() async throws {
-        logger.info("profile-svc starting", metadata: configuration.loggable.merging([
-            "version": .string(BuildInfo.version), "librdkafka": .string(BuildInfo.librdkafka), "sqlite": .string(BuildInfo.sqlite),
-        ]) { $1 })
+        logger.info(
+            "profile-svc starting",
+            metadata: configuration.loggable.merging([
+                "version": .string(BuildInfo.version), "librdkafka": .string(BuildInfo.librdkafka), "sqlite": .string(BuildInfo.sqlite),
+            ]) { $1 })
         if KafkaLibraryVersion.linked.skipsTaggedFieldsShort {
-            logger.warning("""
+            logger.warning(
+                """
                 librdkafka \(BuildInfo.librdkafka) is older than \(KafkaLibraryVersion.taggedFieldsFixed): it skips each KIP-482 \
                 tagged field of a broker's reply one byte short (librdkafka issue #4253, fixed by PR #4278). Apache Kafka's \
                 replies survive it; brokers whose replies carry other tagged fields fail the handshake. Run with librdkafka \

@@ -85,8 +85,12 @@ public final class ProfileDatabase: ProfileStorage {
         let (eventIDsStored, usersWithProfile) = try await pool.read { db in
             let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
             let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
-            return (try events.map { event in try Int.fetchOne(eventSeen, arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }]) != nil },
-                    try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil })
+            return (
+                try events.map { event in
+                    try Int.fetchOne(eventSeen, arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }]) != nil
+                },
+                try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil }
+            )
         }
         return events.indices.map { index in
             rule.outcome(of: events[index], eventIDStored: eventIDsStored[index], userHasProfile: usersWithProfile[index])
@@ -95,34 +99,43 @@ public final class ProfileDatabase: ProfileStorage {
 
     public func profile(userID: String) async throws -> Profile? {
         try await pool.read { db in
-            try Profile.fetchOne(db.cachedStatement(sql: """
-                SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
-                """), arguments: [userID])
+            try Profile.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
+                        """), arguments: [userID])
         }
     }
 
     public func storedOffsets(group: String) throws -> [StoredOffset] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?",
-                             arguments: [group])
-                .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"]) }
+            try Row.fetchAll(
+                db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?",
+                arguments: [group]
+            )
+            .map {
+                StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"])
+            }
         }
     }
 
     public func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) throws {
         try pool.write { db in
-            let set = try db.cachedStatement(sql: """
-                INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
-                ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
-                """)
+            let set = try db.cachedStatement(
+                sql: """
+                    INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+                    """)
             for offset in offsets { try set.execute(arguments: [group, offset.topic, offset.partition, offset.nextOffset]) }
         }
     }
 
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") ?? 0
+            )
         }
     }
 

@@ -8,33 +8,36 @@ enum ProfileMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: profiles, processed events, consumer offsets") { db in
             // One profile per user. `event_id` is the creating event's UUID as 16 bytes.
-            try db.execute(sql: """
-                CREATE TABLE profile (
-                    user_id      TEXT    NOT NULL PRIMARY KEY,
-                    email        TEXT    NOT NULL,
-                    display_name TEXT,
-                    source       TEXT    NOT NULL,
-                    created_at   INTEGER NOT NULL,
-                    event_id     BLOB    NOT NULL
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile (
+                        user_id      TEXT    NOT NULL PRIMARY KEY,
+                        email        TEXT    NOT NULL,
+                        display_name TEXT,
+                        source       TEXT    NOT NULL,
+                        created_at   INTEGER NOT NULL,
+                        event_id     BLOB    NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
             // The idempotency ledger: every event id ever applied, with what it did (1 created, 2 user existed).
-            try db.execute(sql: """
-                CREATE TABLE processed_event (
-                    event_id BLOB    NOT NULL PRIMARY KEY,
-                    outcome  INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE processed_event (
+                        event_id BLOB    NOT NULL PRIMARY KEY,
+                        outcome  INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
             // The next offset to read, per consumer group and partition, written with the rows.
-            try db.execute(sql: """
-                CREATE TABLE consumer_offset (
-                    group_id    TEXT    NOT NULL,
-                    topic       TEXT    NOT NULL,
-                    partition   INTEGER NOT NULL,
-                    next_offset INTEGER NOT NULL,
-                    PRIMARY KEY (group_id, topic, partition)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE consumer_offset (
+                        group_id    TEXT    NOT NULL,
+                        topic       TEXT    NOT NULL,
+                        partition   INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, topic, partition)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("v2: profiles appended in insertion order, found by a unique index on user_id") { db in
             // v1 kept each whole profile in a B-tree ordered by user id. User ids are random (UUIDs), so every
@@ -42,22 +45,23 @@ enum ProfileMigrations {
             // rewrote (into the WAL, then the file) about one such page per profile. Here the rows go to the end
             // of a rowid table and only the compact (user_id, rowid) index takes random inserts: a smaller tree,
             // so fewer pages for a batch to change.
-            try db.execute(sql: """
-                CREATE TABLE profile_v2 (
-                    id           INTEGER PRIMARY KEY,
-                    user_id      TEXT    NOT NULL,
-                    email        TEXT    NOT NULL,
-                    display_name TEXT,
-                    source       TEXT    NOT NULL,
-                    created_at   INTEGER NOT NULL,
-                    event_id     BLOB    NOT NULL
-                );
-                INSERT INTO profile_v2 (user_id, email, display_name, source, created_at, event_id)
-                    SELECT user_id, email, display_name, source, created_at, event_id FROM profile;
-                DROP TABLE profile;
-                ALTER TABLE profile_v2 RENAME TO profile;
-                CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile_v2 (
+                        id           INTEGER PRIMARY KEY,
+                        user_id      TEXT    NOT NULL,
+                        email        TEXT    NOT NULL,
+                        display_name TEXT,
+                        source       TEXT    NOT NULL,
+                        created_at   INTEGER NOT NULL,
+                        event_id     BLOB    NOT NULL
+                    );
+                    INSERT INTO profile_v2 (user_id, email, display_name, source, created_at, event_id)
+                        SELECT user_id, email, display_name, source, created_at, event_id FROM profile;
+                    DROP TABLE profile;
+                    ALTER TABLE profile_v2 RENAME TO profile;
+                    CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
+                    """)
         }
         migrator.registerMigration("v3: the cluster each stored offset was read from") { db in
             // Stored offsets outlive the cluster they came from: a rebuilt cluster or a recreated topic starts its

@@ -38,7 +38,8 @@ enum ProfileWrites {
     /// Pass one: inserts every event id into the ledger, in key order; returns the positions of the events
     /// whose id was new (for a repeated id, the first position only).
     private static func recordEventIDs(_ events: [UserCreatedEvent], in db: Database) throws -> [Int] {
-        let recordEvent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, \(LedgerOutcome.created.rawValue))")
+        let recordEvent = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, \(LedgerOutcome.created.rawValue))")
         // The 16 bytes of an id, as two big-endian integers, order exactly as SQLite's memcmp orders the blob.
         let keys = events.map { UUIDKey($0.eventID) }
         var recorded: [Int] = []
@@ -53,10 +54,11 @@ enum ProfileWrites {
     /// Pass two: inserts the profiles of the `recorded` events, in user-id order (the earlier event first for
     /// one user); returns, by position, whether each event created a profile.
     private static func insertProfiles(_ events: [UserCreatedEvent], of recorded: [Int], in db: Database) throws -> [Bool] {
-        let insertProfile = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO profile (user_id, email, display_name, source, created_at, event_id)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """)
+        let insertProfile = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO profile (user_id, email, display_name, source, created_at, event_id)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
         var created = [Bool](repeating: false, count: events.count)
         for index in recorded.sorted(by: { userIDPrecedes(events[$0].userID, $0, events[$1].userID, $1) }) {
             let event = events[index]
@@ -88,13 +90,14 @@ enum ProfileWrites {
     /// Records where each partition's consumption stands: moving only forward within one cluster; an offset of
     /// another cluster (a rebuilt one, counting from 0 again) replaces the stored one with its cluster id.
     private static func store(_ offsets: [StoredOffset], group: String, in db: Database) throws {
-        let storeOffset = try db.cachedStatement(sql: """
-            INSERT INTO consumer_offset (group_id, topic, partition, next_offset, cluster_id) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (group_id, topic, partition) DO UPDATE SET
-                next_offset = CASE WHEN excluded.cluster_id IS NULL OR excluded.cluster_id IS cluster_id
-                                   THEN max(next_offset, excluded.next_offset) ELSE excluded.next_offset END,
-                cluster_id = coalesce(excluded.cluster_id, cluster_id)
-            """)
+        let storeOffset = try db.cachedStatement(
+            sql: """
+                INSERT INTO consumer_offset (group_id, topic, partition, next_offset, cluster_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET
+                    next_offset = CASE WHEN excluded.cluster_id IS NULL OR excluded.cluster_id IS cluster_id
+                                       THEN max(next_offset, excluded.next_offset) ELSE excluded.next_offset END,
+                    cluster_id = coalesce(excluded.cluster_id, cluster_id)
+                """)
         for offset in offsets {
             try storeOffset.execute(arguments: [group, offset.topic, offset.partition, offset.nextOffset, offset.clusterID])
         }
@@ -107,7 +110,9 @@ private struct UUIDKey: Comparable {
     let low: UInt64
 
     init(_ uuid: UUID) {
-        let (high, low) = withUnsafeBytes(of: uuid.uuid) { ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+        let (high, low) = withUnsafeBytes(of: uuid.uuid) {
+            ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
         self.high = UInt64(bigEndian: high)
         self.low = UInt64(bigEndian: low)
     }

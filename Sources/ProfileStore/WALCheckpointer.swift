@@ -41,11 +41,13 @@ final class WALCheckpointer: Sendable {
     /// checkpointer's own connection (opened by ``open(path:busyTimeout:)``) and queue, except past twice the
     /// threshold, where the writer's connection checkpoints itself.
     func install(on db: Database) {
-        sqlite3_wal_hook(db.sqliteConnection, { context, connection, _, pages in
-            let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue()
-            checkpointer.committed(walPages: Int(pages), connection: connection)
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_wal_hook(
+            db.sqliteConnection,
+            { context, connection, _, pages in
+                let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context!).takeUnretainedValue()
+                checkpointer.committed(walPages: Int(pages), connection: connection)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Called by SQLite after each commit, with the WAL's size.

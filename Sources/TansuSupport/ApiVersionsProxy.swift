@@ -16,8 +16,9 @@ final class ApiVersionsProxy: Sendable {
     /// Relays 127.0.0.1:`port` to 127.0.0.1:`brokerPort`.
     init(port: Int, brokerPort: Int, directory: URL) async throws {
         self.port = port
-        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.script, String(port), String(brokerPort)],
-                                   directory: directory, logFile: directory.appendingPathComponent("proxy.log"))
+        process = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.script, String(port), String(brokerPort)],
+            directory: directory, logFile: directory.appendingPathComponent("proxy.log"))
         let process = process
         try await eventually(timeout: .seconds(20), "the proxy to accept connections on \(port)") {
             guard process.isRunning else { throw TimedOut(description: "the proxy exited:\n\(process.logTail())") }

@@ -8,8 +8,10 @@ public final class ChildProcess: @unchecked Sendable {
     public let logFile: URL
 
     /// Starts `executable` in `directory`, its output going to `logFile` (created anew).
-    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-         directory: URL, logFile: URL) throws {
+    public init(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        directory: URL, logFile: URL
+    ) throws {
         self.logFile = logFile
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         Self.configure(process, executable, arguments, environment: environment, output: try FileHandle(forWritingTo: logFile))
@@ -56,7 +58,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs a short command to its end: its exit status and its standard output and error together.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         let pipe = Pipe()
         configure(process, executable, arguments, environment: environment, output: pipe)
@@ -66,8 +70,10 @@ public final class ChildProcess: @unchecked Sendable {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
-    private static func configure(_ process: Process, _ executable: URL, _ arguments: [String],
-                                  environment: [String: String]?, output: Any) {
+    private static func configure(
+        _ process: Process, _ executable: URL, _ arguments: [String],
+        environment: [String: String]?, output: Any
+    ) {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment

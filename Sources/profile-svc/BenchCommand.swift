@@ -52,13 +52,15 @@ struct BenchCommand: AsyncParsableCommand {
         let info = cluster.info
         if latency {
             print("bench: latency at \(rate) events/s for \(duration) s; \(info.partitions) partitions per topic")
-            let result = try await LatencyBenchmark.run(base: base, cluster: info, databasePath: path, batchSize: batchSize,
-                                                        rate: rate, duration: .seconds(duration))
+            let result = try await LatencyBenchmark.run(
+                base: base, cluster: info, databasePath: path, batchSize: batchSize,
+                rate: rate, duration: .seconds(duration))
             print(result.summaryLine)
             return
         }
-        print("bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
-              + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
+        print(
+            "bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
+                + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         let result = try await ThroughputBenchmark.run(base: base, cluster: info, databasePath: path, batchSize: batchSize)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)

@@ -5,7 +5,8 @@ import ProfileService
 
 /// Options every command takes.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "A KEY=VALUE configuration file (default: config/profile-svc.env when present). The environment wins over it.")
+    @Option(
+        name: .long, help: "A KEY=VALUE configuration file (default: config/profile-svc.env when present). The environment wins over it.")
     var config: String?
 
     /// Loads the configuration, or exits 78 with one line naming the setting.

@@ -41,8 +41,9 @@ struct DeadLetterListCommand: AsyncParsableCommand {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
             LoggingSetup.bootstrap(configuration, stream: .standardError)
-            let lister = DeadLetterLister(configuration: configuration, selection: selection.selection, group: group,
-                                          timeout: selection.timeoutDuration, logger: configuration.logger("profile-svc.dlq"))
+            let lister = DeadLetterLister(
+                configuration: configuration, selection: selection.selection, group: group,
+                timeout: selection.timeoutDuration, logger: configuration.logger("profile-svc.dlq"))
             let listing = try await DeadLetterFailure.mapping { try await lister.list(all: all) }
             if json {
                 for row in listing.rows { print(DeadLetterListOutput.jsonLine(row, includeValue: values, showingPII: showPII)) }

@@ -25,8 +25,9 @@ struct DeadLetterReprocessCommand: AsyncParsableCommand {
         try await exitingOnFailure {
             let configuration = try options.loadConfiguration()
             LoggingSetup.bootstrap(configuration, stream: .standardError)
-            let reprocessor = DeadLetterReprocessor(configuration: configuration, options: flags.options(selection),
-                                                    logger: configuration.logger("profile-svc.dlq"))
+            let reprocessor = DeadLetterReprocessor(
+                configuration: configuration, options: flags.options(selection),
+                logger: configuration.logger("profile-svc.dlq"))
             try await DeadLetterTerminal.execute(label: "reprocess", json: flags.json) { stop, progress in
                 try await reprocessor.run(stop: stop, progress: progress)
             }

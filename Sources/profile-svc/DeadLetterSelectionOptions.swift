@@ -7,9 +7,11 @@ struct DeadLetterSelectionOptions: ParsableArguments {
     @Option(help: "Act on at most this many messages (copies of one original count once).")
     var limit: Int?
 
-    @Option(name: .customLong("error-class"), help: ArgumentHelp(
-        "Only messages with this dlq.error.class (repeatable).",
-        discussion: "One of: \(PoisonError.ErrorClass.allCases.map(\.rawValue).joined(separator: ", "))."))
+    @Option(
+        name: .customLong("error-class"),
+        help: ArgumentHelp(
+            "Only messages with this dlq.error.class (repeatable).",
+            discussion: "One of: \(PoisonError.ErrorClass.allCases.map(\.rawValue).joined(separator: ", "))."))
     var errorClasses: [String] = []
 
     @Option(help: "Only messages that failed at or after this time: RFC 3339 (2025-07-04T10:30:00Z) or an age (90s, 30m, 12h, 7d).")
@@ -34,8 +36,9 @@ struct DeadLetterSelectionOptions: ParsableArguments {
     }
 
     var selection: DeadLetterSelection {
-        DeadLetterSelection(limit: limit, errorClasses: Set(errorClasses), failedSince: since.flatMap { DeadLetterSelection.parseSince($0) },
-                            eventIDs: Set(eventIDs))
+        DeadLetterSelection(
+            limit: limit, errorClasses: Set(errorClasses), failedSince: since.flatMap { DeadLetterSelection.parseSince($0) },
+            eventIDs: Set(eventIDs))
     }
 
     var timeoutDuration: Duration { .seconds(timeout) }

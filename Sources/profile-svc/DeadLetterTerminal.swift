@@ -67,7 +67,8 @@ final class ProgressLine: Sendable {
         let seconds = progress.elapsed.inSeconds
         let rate = seconds > 0 ? Double(progress.scanned) / seconds : 0
         let remaining = max(0, progress.total - progress.scanned)
-        let text = "\(label): \(progress.scanned)/\(progress.total) read, \(progress.handled) handled, "
+        let text =
+            "\(label): \(progress.scanned)/\(progress.total) read, \(progress.handled) handled, "
             + String(format: "%.0f/s, ", rate) + "\(remaining) remaining"
         FileHandle.standardOutput.write(Data("\r\u{1B}[K\(text)".utf8))
     }

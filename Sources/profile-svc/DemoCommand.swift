@@ -32,8 +32,9 @@ struct DemoCommand: AsyncParsableCommand {
             if let dbPath { configuration.databasePath = dbPath }
             LoggingSetup.bootstrap(configuration, stream: .standardOutput)
             try PortCheck.ensureAvailable(host: configuration.http.host, port: configuration.http.port)
-            let demo = try await DemoEnvironment.start(configuration: configuration, generatedUsers: users,
-                                                       logger: configuration.logger("profile-svc.demo"))
+            let demo = try await DemoEnvironment.start(
+                configuration: configuration, generatedUsers: users,
+                logger: configuration.logger("profile-svc.demo"))
             print(demo.instructions)
             let daemon = try Daemon.build(configuration: demo.configuration, logger: Logger(label: "profile-svc"))
             try await daemon.run()

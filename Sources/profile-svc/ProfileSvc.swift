@@ -12,7 +12,9 @@ struct ProfileSvc: AsyncParsableCommand {
             or the file named by --config. Exit codes: 64 usage, 78 configuration, 69 unavailable at start.
             """,
         version: BuildInfo.summary,
-        subcommands: [RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self]
+        subcommands: [
+            RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self,
+        ]
     )
 
     static func main() async {

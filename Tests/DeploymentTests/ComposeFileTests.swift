@@ -78,22 +78,27 @@ struct ComposeFileTests {
     @Test func daemonUsesOnlyContractVariablesAndPointsAtTheInternalListener() throws {
         let service = try compose.service("profile-svc")
         let names = Set((service.environment ?? [:]).keys)
-        #expect(names.filter { !ContractSettings.isAllowed($0) }.isEmpty, "not in the contract: \(names.filter { !ContractSettings.isAllowed($0) })")
+        #expect(
+            names.filter { !ContractSettings.isAllowed($0) }.isEmpty,
+            "not in the contract: \(names.filter { !ContractSettings.isAllowed($0) })")
         for name in names where !name.hasPrefix(ContractSettings.passthroughPrefix) {
             #expect(ContractSettings.loaderReads(name), "\(name) is read by the configuration loader")
         }
-        let configuration = try ConfigurationLoader.load(environment: service.setEnvironment, file: RepositoryFile.url("config/profile-svc.env").path)
+        let configuration = try ConfigurationLoader.load(
+            environment: service.setEnvironment, file: RepositoryFile.url("config/profile-svc.env").path)
         #expect(configuration.kafka.bootstrapServers == "kafka:9092")
         #expect(configuration.http.host == "0.0.0.0")
         #expect(configuration.http.apiToken == nil, "no token unless the operator's shell has one")
         #expect(service.ports?.contains("\(configuration.http.port):\(configuration.http.port)") == true)
         #expect(configuration.kafka.groupInstanceID != nil, "a static member: a restart moves no partition")
-        #expect([configuration.kafka.userRegisteredTopic, configuration.kafka.userCreatedTopic, configuration.kafka.deadLetterTopic]
-            == [defaults.kafka.userRegisteredTopic, defaults.kafka.userCreatedTopic, defaults.kafka.deadLetterTopic],
+        #expect(
+            [configuration.kafka.userRegisteredTopic, configuration.kafka.userCreatedTopic, configuration.kafka.deadLetterTopic]
+                == [defaults.kafka.userRegisteredTopic, defaults.kafka.userCreatedTopic, defaults.kafka.deadLetterTopic],
             "the daemon reads the topics kafka-init creates")
 
-        let dataDirectory = try #require(namedVolumes(of: service).values.first { configuration.databasePath.hasPrefix($0 + "/") },
-                                          "PROFILE_DB_PATH \(configuration.databasePath) is on a named volume")
+        let dataDirectory = try #require(
+            namedVolumes(of: service).values.first { configuration.databasePath.hasPrefix($0 + "/") },
+            "PROFILE_DB_PATH \(configuration.databasePath) is on a named volume")
         #expect(dataDirectory == "/data")
     }
 

@@ -16,7 +16,7 @@ struct ConfigurationFileTests {
                 setting = String(setting.dropFirst(2))
             }
             guard let equals = setting.firstIndex(of: "="),
-                  setting[..<equals].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), equals != setting.startIndex
+                setting[..<equals].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), equals != setting.startIndex
             else { return nil }
             return String(setting[..<equals])
         }

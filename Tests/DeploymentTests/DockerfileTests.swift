@@ -28,7 +28,8 @@ struct DockerfileTests {
     @Test func builderInstallsTheSameSystemPackagesAsCI() throws {
         // .ci/run → scripts/test → scripts/install-deps, which installs `packages=(...)`.
         let script = try RepositoryFile.text("scripts/install-deps")
-        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("packages=(") }, "scripts/install-deps lists its packages")
+        let line = try #require(
+            script.split(separator: "\n").first { $0.hasPrefix("packages=(") }, "scripts/install-deps lists its packages")
         let ciPackages = Set(line.dropFirst("packages=(".count).prefix { $0 != ")" }.split(separator: " ").map(String.init))
         #expect(ciPackages.isSuperset(of: ["librdkafka-dev", "libsqlite3-dev"]))
         #expect(builder.aptPackages == ciPackages)
@@ -36,7 +37,8 @@ struct DockerfileTests {
 
     @Test func builderBuildsTheReleaseProductWithTheSwiftRuntimeLinkedIn() {
         let builds = builder.all("RUN").filter { $0.contains("swift build") }
-        #expect(builds.contains { $0.contains("-c release") && $0.contains("--product profile-svc") && $0.contains("--static-swift-stdlib") })
+        #expect(
+            builds.contains { $0.contains("-c release") && $0.contains("--product profile-svc") && $0.contains("--static-swift-stdlib") })
     }
 
     @Test func runtimeInstallsOnlyTheSharedLibrariesTheBinaryLinks() {

@@ -22,14 +22,17 @@ struct TansuEndToEndTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let topics = ServiceConfiguration().kafka
 
-        let ana = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(),
-                                              email: "ana@example.com", fullName: "Ana Gómez")
+        let ana = SampleEvents.userRegistered(
+            userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased(),
+            email: "ana@example.com", fullName: "Ana Gómez")
         let bruno = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased())
         let juan = SampleEvents.userCreated(id: 101, name: "Juan Pérez", email: "juan@example.com")
         let maria = SampleEvents.userCreated(id: 102, name: "María")
         let notJSON = SampleEvents.poison(topic: topics.userCreatedTopic, value: "not json {")
-        let version2 = SampleEvents.poison(topic: topics.userRegisteredTopic, value: String(decoding: ana.value!, as: UTF8.self)
-            .replacingOccurrences(of: #""v":1"#, with: #""v":2"#))
+        let version2 = SampleEvents.poison(
+            topic: topics.userRegisteredTopic,
+            value: String(decoding: ana.value!, as: UTF8.self)
+                .replacingOccurrences(of: #""v":1"#, with: #""v":2"#))
         // Ana's event arrives twice, as a retrying upstream sends it.
         try await produce([ana, juan, notJSON, bruno, ana, maria, version2], to: broker)
 
@@ -44,8 +47,9 @@ struct TansuEndToEndTests {
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(httpPort), "LOG_LEVEL": "info",
         ])
         let executable = try BuiltDaemon.executable()
-        var daemon = try ChildProcess(executable, ["run"], environment: environment, directory: directory,
-                                      logFile: directory.appendingPathComponent("daemon-1.log"))
+        var daemon = try ChildProcess(
+            executable, ["run"], environment: environment, directory: directory,
+            logFile: directory.appendingPathComponent("daemon-1.log"))
         try await explained(daemon) {
             try await eventually(timeout: .seconds(60), "all seven messages handled") {
                 // Nothing answers until the server listens.
@@ -94,8 +98,9 @@ struct TansuEndToEndTests {
         }
 
         // Same group, same database: nothing is read again; only new events are.
-        daemon = try ChildProcess(executable, ["run"], environment: environment, directory: directory,
-                                  logFile: directory.appendingPathComponent("daemon-2.log"))
+        daemon = try ChildProcess(
+            executable, ["run"], environment: environment, directory: directory,
+            logFile: directory.appendingPathComponent("daemon-2.log"))
         try await explained(daemon) {
             try await eventually(timeout: .seconds(60), "the restarted daemon to be ready") { await http.status("/readyz") == 200 }
             let carla = SampleEvents.userRegistered(userID: UUID().uuidString.lowercased(), eventID: UUID().uuidString.lowercased())
@@ -136,10 +141,12 @@ struct TansuEndToEndTests {
         }
         let (portA, portB) = (try LocalPort.free(), try LocalPort.free())
         let (httpA, httpB) = (HTTPClient(port: portA), HTTPClient(port: portB))
-        var a = try ChildProcess(executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
-                                 logFile: directory.appendingPathComponent("a-1.log"))
-        let b = try ChildProcess(executable, ["run"], environment: environment("e2e-b", port: portB), directory: directory,
-                                 logFile: directory.appendingPathComponent("b.log"))
+        var a = try ChildProcess(
+            executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
+            logFile: directory.appendingPathComponent("a-1.log"))
+        let b = try ChildProcess(
+            executable, ["run"], environment: environment("e2e-b", port: portB), directory: directory,
+            logFile: directory.appendingPathComponent("b.log"))
         let users = (1...40).map { Int64($0) }
         try await explained(b) {
             try await eventually(timeout: .seconds(90), "both members ready") {
@@ -153,8 +160,9 @@ struct TansuEndToEndTests {
             let rebalancesSeenByB = try await httpB.metricTotal("profile_consumer_rebalances_total")
 
             a.kill()
-            a = try ChildProcess(executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
-                                 logFile: directory.appendingPathComponent("a-2.log"))
+            a = try ChildProcess(
+                executable, ["run"], environment: environment("e2e-a", port: portA), directory: directory,
+                logFile: directory.appendingPathComponent("a-2.log"))
             try await eventually(timeout: .seconds(60), "the restarted member ready") { await httpA.status("/readyz") == 200 }
             try await produce(users.suffix(20).map { SampleEvents.userCreated(id: $0) }, to: broker)
             try await eventually(timeout: .seconds(30), "every profile, from both members' partitions") {
@@ -163,8 +171,9 @@ struct TansuEndToEndTests {
                 return found == users.count
             }
             #expect(try await httpA.metricTotal("profile_messages_consumed_total") > 0, "the restarted member consumes again")
-            #expect(try await httpB.metricTotal("profile_consumer_rebalances_total") == rebalancesSeenByB,
-                    "the other member saw no rebalance")
+            #expect(
+                try await httpB.metricTotal("profile_consumer_rebalances_total") == rebalancesSeenByB,
+                "the other member saw no rebalance")
             #expect(try await terminatesGracefully(a))
             #expect(try await terminatesGracefully(b))
         }
@@ -189,7 +198,8 @@ struct TansuEndToEndTests {
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port), "LOG_LEVEL": "info",
         ])
         func daemon(_ log: String) throws -> ChildProcess {
-            try ChildProcess(executable, ["run"], environment: environment, directory: directory, logFile: directory.appendingPathComponent(log))
+            try ChildProcess(
+                executable, ["run"], environment: environment, directory: directory, logFile: directory.appendingPathComponent(log))
         }
         func offsets(_ arguments: [String]) throws -> (status: Int32, output: String) {
             try ChildProcess.run(executable, ["offsets"] + arguments, environment: environment)
@@ -197,17 +207,24 @@ struct TansuEndToEndTests {
         try await produce((1...10).map { SampleEvents.userCreated(id: $0) }, to: broker)
         let first = try daemon("offsets-1.log")
         try await explained(first) {
-            try await eventually(timeout: .seconds(60), "ten profiles") { (try? await http.metricTotal("profile_profiles_created_total")) == 10 }
+            try await eventually(timeout: .seconds(60), "ten profiles") {
+                (try? await http.metricTotal("profile_profiles_created_total")) == 10
+            }
             let refused = try offsets(["reset", "--topic", topics.userCreatedTopic, "--to-earliest"])
             #expect(refused.status == 69 && refused.output.contains("active member"), "\(refused)")
             #expect(try await terminatesGracefully(first))
         }
         let shown = try offsets(["show", "--json"])
         #expect(shown.status == 0, "\(shown.output)")
-        let rows = shown.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["topic"] as? String == topics.userCreatedTopic }
+        let rows = shown.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        .filter { $0["topic"] as? String == topics.userCreatedTopic }
         #expect(rows.count == 2 && rows.compactMap { $0["high"] as? Int }.reduce(0, +) == 10, "\(shown.output)")
-        #expect(rows.allSatisfy { $0["stored"] as? Int == $0["high"] as? Int && $0["committed"] as? Int == $0["high"] as? Int && $0["lag"] as? Int == 0 })
+        #expect(
+            rows.allSatisfy {
+                $0["stored"] as? Int == $0["high"] as? Int && $0["committed"] as? Int == $0["high"] as? Int && $0["lag"] as? Int == 0
+            })
 
         let reset = try offsets(["reset", "--topic", topics.userCreatedTopic, "--to-earliest"])
         #expect(reset.status == 0 && reset.output.contains("→ 0"), "\(reset.output)")
@@ -270,6 +287,8 @@ struct TansuEndToEndTests {
 extension Trait where Self == ConditionTrait {
     /// Runs where Tansu is installed, and always in CI, where a missing Tansu fails the test.
     static var whereTansuIsInstalled: Self {
-        .enabled(if: TansuBroker.binary != nil || TansuEndToEndTests.isCI, "Tansu is not installed (scripts/install-deps --test); skipped outside CI")
+        .enabled(
+            if: TansuBroker.binary != nil || TansuEndToEndTests.isCI,
+            "Tansu is not installed (scripts/install-deps --test); skipped outside CI")
     }
 }

@@ -64,7 +64,8 @@ struct DecoderFuzzTests {
             guard case .decoded(let expected, let conflict) = sample.expected else { continue }
             let result = decoder.decode(bytes, format: sample.format, eventIDHeader: sample.header)
             guard case .success(let decoded) = result, decoded.event == expected, decoded.conflictingHeaderEventID == conflict else {
-                Issue.record("""
+                Issue.record(
+                    """
                     seed \(Self.hex(seed)), iteration \(iteration): \(String(decoding: bytes, as: UTF8.self)) \
                     with header \(sample.header ?? "none") gave \(result), not \(expected) (conflicting header \(conflict ?? "none"))
                     """)
@@ -106,7 +107,8 @@ struct DecoderFuzzTests {
             reached[expected, default: 0] += 1
             let result = decoder.decode(bytes, format: format, eventIDHeader: sample.header)
             guard case .failure(let error) = result, error.errorClass == expected, !error.message.isEmpty else {
-                Issue.record("""
+                Issue.record(
+                    """
                     seed \(Self.hex(seed)), iteration \(iteration), \(format), \(sample.change): \
                     \(bytes.map { String(decoding: $0, as: UTF8.self) } ?? "null") gave \(result), not \(expected.rawValue)
                     """)
@@ -147,7 +149,8 @@ struct DecoderFuzzTests {
             return "Foundation reads it as JSON"
         }
         let structural: Set<PoisonError.ErrorClass> = [.schemaViolation, .unknownEventType, .unsupportedVersion, .invalidField]
-        if structural.contains(error.errorClass), (try? JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)) == nil {
+        if structural.contains(error.errorClass), (try? JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)) == nil
+        {
             return "Foundation does not read it as JSON"
         }
         return nil

@@ -6,29 +6,35 @@ import Testing
 @Suite("Event decoding", .timeLimit(.minutes(1)))
 struct EventDecodingTests {
     @Test func userRegisteredExampleMapsEveryField() throws {
-        let decoded = try decode(UpstreamExamples.userRegistered, .userRegisteredV1,
-                                 header: UpstreamExamples.userRegisteredEventIDHeader).get()
-        #expect(decoded.event == UserCreatedEvent(
-            eventID: UUID(uuidString: "0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77")!,
-            source: .authService,
-            userID: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11",
-            email: "usuario@example.com",
-            displayName: "Nombre Completo",
-            createdAt: 1_696_599_999_999))
+        let decoded = try decode(
+            UpstreamExamples.userRegistered, .userRegisteredV1,
+            header: UpstreamExamples.userRegisteredEventIDHeader
+        ).get()
+        #expect(
+            decoded.event
+                == UserCreatedEvent(
+                    eventID: UUID(uuidString: "0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77")!,
+                    source: .authService,
+                    userID: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11",
+                    email: "usuario@example.com",
+                    displayName: "Nombre Completo",
+                    createdAt: 1_696_599_999_999))
         #expect(decoded.conflictingHeaderEventID == nil)
     }
 
     @Test func userCreatedExampleMapsEveryField() throws {
         let decoded = try decode(UpstreamExamples.userCreated, .userCreated).get()
-        #expect(decoded.event == UserCreatedEvent(
-            // uuid.uuid5(uuid.NAMESPACE_URL, "user.created/1/2025-07-04T10:30:00.000Z") in Python 3.
-            eventID: UUID(uuidString: "50cd03ce-e13f-5771-b411-575d5299ee6a")!,
-            source: .usersService,
-            userID: "1",
-            email: "juan@example.com",
-            displayName: "Juan Pérez",
-            // datetime.fromisoformat("2025-07-04T10:30:00.000+00:00").timestamp() * 1000 in Python 3.
-            createdAt: 1_751_625_000_000))
+        #expect(
+            decoded.event
+                == UserCreatedEvent(
+                    // uuid.uuid5(uuid.NAMESPACE_URL, "user.created/1/2025-07-04T10:30:00.000Z") in Python 3.
+                    eventID: UUID(uuidString: "50cd03ce-e13f-5771-b411-575d5299ee6a")!,
+                    source: .usersService,
+                    userID: "1",
+                    email: "juan@example.com",
+                    displayName: "Juan Pérez",
+                    // datetime.fromisoformat("2025-07-04T10:30:00.000+00:00").timestamp() * 1000 in Python 3.
+                    createdAt: 1_751_625_000_000))
         #expect(decoded.conflictingHeaderEventID == nil)
     }
 
@@ -55,12 +61,13 @@ struct EventDecodingTests {
     @Test(arguments: EventFormat.allCases)
     func aPasswordFieldNeverReachesTheEvent(format: EventFormat) throws {
         let secret = "hunter2-Sup3rSecret"
-        let text = switch format {
-        case .userRegisteredV1:
-            UpstreamExamples.userRegistered.replacingOnce(#""email""#, with: #""password": "\#(secret)", "email""#)
-        case .userCreated:
-            UpstreamExamples.userCreated.replacingOnce(#""email""#, with: #""password": "\#(secret)", "email""#)
-        }
+        let text =
+            switch format {
+            case .userRegisteredV1:
+                UpstreamExamples.userRegistered.replacingOnce(#""email""#, with: #""password": "\#(secret)", "email""#)
+            case .userCreated:
+                UpstreamExamples.userCreated.replacingOnce(#""email""#, with: #""password": "\#(secret)", "email""#)
+            }
         let event = try decode(text, format).get().event
         let everyValue = Mirror(reflecting: event).children.map { String(describing: $0.value) }
         #expect(everyValue.count == 6)

@@ -14,8 +14,10 @@ struct EventIDTests {
     }
 
     @Test func aHeaderEqualToTheEnvelopeIDIsNoConflictWhateverItsCase() throws {
-        let decoded = try decode(UpstreamExamples.userRegistered, .userRegisteredV1,
-                                 header: UpstreamExamples.userRegisteredEventIDHeader.uppercased()).get()
+        let decoded = try decode(
+            UpstreamExamples.userRegistered, .userRegisteredV1,
+            header: UpstreamExamples.userRegisteredEventIDHeader.uppercased()
+        ).get()
         #expect(decoded.event.eventID == Self.envelopeID)
         #expect(decoded.conflictingHeaderEventID == nil)
     }
@@ -35,11 +37,12 @@ struct EventIDTests {
     }
 
     /// Reference values computed once with Python 3: `uuid.uuid5(uuid.NAMESPACE_URL, name)`.
-    @Test(arguments: [
-        (1, "2025-07-04T10:30:00.000Z", "50cd03ce-e13f-5771-b411-575d5299ee6a"),
-        (42, "2025-07-04T10:30:00Z", "623e9676-035b-5335-88ea-e94c0ad7f1c4"),
-        (Int64.max, "2025-07-04T10:30:00.000+02:00", "cd2de22c-186a-58f7-89a1-37e7c8f92e58"),
-    ] as [(Int64, String, String)])
+    @Test(
+        arguments: [
+            (1, "2025-07-04T10:30:00.000Z", "50cd03ce-e13f-5771-b411-575d5299ee6a"),
+            (42, "2025-07-04T10:30:00Z", "623e9676-035b-5335-88ea-e94c0ad7f1c4"),
+            (Int64.max, "2025-07-04T10:30:00.000+02:00", "cd2de22c-186a-58f7-89a1-37e7c8f92e58"),
+        ] as [(Int64, String, String)])
     func userCreatedWithoutAHeaderDerivesUUIDv5OfTopicIDAndTimestamp(id: Int64, timestamp: String, expected: String) throws {
         #expect(EventID.derivedForUserCreated(userID: id, timestamp: timestamp) == UUID(uuidString: expected))
         let text = UpstreamExamples.userCreated

@@ -10,16 +10,18 @@ struct JSONParserTests {
 
     @Test func parsesEveryKindOfValue() throws {
         let value = try parse(#" {"s":"a","n":-12,"f":2.5e1,"t":true,"F":false,"z":null,"a":[1,[]],"o":{}} "#)
-        #expect(value == .object([
-            ("s", .string("a")),
-            ("n", .number(integer: -12, double: -12)),
-            ("f", .number(integer: nil, double: 25)),
-            ("t", .bool(true)),
-            ("F", .bool(false)),
-            ("z", .null),
-            ("a", .array([.number(integer: 1, double: 1), .array([])])),
-            ("o", .object([])),
-        ]))
+        #expect(
+            value
+                == .object([
+                    ("s", .string("a")),
+                    ("n", .number(integer: -12, double: -12)),
+                    ("f", .number(integer: nil, double: 25)),
+                    ("t", .bool(true)),
+                    ("F", .bool(false)),
+                    ("z", .null),
+                    ("a", .array([.number(integer: 1, double: 1), .array([])])),
+                    ("o", .object([])),
+                ]))
         #expect(value["n"] == .number(integer: -12, double: -12))
         #expect(value["missing"] == nil)
         #expect(JSONValue.string("x")["s"] == nil)
@@ -32,9 +34,10 @@ struct JSONParserTests {
         #expect(value["b"] == .number(integer: 3, double: 3))
     }
 
-    @Test(arguments: [
-        ("0", 0), ("-0", 0), ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("-0", 0), ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
+        ] as [(String, Int64)])
     func integersKeepTheirExactValue(text: String, integer: Int64) throws {
         guard case .number(let parsed, _) = try parse(text) else { Issue.record("not a number"); return }
         #expect(parsed == integer)
@@ -60,11 +63,12 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.tooDeep(limit: 2)) { try parse(#"{"a":{"b":[]}}"#, maxDepth: 2) }
     }
 
-    @Test(arguments: [
-        ("", 0), ("   ", 3), ("{", 1), ("[1,]", 3), ("[1 2]", 3), (#"{"a" 1}"#, 5), (#"{"a":1,}"#, 7), ("{1:2}", 1),
-        ("tru", 0), ("nulL", 0), ("01", 1), ("1.", 0), ("1e", 0), ("-", 0), ("+1", 0), (".5", 0), ("[1]x", 3),
-        (#""abc"#, 0), (#""\q""#, 2), (#""\u12G4""#, 5), ("\"a\tb\"", 2),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("", 0), ("   ", 3), ("{", 1), ("[1,]", 3), ("[1 2]", 3), (#"{"a" 1}"#, 5), (#"{"a":1,}"#, 7), ("{1:2}", 1),
+            ("tru", 0), ("nulL", 0), ("01", 1), ("1.", 0), ("1e", 0), ("-", 0), ("+1", 0), (".5", 0), ("[1]x", 3),
+            (#""abc"#, 0), (#""\q""#, 2), (#""\u12G4""#, 5), ("\"a\tb\"", 2),
+        ] as [(String, Int)])
     func syntaxErrorsSayWhere(text: String, offset: Int) {
         #expect {
             try parse(text)
@@ -74,10 +78,11 @@ struct JSONParserTests {
         }
     }
 
-    @Test(arguments: [
-        ([0x22, 0x61, 0xFF, 0x22], 2), ([0xC3], 0), ([0x5B, 0x22, 0xE2, 0x82, 0x22, 0x5D], 2),
-        ([0x22, 0xED, 0xA0, 0x80, 0x22], 1),
-    ] as [([UInt8], Int)])
+    @Test(
+        arguments: [
+            ([0x22, 0x61, 0xFF, 0x22], 2), ([0xC3], 0), ([0x5B, 0x22, 0xE2, 0x82, 0x22, 0x5D], 2),
+            ([0x22, 0xED, 0xA0, 0x80, 0x22], 1),
+        ] as [([UInt8], Int)])
     func invalidUTF8SaysWhere(bytes: [UInt8], offset: Int) {
         #expect(throws: JSONParser.Failure.invalidUTF8(offset: offset)) { try JSONParser.parse(bytes) }
     }

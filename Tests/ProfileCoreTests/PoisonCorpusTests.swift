@@ -39,7 +39,10 @@ struct PoisonCorpusTests {
         let cases: [(String, EventFormat)] = [
             (UpstreamExamples.userRegistered.replacingOnce("usuario@example.com", with: secret), .userRegisteredV1),
             (UpstreamExamples.userRegistered.replacingOnce("0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77", with: secret), .userRegisteredV1),
-            (UpstreamExamples.userCreated.replacingOnce(#""createdAt": "2025-07-04T10:30:00.000Z""#, with: "\"createdAt\": \"\(secret)\""), .userCreated),
+            (
+                UpstreamExamples.userCreated.replacingOnce(
+                    #""createdAt": "2025-07-04T10:30:00.000Z""#, with: "\"createdAt\": \"\(secret)\""), .userCreated
+            ),
         ]
         for (text, format) in cases {
             guard case .failure(let error) = decode(text, format) else {
@@ -64,7 +67,9 @@ enum PoisonCorpus {
         PoisonCase(name: "users-service: \(name)", format: .userCreated, value: Array(text.utf8), header: header, expected: expected)
     }
 
-    static func bytes(_ name: String, _ expected: PoisonError.ErrorClass, _ value: [UInt8]?, _ format: EventFormat = .userRegisteredV1) -> PoisonCase {
+    static func bytes(_ name: String, _ expected: PoisonError.ErrorClass, _ value: [UInt8]?, _ format: EventFormat = .userRegisteredV1)
+        -> PoisonCase
+    {
         PoisonCase(name: name, format: format, value: value, expected: expected)
     }
 
@@ -97,9 +102,14 @@ enum PoisonCorpus {
         bytes("a null value (tombstone)", .emptyValue, nil),
         bytes("an empty value", .emptyValue, []),
         bytes("an empty users-service value", .emptyValue, [], .userCreated),
-        bytes("one byte over 1 MiB of otherwise valid JSON", .tooLarge,
-              Array(registered.replacingOnce(#""v": 1,"#, with: #""v": 1, "pad": ""#
-                  + String(repeating: "x", count: (1 << 20) + 1 - registered.utf8.count - 11) + "\",").utf8)),
+        bytes(
+            "one byte over 1 MiB of otherwise valid JSON", .tooLarge,
+            Array(
+                registered.replacingOnce(
+                    #""v": 1,"#,
+                    with: #""v": 1, "pad": ""#
+                        + String(repeating: "x", count: (1 << 20) + 1 - registered.utf8.count - 11) + "\","
+                ).utf8)),
         bytes("2 MiB of spaces", .tooLarge, [UInt8](repeating: 0x20, count: 2 << 20)),
     ]
 
@@ -114,8 +124,9 @@ enum PoisonCorpus {
         bytes("Latin-1 text", .invalidEncoding, splice(created, "Pérez", [0x50, 0xE9, 0x72, 0x65, 0x7A]), .userCreated),
         authSvc("a lone high surrogate escape", .invalidEncoding, registered.replacingOnce("Nombre Completo", with: #"Nombre \uD83D"#)),
         authSvc("a lone low surrogate escape", .invalidEncoding, registered.replacingOnce("Nombre Completo", with: #"\uDE00 Nombre"#)),
-        authSvc("a high surrogate followed by a non-surrogate", .invalidEncoding,
-                registered.replacingOnce("Nombre Completo", with: #"\uD83D\u0041"#)),
+        authSvc(
+            "a high surrogate followed by a non-surrogate", .invalidEncoding,
+            registered.replacingOnce("Nombre Completo", with: #"\uD83D\u0041"#)),
         usersService("a lone surrogate escape in the email", .invalidEncoding, created.replacingOnce("juan@", with: #"ju\udfffan@"#)),
     ]
 
@@ -139,8 +150,12 @@ enum PoisonCorpus {
         authSvc("only white space", .invalidJSON, " \n\t "),
         bytes("10 000 open brackets", .nestingTooDeep, [UInt8](repeating: UInt8(ascii: "["), count: 10_000)),
         bytes("10 000 open braces with names", .nestingTooDeep, Array(String(repeating: #"{"a":"#, count: 10_000).utf8), .userCreated),
-        authSvc("33 levels inside an unknown member", .nestingTooDeep, registered.replacingOnce(#""v": 1,"#, with:
-            #""v": 1, "extra": "# + String(repeating: "[", count: 33) + String(repeating: "]", count: 33) + ",")),
+        authSvc(
+            "33 levels inside an unknown member", .nestingTooDeep,
+            registered.replacingOnce(
+                #""v": 1,"#,
+                with:
+                    #""v": 1, "extra": "# + String(repeating: "[", count: 33) + String(repeating: "]", count: 33) + ",")),
     ]
 
     static let shape: [PoisonCase] = [
@@ -151,10 +166,13 @@ enum PoisonCorpus {
         usersService("a top-level true", .schemaViolation, "true"),
         authSvc("an empty object", .schemaViolation, "{}"),
         authSvc("no payload", .schemaViolation, registered.replacingOnce(#""payload""#, with: #""Payload""#)),
-        authSvc("a null payload repeated after the real one", .schemaViolation,
-                registered.replacingOnce(#""source": "auth-svc""#, with: #""source": "auth-svc", "payload": null"#)),
+        authSvc(
+            "a null payload repeated after the real one", .schemaViolation,
+            registered.replacingOnce(#""source": "auth-svc""#, with: #""source": "auth-svc", "payload": null"#)),
         authSvc("no payload.email", .schemaViolation, registered.replacingOnce(#""email": "usuario@example.com","#, with: "")),
-        authSvc("no payload.user_id", .schemaViolation, registered.replacingOnce(#""user_id": "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11","#, with: "")),
+        authSvc(
+            "no payload.user_id", .schemaViolation,
+            registered.replacingOnce(#""user_id": "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11","#, with: "")),
         authSvc("no id", .schemaViolation, registered.replacingOnce(#""id": "0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77","#, with: "")),
         authSvc("no ts", .schemaViolation, registered.replacingOnce(#""ts": 1696599999999,"#, with: "")),
         authSvc("no v", .schemaViolation, registered.replacingOnce(#""v": 1,"#, with: "")),
@@ -174,10 +192,13 @@ enum PoisonCorpus {
         usersService("a data.id beyond 64 bits", .schemaViolation, replacingDataID("9223372036854775808")),
         usersService("a boolean email", .schemaViolation, created.replacingOnce(#""juan@example.com""#, with: "true")),
         usersService("a numeric nombre", .schemaViolation, created.replacingOnce(#""Juan Pérez""#, with: "42")),
-        usersService("data as an array", .schemaViolation, created.replacingOnce(#""data": {"#, with: #""data": [{"#)
-            .replacingOnce("\n    }\n}", with: "\n    }]\n}")),
-        usersService("a numeric timestamp", .schemaViolation,
-                     created.replacingOnce(#""timestamp": "2025-07-04T10:30:00.000Z""#, with: #""timestamp": 1751625000000"#)),
+        usersService(
+            "data as an array", .schemaViolation,
+            created.replacingOnce(#""data": {"#, with: #""data": [{"#)
+                .replacingOnce("\n    }\n}", with: "\n    }]\n}")),
+        usersService(
+            "a numeric timestamp", .schemaViolation,
+            created.replacingOnce(#""timestamp": "2025-07-04T10:30:00.000Z""#, with: #""timestamp": 1751625000000"#)),
         usersService("a numeric createdAt", .schemaViolation, replacingCreatedAt("1751625000000")),
         authSvc("a string ts", .schemaViolation, registered.replacingOnce("1696599999999", with: #""1696599999999""#)),
         authSvc("a fractional ts", .schemaViolation, registered.replacingOnce("1696599999999", with: "1696599999999.5")),
@@ -185,8 +206,9 @@ enum PoisonCorpus {
         authSvc("a numeric user_id", .schemaViolation, replacingUserID("42")),
         authSvc("an object email", .schemaViolation, replacingEmail(#"{"address": "usuario@example.com"}"#)),
         authSvc("an array full_name", .schemaViolation, registered.replacingOnce(#""Nombre Completo""#, with: #"["Nombre"]"#)),
-        authSvc("payload as a string", .schemaViolation,
-                registered.replacingOnce(#""source": "auth-svc""#, with: #""source": "auth-svc", "payload": "{}""#)),
+        authSvc(
+            "payload as a string", .schemaViolation,
+            registered.replacingOnce(#""source": "auth-svc""#, with: #""source": "auth-svc", "payload": "{}""#)),
         authSvc("a string event", .schemaViolation, registered.replacingOnce(#""user_registered""#, with: "1")),
     ]
 
@@ -206,7 +228,9 @@ enum PoisonCorpus {
     static let fields: [PoisonCase] = [
         authSvc("an empty user_id", .invalidField, replacingUserID(#""""#)),
         authSvc("a user_id of 257 bytes", .invalidField, replacingUserID("\"" + String(repeating: "u", count: 257) + "\"")),
-        authSvc("a user_id of 258 bytes in 129 two-byte characters", .invalidField, replacingUserID("\"" + String(repeating: "é", count: 129) + "\"")),
+        authSvc(
+            "a user_id of 258 bytes in 129 two-byte characters", .invalidField,
+            replacingUserID("\"" + String(repeating: "é", count: 129) + "\"")),
         authSvc("a user_id of 100 000 bytes", .invalidField, replacingUserID("\"" + String(repeating: "u", count: 100_000) + "\"")),
         authSvc("a user_id with an escaped control character", .invalidField, replacingUserID(#""user\u0007""#)),
         authSvc("a user_id with an escaped NUL", .invalidField, replacingUserID(#""user\u0000""#)),
@@ -219,7 +243,9 @@ enum PoisonCorpus {
         authSvc("an email with an empty domain", .invalidField, replacingEmail(#""usuario@""#)),
         authSvc("an email that is only @", .invalidField, replacingEmail(#""@""#)),
         authSvc("an empty email", .invalidField, replacingEmail(#""""#)),
-        authSvc("an email of 255 bytes", .invalidField, replacingEmail("\"" + String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 190) + "\"")),
+        authSvc(
+            "an email of 255 bytes", .invalidField,
+            replacingEmail("\"" + String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 190) + "\"")),
         authSvc("an email of 100 000 bytes", .invalidField, replacingEmail("\"u@" + String(repeating: "b", count: 100_000) + "\"")),
         authSvc("an email with a space", .invalidField, replacingEmail(#""usu ario@example.com""#)),
         authSvc("an email with an escaped newline", .invalidField, replacingEmail(#""usuario@example.com\n""#)),
@@ -232,8 +258,9 @@ enum PoisonCorpus {
         usersService("createdAt without an offset", .invalidField, replacingCreatedAt(#""2025-07-04T10:30:00""#)),
         usersService("createdAt hour 24", .invalidField, replacingCreatedAt(#""2025-07-04T24:00:00Z""#)),
         usersService("createdAt empty", .invalidField, replacingCreatedAt(#""""#)),
-        authSvc("a non-UUID envelope id", .invalidField,
-                registered.replacingOnce("0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77", with: "0b9e4c1a-7d2f-4e63-8a5b")),
+        authSvc(
+            "a non-UUID envelope id", .invalidField,
+            registered.replacingOnce("0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77", with: "0b9e4c1a-7d2f-4e63-8a5b")),
         authSvc("an empty envelope id", .invalidField, registered.replacingOnce("0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77", with: "")),
         authSvc("a negative ts", .invalidField, registered.replacingOnce("1696599999999", with: "-1")),
         usersService("a non-UUID event-id header", .invalidField, created, header: "event-1"),

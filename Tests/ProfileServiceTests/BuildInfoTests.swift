@@ -19,8 +19,9 @@ struct BuildInfoTests {
     @Test func versionNamesTheLinkedLibraries() async throws {
         let result = try await ProfileSvcBinary.run(["--version"], environment: [:])
         #expect(result.status == 0)
-        #expect(result.stdout.trimmingCharacters(in: .newlines)
-            == "profile-svc \(BuildInfo.version) (librdkafka \(KafkaLibraryVersion.linked), SQLite \(BuildInfo.sqlite))")
+        #expect(
+            result.stdout.trimmingCharacters(in: .newlines)
+                == "profile-svc \(BuildInfo.version) (librdkafka \(KafkaLibraryVersion.linked), SQLite \(BuildInfo.sqlite))")
         #expect(BuildInfo.sqlite.split(separator: ".").count == 3)
     }
 

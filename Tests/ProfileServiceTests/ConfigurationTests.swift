@@ -80,7 +80,8 @@ struct ConfigurationTests {
     }
 
     @Test func theEnvironmentWinsOverTheFile() throws {
-        let file = try ConfigFile("""
+        let file = try ConfigFile(
+            """
             # comment lines and blank lines are skipped
 
             HTTP_PORT=9001
@@ -88,8 +89,9 @@ struct ConfigurationTests {
             LOG_LEVEL='warning'
             KAFKA_PROP_SESSION_TIMEOUT_MS=7000
             """)
-        let configuration = try ConfigurationLoader.load(environment: ["HTTP_PORT": "9002", "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000"],
-                                                         file: file.path)
+        let configuration = try ConfigurationLoader.load(
+            environment: ["HTTP_PORT": "9002", "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000"],
+            file: file.path)
         #expect(configuration.http.port == 9002)
         #expect(configuration.kafka.groupID == "from-file")
         #expect(configuration.logLevel == .warning)
@@ -143,8 +145,11 @@ struct ConfigurationTests {
         let configuration = try ConfigurationLoader.load(
             environment: ["PROFILE_DB_PAHT": "/tmp/x.sqlite", "PATH": "/usr/bin", "KAFKA_GROUP_ID": "g"], file: file.path)
         #expect(configuration.warnings.map(\.setting) == ["HTTP_PROT", "PROFILE_DB_PAHT"])
-        #expect(configuration.warnings.first?.message == "in \(file.path) is not a profile-svc setting and is ignored; did you mean HTTP_PORT?")
-        #expect(configuration.warnings.last?.message == "in the environment is not a profile-svc setting and is ignored; did you mean PROFILE_DB_PATH?")
+        #expect(
+            configuration.warnings.first?.message == "in \(file.path) is not a profile-svc setting and is ignored; did you mean HTTP_PORT?")
+        #expect(
+            configuration.warnings.last?.message
+                == "in the environment is not a profile-svc setting and is ignored; did you mean PROFILE_DB_PATH?")
         #expect(configuration.http.port == ServiceConfiguration().http.port, "an unknown name sets nothing")
         #expect(try load(["HTTP_PORT": "1", "KAFKA_PROP_ACKS": "1", "HOME": "/root"]).warnings.isEmpty)
     }
@@ -206,17 +211,20 @@ struct ConfigurationTests {
             "KAFKA_PROP_SASL_MECHANISMS": "PLAIN",
             "KAFKA_NOT_A_PROP": "ignored",
         ])
-        #expect(configuration.kafka.passthrough == [
-            "security.protocol": "SASL_SSL",
-            "session.timeout.ms": "6000",
-            "log_level": "7",
-            "sasl.mechanisms": "PLAIN",
-        ])
+        #expect(
+            configuration.kafka.passthrough == [
+                "security.protocol": "SASL_SSL",
+                "session.timeout.ms": "6000",
+                "log_level": "7",
+                "sasl.mechanisms": "PLAIN",
+            ])
     }
 
     @Test func kafkaPropertiesOverrideTheServicesOwnChoices() throws {
-        let kafka = try load(["KAFKA_PROP_AUTO_OFFSET_RESET": "latest", "KAFKA_PROP_ACKS": "1",
-                              "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000"]).kafka
+        let kafka = try load([
+            "KAFKA_PROP_AUTO_OFFSET_RESET": "latest", "KAFKA_PROP_ACKS": "1",
+            "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000",
+        ]).kafka
         let consumer = KafkaSettings.consumer(kafka)
         let producer = KafkaSettings.producer(kafka, clientSuffix: "-dlq")
         #expect(consumer["auto.offset.reset"] == "latest")

@@ -15,8 +15,9 @@ struct DeadLetterToolCommandLineTests {
         let database = TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path
         try await TestKafka.produce([
             DeadLetterToolTests.deadLetter(SampleEvents.userCreated(topic: topics.userCreated, id: 3), offset: 1, topics: topics),
-            DeadLetterToolTests.deadLetter(SampleEvents.poison(topic: topics.userCreated, value: "nope"), offset: 2, topics: topics,
-                                           error: PoisonError(.invalidJSON, "not JSON")),
+            DeadLetterToolTests.deadLetter(
+                SampleEvents.poison(topic: topics.userCreated, value: "nope"), offset: 2, topics: topics,
+                error: PoisonError(.invalidJSON, "not JSON")),
         ])
         let environment = [
             "KAFKA_BOOTSTRAP_SERVERS": TestCluster.shared.bootstrapServers, "KAFKA_GROUP_ID": topics.group,
@@ -24,10 +25,13 @@ struct DeadLetterToolCommandLineTests {
             "PROFILE_DLQ_TOPIC": topics.deadLetter, "PROFILE_DB_PATH": database, "LOG_LEVEL": "info",
         ]
 
-        let list = try await ProfileSvcBinary.run(["dlq", "list", "--json"], environment: environment.merging(["PROFILE_DB_PAHT": "x"]) { $1 })
+        let list = try await ProfileSvcBinary.run(
+            ["dlq", "list", "--json"], environment: environment.merging(["PROFILE_DB_PAHT": "x"]) { $1 })
         #expect(list.status == 0)
-        #expect(list.stderr.contains("PROFILE_DB_PAHT: in the environment is not a profile-svc setting and is ignored; did you mean PROFILE_DB_PATH?"),
-                "an unknown PROFILE_ variable: one warning line on stderr\n\(list.stderr)")
+        #expect(
+            list.stderr.contains(
+                "PROFILE_DB_PAHT: in the environment is not a profile-svc setting and is ignored; did you mean PROFILE_DB_PATH?"),
+            "an unknown PROFILE_ variable: one warning line on stderr\n\(list.stderr)")
         let rows = try list.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }

@@ -71,7 +71,10 @@ struct DeadLetterToolTests {
     @Test func reprocessingTheSameMessagesAgainChangesNothing() async throws {
         let topics = try TestTopics()
         let configuration = topics.configuration()
-        try await TestKafka.produce((1...3).map { Self.deadLetter(SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)), offset: Int64($0), topics: topics) })
+        try await TestKafka.produce(
+            (1...3).map {
+                Self.deadLetter(SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)), offset: Int64($0), topics: topics)
+            })
         let first = try await DeadLetterReprocessor(configuration: configuration, options: Self.options(), logger: Self.logger).run()
         #expect(first.created == 3)
 
@@ -93,7 +96,9 @@ struct DeadLetterToolTests {
         try await TestKafka.produce([
             Self.deadLetter(valid, offset: 1, topics: topics),
             Self.deadLetter(valid, offset: 2, topics: topics),  // same event re-sent: its event id repeats
-            Self.deadLetter(SampleEvents.poison(topic: topics.userCreated, value: "{"), offset: 3, topics: topics, error: PoisonError(.invalidJSON, "truncated")),
+            Self.deadLetter(
+                SampleEvents.poison(topic: topics.userCreated, value: "{"), offset: 3, topics: topics,
+                error: PoisonError(.invalidJSON, "truncated")),
         ])
         var options = Self.options()
         options.dryRun = true
@@ -120,7 +125,8 @@ struct DeadLetterToolTests {
         let configuration = topics.configuration()
         var records: [KafkaProducerRecord] = []
         for index in 1...10 {
-            let record = index.isMultiple(of: 3)
+            let record =
+                index.isMultiple(of: 3)
                 ? SampleEvents.poison(topic: topics.userCreated, value: #"{"eventType":"USER_DELETED"}"#)
                 : SampleEvents.userCreated(topic: topics.userCreated, id: Int64(index))
             records.append(Self.deadLetter(record, offset: Int64(index), topics: topics))
@@ -149,7 +155,8 @@ struct DeadLetterToolTests {
         let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
         #expect(counts.profiles == 7)
         #expect(counts.events == 7)
-        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(all: false)
+        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(
+            all: false)
         #expect(pending.rows.count == 3)
         #expect(pending.rows.allSatisfy { $0.copies == 1 && $0.entry.errorClass == "unknown_event_type" })
         #expect(pending.rows.compactMap(\.entry.attempts).sorted() == [2, 2, 3])
@@ -178,7 +185,8 @@ struct DeadLetterToolTests {
         #expect(rest.eventIDSeen == 1)
         #expect(rest.stillFailing == ["invalid_json": 2])
         #expect(rest.run.committedOffsets == ["0": 3])
-        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(all: false)
+        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(
+            all: false)
         #expect(pending.rows.map(\.entry.errorClass) == ["invalid_json", "invalid_json"])
     }
 
@@ -216,14 +224,16 @@ struct DeadLetterToolTests {
     @Test func listShowsEachOriginalOnceWithItsCopiesAndRedactsPasswordsAndEmailAddresses() async throws {
         let topics = try TestTopics()
         let configuration = topics.configuration()
-        let secret = SampleEvents.poison(topic: topics.userCreated, value: #"{"eventType":"USER_CREATED","data":{"id":0,"password":"hunter2"}}"#)
+        let secret = SampleEvents.poison(
+            topic: topics.userCreated, value: #"{"eventType":"USER_CREATED","data":{"id":0,"password":"hunter2"}}"#)
         let withSecret = Self.deadLetter(secret, offset: 5, topics: topics, error: PoisonError(.invalidField, "data.id must be at least 1"))
         let valid = SampleEvents.userRegistered(topic: topics.userRegistered, userID: "listed", requestID: "req-listed")
         try await TestKafka.produce([
             withSecret, withSecret, Self.deadLetter(valid, offset: 9, topics: topics, error: PoisonError(.schemaViolation, "fixed since")),
         ])
 
-        let listing = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(all: false)
+        let listing = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(
+            all: false)
         #expect(listing.scanned == 3)
         #expect(listing.rows.map(\.copies) == [2, 1])
         let lines = listing.rows.map { DeadLetterListOutput.jsonLine($0, includeValue: true) }
@@ -246,13 +256,16 @@ struct DeadLetterToolTests {
         #expect(DeadLetterListOutput.table(listing, includeValues: true, showingPII: true).contains(address))
 
         let filtered = try await DeadLetterLister(
-            configuration: configuration, selection: DeadLetterSelection(errorClasses: ["invalid_field"]), logger: Self.logger).list(all: false)
+            configuration: configuration, selection: DeadLetterSelection(errorClasses: ["invalid_field"]), logger: Self.logger
+        ).list(all: false)
         #expect(filtered.rows.count == 1)
 
         _ = try await DeadLetterReprocessor(configuration: configuration, options: Self.options(), logger: Self.logger).run()
-        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(all: false)
+        let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(
+            all: false)
         #expect(pending.rows.map { $0.entry.attempts } == [2], "only the re-parked copy is left to reprocess")
-        let everything = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(all: true)
+        let everything = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger)
+            .list(all: true)
         #expect(everything.rows.map(\.copies) == [3, 1])
     }
 
@@ -271,8 +284,9 @@ struct DeadLetterToolTests {
         _ record: KafkaProducerRecord, offset: Int64, partition: Int32 = 0, topics: TestTopics,
         error: PoisonError = PoisonError(.invalidField, "email: was rejected by a bug since fixed")
     ) -> KafkaProducerRecord {
-        let message = KafkaMessage(topic: record.topic, partition: partition, offset: offset, key: record.key,
-                                   value: record.value, headers: record.headers, timestamp: 1_700_000_000_000)
+        let message = KafkaMessage(
+            topic: record.topic, partition: partition, offset: offset, key: record.key,
+            value: record.value, headers: record.headers, timestamp: 1_700_000_000_000)
         return DeadLetterRecord.make(for: InboundMessage(fresh: message), error: error, topic: topics.deadLetter, group: topics.group)
     }
 

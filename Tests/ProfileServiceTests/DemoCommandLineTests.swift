@@ -24,8 +24,10 @@ struct DemoCommandLineTests {
         }
         // The flags over both.
         let fromFlag = try LocalPort.free()
-        try await withDemo(["--config", file.path, "--port", String(fromFlag), "--db-path", directory.path + "/from-flag.sqlite"],
-                           environment: ["HTTP_PORT": String(fromEnvironment)]) {
+        try await withDemo(
+            ["--config", file.path, "--port", String(fromFlag), "--db-path", directory.path + "/from-flag.sqlite"],
+            environment: ["HTTP_PORT": String(fromEnvironment)]
+        ) {
             try await eventually(timeout: .seconds(60), "the demo serving on --port") {
                 (try? await DaemonHTTP(port: fromFlag, token: nil).get("/readyz").status) == .ok
             }

@@ -46,8 +46,9 @@ struct FaultTests {
         holder.allowsUnsafeTransactions = true  // the transaction stays open across two accesses, on purpose
         let other = try DatabaseQueue(path: configuration.databasePath, configuration: holder)
         try await other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
-        try await TestKafka.produce((1...50).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
-            + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
+        try await TestKafka.produce(
+            (1...50).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
+                + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
         // Polled: the failing write shows only in the readiness snapshot (no batch is applied while it lasts).
         try await eventually("the lock reported on readiness") {
             daemon.daemon.health.snapshot.notReadyReasons.contains { $0.hasPrefix("database not writable") }
@@ -147,22 +148,27 @@ struct FaultTests {
         let cluster = try TestCluster.make()
         let topics = try TestTopics(on: cluster)
         let poison = (1...5).map { SampleEvents.poison(topic: topics.userRegistered, value: "not json \($0)") }
-        try await TestKafka.produce((1...20).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) } + poison, to: cluster)
+        try await TestKafka.produce(
+            (1...20).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) } + poison, to: cluster)
         // From here on only the daemon's dead-letter producer sends Produce requests.
         let messageTooLarge: Int32 = 10
-        cluster.pushRequestErrors(apiKey: KafkaAPIKey.produce, errors: [
-            KafkaErrorCode.notEnoughReplicas, messageTooLarge, KafkaErrorCode.requestTimedOut, messageTooLarge,
-        ])
+        cluster.pushRequestErrors(
+            apiKey: KafkaAPIKey.produce,
+            errors: [
+                KafkaErrorCode.notEnoughReplicas, messageTooLarge, KafkaErrorCode.requestTimedOut, messageTooLarge,
+            ])
         let daemon = try RunningDaemon(topics.configuration(cluster: cluster))
         // A batch is applied only once its poison messages are acknowledged by the DLQ: every message applied means
         // every poison message dead-lettered, however many produce attempts failed.
         try await daemon.waitUntilConsumed()
-        let originals = Set(try await TestKafka.readAll(topics.deadLetter, from: cluster).map {
-            "\($0.headers.string(for: "dlq.original.partition") ?? "-")@\($0.headers.string(for: "dlq.original.offset") ?? "-")"
-        })
+        let originals = Set(
+            try await TestKafka.readAll(topics.deadLetter, from: cluster).map {
+                "\($0.headers.string(for: "dlq.original.partition") ?? "-")@\($0.headers.string(for: "dlq.original.offset") ?? "-")"
+            })
         #expect(originals.count == poison.count)
         #expect(try await daemon.database.counts().profiles == 20)
-        let retries = MetricsText.value(daemon.daemon.metrics.render(), "profile_transient_retries_total", "operation=\"dead_letter_publish\"")
+        let retries = MetricsText.value(
+            daemon.daemon.metrics.render(), "profile_transient_retries_total", "operation=\"dead_letter_publish\"")
         try await daemon.stop()
         #expect(retries >= 1)
     }

@@ -23,11 +23,13 @@ struct GroupMembershipTests {
             let assignments = MetricsText.value(daemon.daemon.metrics.render(), "profile_consumer_rebalances_total", #"event="assigned""#)
             #expect(assignments >= 1)
         }
-        try await TestKafka.produce((1...30).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
-            + (1...30).map { _ in SampleEvents.userRegistered(topic: topics.userRegistered) })
+        try await TestKafka.produce(
+            (1...30).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
+                + (1...30).map { _ in SampleEvents.userRegistered(topic: topics.userRegistered) })
         // The members share the database, so the group's stored offsets there say what all of them applied.
-        try await batches.waitUntilConsumed([topics.userCreated, topics.userRegistered], group: topics.group,
-                                            database: daemons[0].daemon.database, bootstrapServers: TestCluster.shared.bootstrapServers)
+        try await batches.waitUntilConsumed(
+            [topics.userCreated, topics.userRegistered], group: topics.group,
+            database: daemons[0].daemon.database, bootstrapServers: TestCluster.shared.bootstrapServers)
         #expect(try await daemons[0].database.counts().events == 60, "every event applied by whichever member owns its partition")
         for daemon in daemons { try await daemon.stop() }
     }
@@ -42,7 +44,8 @@ struct GroupMembershipTests {
         // What the coordinator answers the older of two processes that joined with the same instance id.
         cluster.pushRequestErrors(apiKey: KafkaAPIKey.heartbeat, errors: [KafkaErrorCode.fencedInstanceID])
         let failure = await daemon.exit()
-        let kafkaError = try #require(failure as? KafkaError, "the daemon stops with the consumer's fatal error, not \(String(describing: failure))")
+        let kafkaError = try #require(
+            failure as? KafkaError, "the daemon stops with the consumer's fatal error, not \(String(describing: failure))")
         #expect(kafkaError.isFatal)
         #expect(kafkaError.message.contains("FENCED_INSTANCE_ID") || kafkaError.message.lowercased().contains("fenced"), "\(kafkaError)")
         #expect(!daemon.daemon.health.snapshot.notReadyReasons.isEmpty)

@@ -18,22 +18,26 @@ struct HTTPDaemonTests {
         configuration.http.apiToken = "s3cret"
         let daemon = try RunningDaemon(configuration)
         let http = DaemonHTTP(port: await daemon.daemon.httpPort(), token: "s3cret")
-        #expect(MetricsText.value(try await DaemonHTTP(port: http.port, token: nil).get("/metrics").text, "profile_last_commit_timestamp_seconds") == 0,
-                "no commit yet")
+        #expect(
+            MetricsText.value(
+                try await DaemonHTTP(port: http.port, token: nil).get("/metrics").text, "profile_last_commit_timestamp_seconds") == 0,
+            "no commit yet")
         let beforeIngest = Date().timeIntervalSince1970
 
         let userID = "http-\(UUID().uuidString.lowercased())"
         let eventID = UUID().uuidString.lowercased()
-        let registered = SampleEvents.userRegistered(topic: topics.userRegistered, userID: userID, eventID: eventID,
-                                                     requestID: "req-\(eventID)")
+        let registered = SampleEvents.userRegistered(
+            topic: topics.userRegistered, userID: userID, eventID: eventID,
+            requestID: "req-\(eventID)")
         try await TestKafka.produce([
             registered,
             registered,  // the same event again
             SampleEvents.userRegistered(topic: topics.userRegistered, userID: userID),  // a new event, same user
             SampleEvents.userCreated(topic: topics.userCreated, id: 7),
             SampleEvents.poison(topic: topics.userCreated, value: "not json"),
-            SampleEvents.poison(topic: topics.userRegistered,
-                                value: #"{"event":"user_registered","id":"\#(UUID())","ts":1,"v":2,"payload":{}}"#),
+            SampleEvents.poison(
+                topic: topics.userRegistered,
+                value: #"{"event":"user_registered","id":"\#(UUID())","ts":1,"v":2,"payload":{}}"#),
         ])
 
         try await daemon.waitUntilConsumed()
@@ -78,12 +82,15 @@ struct HTTPDaemonTests {
         #expect(MetricsText.value(metrics, "profile_dead_lettered_total", #"error_class="schema_violation""#) == 0)
         #expect(MetricsText.value(metrics, "profile_batch_size_count") >= 1)
         #expect(MetricsText.value(metrics, "profile_batch_apply_seconds_count") >= 1)
-        #expect(MetricsText.value(metrics, "profile_http_requests_total", #"method="GET",route="/v1/profiles/{user_id}",status="401""#) == 3)
+        #expect(
+            MetricsText.value(metrics, "profile_http_requests_total", #"method="GET",route="/v1/profiles/{user_id}",status="401""#) == 3)
         try await daemon.stop()
         // The Kafka commit follows the observer's report of the batch; once the worker has stopped, every applied
         // batch has been committed.
         let lastCommit = MetricsText.value(daemon.daemon.metrics.render(), "profile_last_commit_timestamp_seconds")
-        #expect(lastCommit >= beforeIngest.rounded(.down) && lastCommit <= Date().timeIntervalSince1970, "the wall-clock time of the last commit")
+        #expect(
+            lastCommit >= beforeIngest.rounded(.down) && lastCommit <= Date().timeIntervalSince1970,
+            "the wall-clock time of the last commit")
     }
 
     @Test func readinessFollowsTheBrokersWhileLookupsKeepWorking() async throws {

@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-@testable import ProfileService
 import ProfileCore
 import ProfileStore
 import Testing
+
+@testable import ProfileService
 
 /// The HTTP API through Hummingbird's test client, over a real SQLite file.
 @Suite("HTTP routes", .timeLimit(.minutes(1)))
@@ -119,11 +120,13 @@ struct HTTPRouteTests {
                 #expect(response.headers[RequestIDMiddleware.header] == requestID, "\(method) \(uri)")
             }
             var authorized: HTTPFields = [.authorization: "Bearer s3cret", RequestIDMiddleware.header: "trace-42"]
-            #expect(try await client.execute(uri: "/v1/profiles/nobody", method: .get, headers: authorized)
-                .headers[RequestIDMiddleware.header] == "trace-42")
+            #expect(
+                try await client.execute(uri: "/v1/profiles/nobody", method: .get, headers: authorized)
+                    .headers[RequestIDMiddleware.header] == "trace-42")
             authorized[RequestIDMiddleware.header] = "%FF"
-            #expect(try await client.execute(uri: "/v1/profiles/%FF", method: .get, headers: authorized)
-                .headers[RequestIDMiddleware.header] == "%FF")
+            #expect(
+                try await client.execute(uri: "/v1/profiles/%FF", method: .get, headers: authorized)
+                    .headers[RequestIDMiddleware.header] == "%FF")
         }
     }
 
@@ -170,12 +173,16 @@ struct HTTPRouteTests {
         fixture.makeReady()
         try await fixture.test { client in
             for scheme in ["Bearer", "bearer", "BEARER"] {
-                let response = try await client.execute(uri: "/v1/profiles/\(Self.authProfile.userID)", method: .get,
-                                                        headers: [.authorization: "\(scheme) s3cret"])
+                let response = try await client.execute(
+                    uri: "/v1/profiles/\(Self.authProfile.userID)", method: .get,
+                    headers: [.authorization: "\(scheme) s3cret"])
                 #expect(response.status == .ok, "\(scheme)")
             }
-            #expect(try await client.execute(uri: "/v1/profiles/nobody", method: .get,
-                                             headers: [.authorization: "Bearer s3cret"]).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/profiles/nobody", method: .get,
+                    headers: [.authorization: "Bearer s3cret"]
+                ).status == .notFound)
             for uri in ["/healthz", "/readyz", "/metrics"] {
                 #expect(try await client.execute(uri: uri, method: .get).status == .ok, "\(uri)")
             }
@@ -210,7 +217,9 @@ struct HTTPRouteTests {
             #expect(full.status == .serviceUnavailable)
             #expect(try JSONBody(full)["reasons"] as? [String] == ["database not writable: database or disk is full"])
 
-            fixture.health.update { $0.databaseError = nil; $0.missingTopics = ["user.created"] }
+            fixture.health.update {
+                $0.databaseError = nil; $0.missingTopics = ["user.created"]
+            }
             let missing = try await client.execute(uri: "/readyz", method: .get)
             #expect(try JSONBody(missing)["reasons"] as? [String] == ["missing topics: user.created"])
         }
@@ -260,8 +269,9 @@ struct HTTPRouteTests {
         let recorder = LogRecorder()
         let fixture = try HTTPFixture(logger: recorder.logger)
         try await fixture.test(.live) { client in
-            let response = try await client.execute(uri: "/v1/profiles/nobody", method: .get,
-                                                    headers: [RequestIDMiddleware.header: "trace-7"])
+            let response = try await client.execute(
+                uri: "/v1/profiles/nobody", method: .get,
+                headers: [RequestIDMiddleware.header: "trace-7"])
             #expect(response.status == .notFound)
         }
         let line = try #require(recorder.entries.first { $0.message == "request" })
@@ -309,7 +319,9 @@ struct HTTPFixture {
 
     /// Marks Kafka reachable and the group joined.
     func makeReady() {
-        health.update { $0.brokerReachable = true; $0.groupJoined = true }
+        health.update {
+            $0.brokerReachable = true; $0.groupJoined = true
+        }
     }
 
     func test(_ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {

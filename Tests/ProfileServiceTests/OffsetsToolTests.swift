@@ -18,11 +18,12 @@ struct OffsetsToolTests {
         let configuration = topics.configuration()
         // Ten messages in each partition: without a key, the producer's sticky partitioner often puts all twenty in one,
         // and an empty partition has no stored offset to check.
-        try await TestKafka.produce((1...20).map { id in
-            var record = SampleEvents.userCreated(topic: topics.userCreated, id: Int64(id))
-            record.partition = Int32(id % 2)
-            return record
-        })
+        try await TestKafka.produce(
+            (1...20).map { id in
+                var record = SampleEvents.userCreated(topic: topics.userCreated, id: Int64(id))
+                record.partition = Int32(id % 2)
+                return record
+            })
         let daemon = try RunningDaemon(configuration)
         try await daemon.waitUntilConsumed(timeout: .seconds(60))
         #expect(try await daemon.database.counts().events == 20)
@@ -45,8 +46,11 @@ struct OffsetsToolTests {
         #expect(created.allSatisfy { ($0.stored ?? 0) == $0.high && $0.lag == 0 }, "\(created)")
         // The group's committed offsets as Kafka reports them to anyone. (The worker's commit on stop is best effort
         // on the mock, which refuses it when the group is already rebalancing; the stored offsets are the truth.)
-        let reader = try KafkaConsumer(configuration: KafkaConfiguration(["bootstrap.servers": TestCluster.shared.bootstrapServers,
-                                                                          "group.id": topics.group]), logger: Self.logger)
+        let reader = try KafkaConsumer(
+            configuration: KafkaConfiguration([
+                "bootstrap.servers": TestCluster.shared.bootstrapServers,
+                "group.id": topics.group,
+            ]), logger: Self.logger)
         let committed = try await reader.committed(created.map(\.partition), timeout: .seconds(10))
         await reader.close()
         #expect(created.map(\.committed) == created.map { committed[$0.partition].flatMap { $0 >= 0 ? $0 : nil } })
@@ -58,8 +62,9 @@ struct OffsetsToolTests {
         #expect(try await tool.positions(topic: topics.userCreated) == created)
 
         // Targets stay within the watermarks.
-        #expect(try await tool.reset(topic: topics.userCreated, partition: 0, to: .offset(1_000_000), dryRun: true, force: true)
-            .map(\.after) == [created[0].high])
+        #expect(
+            try await tool.reset(topic: topics.userCreated, partition: 0, to: .offset(1_000_000), dryRun: true, force: true)
+                .map(\.after) == [created[0].high])
         #expect(try await tool.reset(topic: topics.userCreated, to: .offset(-3), dryRun: true, force: true).map(\.after) == [0, 0])
         #expect(try await tool.reset(topic: topics.userCreated, to: .latest, dryRun: true, force: true).map(\.after) == created.map(\.high))
         try database.close()
@@ -70,7 +75,8 @@ struct OffsetsToolTests {
 /// ``OffsetTarget`` on its own: each target's offset, clamped to the watermarks.
 @Suite("Offset targets")
 struct OffsetTargetTests {
-    let position = PartitionPosition(partition: KafkaTopicPartition(topic: "t", partition: 0), stored: 40, committed: 30, low: 10, high: 100)
+    let position = PartitionPosition(
+        partition: KafkaTopicPartition(topic: "t", partition: 0), stored: 40, committed: 30, low: 10, high: 100)
 
     @Test func eachTargetWithinTheWatermarks() {
         #expect(OffsetTarget.earliest.offset(for: position, atTime: nil) == 10)

@@ -61,8 +61,9 @@ struct WorkerPipelineTests {
 
     @Test func restartWithTheSameGroupReprocessesNothing() async throws {
         let topics = try TestTopics()
-        try await TestKafka.produce((1...20).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
-            + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
+        try await TestKafka.produce(
+            (1...20).map { SampleEvents.userCreated(topic: topics.userCreated, id: Int64($0)) }
+                + [SampleEvents.poison(topic: topics.userCreated, value: "{")])
         let configuration = topics.configuration()
         let first = try RunningDaemon(configuration)
         try await first.waitUntilConsumed()
@@ -75,7 +76,8 @@ struct WorkerPipelineTests {
         try await TestKafka.produce([SampleEvents.userCreated(topic: topics.userCreated, id: 21)])
         try await second.waitUntilConsumed()
         #expect(try await second.database.counts().profiles == 21)
-        let consumed = MetricsText.value(second.daemon.metrics.render(), "profile_messages_consumed_total", "topic=\"\(topics.userCreated)\"")
+        let consumed = MetricsText.value(
+            second.daemon.metrics.render(), "profile_messages_consumed_total", "topic=\"\(topics.userCreated)\"")
         try await second.stop()
         #expect(consumed == 1)
         #expect(second.batches.messageCount == 1, "the restarted worker reads only the new message")
@@ -107,15 +109,17 @@ struct WorkerPipelineTests {
         let database = try ProfileDatabase(path: configuration.databasePath)
         let afterFirst = try await database.counts()
         #expect(afterFirst.profiles == firstRun && afterFirst.events == firstRun)
-        #expect(try database.storedOffsets(group: topics.group).map(\.nextOffset).reduce(0, +) == Int64(firstRun),
-                "the offsets stored with the batches account for exactly their messages")
+        #expect(
+            try database.storedOffsets(group: topics.group).map(\.nextOffset).reduce(0, +) == Int64(firstRun),
+            "the offsets stored with the batches account for exactly their messages")
         try database.close()
 
         let second = try RunningDaemon(configuration)
         try await second.waitUntilConsumed(timeout: .seconds(60))
         try await second.stop()
-        #expect(second.batches.messageCount == count - firstRun,
-                "the restart reads from the stored offsets: each message once over both runs")
+        #expect(
+            second.batches.messageCount == count - firstRun,
+            "the restart reads from the stored offsets: each message once over both runs")
         let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
         #expect(counts.profiles == count)
         #expect(counts.events == count)

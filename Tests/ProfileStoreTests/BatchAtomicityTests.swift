@@ -48,17 +48,26 @@ struct BatchAtomicityTests {
 
     @Test func offsetsOnlyMoveForwardPerGroupAndPartition() async throws {
         let database = try ProfileDatabase(path: directory.databasePath)
-        _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 10),
-                                               StoredOffset(topic: "t", partition: 1, nextOffset: 5)], group: "g")
-        _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 7),
-                                               StoredOffset(topic: "t", partition: 1, nextOffset: 9),
-                                               StoredOffset(topic: "u", partition: 0, nextOffset: 3)], group: "g")
+        _ = try await database.apply(
+            [],
+            offsets: [
+                StoredOffset(topic: "t", partition: 0, nextOffset: 10),
+                StoredOffset(topic: "t", partition: 1, nextOffset: 5),
+            ], group: "g")
+        _ = try await database.apply(
+            [],
+            offsets: [
+                StoredOffset(topic: "t", partition: 0, nextOffset: 7),
+                StoredOffset(topic: "t", partition: 1, nextOffset: 9),
+                StoredOffset(topic: "u", partition: 0, nextOffset: 3),
+            ], group: "g")
         _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 2)], group: "other")
-        #expect(try Set(database.storedOffsets(group: "g")) == [
-            StoredOffset(topic: "t", partition: 0, nextOffset: 10),
-            StoredOffset(topic: "t", partition: 1, nextOffset: 9),
-            StoredOffset(topic: "u", partition: 0, nextOffset: 3),
-        ])
+        #expect(
+            try Set(database.storedOffsets(group: "g")) == [
+                StoredOffset(topic: "t", partition: 0, nextOffset: 10),
+                StoredOffset(topic: "t", partition: 1, nextOffset: 9),
+                StoredOffset(topic: "u", partition: 0, nextOffset: 3),
+            ])
         #expect(try database.storedOffsets(group: "other") == [StoredOffset(topic: "t", partition: 0, nextOffset: 2)])
         #expect(try database.storedOffsets(group: "nobody").isEmpty)
     }
@@ -66,7 +75,8 @@ struct BatchAtomicityTests {
     @Test func offsetsOfAnotherClusterReplaceTheStoredOnesAndThenMoveForwardAgain() async throws {
         let database = try ProfileDatabase(path: directory.databasePath)
         func store(_ offset: Int64, cluster: String?) async throws -> StoredOffset? {
-            _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: offset, clusterID: cluster)], group: "g")
+            _ = try await database.apply(
+                [], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: offset, clusterID: cluster)], group: "g")
             return try database.storedOffsets(group: "g").first
         }
         #expect(try await store(10, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 10))
@@ -76,8 +86,9 @@ struct BatchAtomicityTests {
         // A rebuilt cluster counts from 0 again: its offsets replace the old cluster's.
         #expect(try await store(3, cluster: "cluster-b") == StoredOffset(topic: "t", partition: 0, nextOffset: 3, clusterID: "cluster-b"))
         #expect(try await store(2, cluster: "cluster-b")?.nextOffset == 3)
-        #expect(try await store(1, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 3, clusterID: "cluster-b"),
-                "an offset of no known cluster keeps the stored cluster and moves only forward")
+        #expect(
+            try await store(1, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 3, clusterID: "cluster-b"),
+            "an offset of no known cluster keeps the stored cluster and moves only forward")
     }
 
     @Test func offsetsAreStoredWithTheRowsTheyAccountFor() async throws {
@@ -90,8 +101,10 @@ struct BatchAtomicityTests {
         // Read back through a connection of its own: both were committed together.
         let reader = try DatabaseQueue(path: directory.databasePath)
         let (profiles, stored) = try reader.read { db in
-            (try String.fetchAll(db, sql: "SELECT user_id FROM profile ORDER BY user_id"),
-             try Row.fetchAll(db, sql: "SELECT group_id, topic, partition, next_offset FROM consumer_offset"))
+            (
+                try String.fetchAll(db, sql: "SELECT user_id FROM profile ORDER BY user_id"),
+                try Row.fetchAll(db, sql: "SELECT group_id, topic, partition, next_offset FROM consumer_offset")
+            )
         }
         #expect(profiles == ["user-0", "user-1", "user-2"])
         #expect(stored.count == 1)

@@ -42,10 +42,11 @@ struct ConcurrencyAndDurabilityTests {
             try? writer.write { db in
                 try db.execute(sql: "PRAGMA cache_size = 10")
                 for index in 0..<2_000 {
-                    try db.execute(sql: """
-                        INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
-                        VALUES (?, 'u@example.com', ?, 'auth-svc', 0, randomblob(16))
-                        """, arguments: ["pending-\(index)", String(repeating: "x", count: 1_000)])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
+                            VALUES (?, 'u@example.com', ?, 'auth-svc', 0, randomblob(16))
+                            """, arguments: ["pending-\(index)", String(repeating: "x", count: 1_000)])
                 }
                 signal.yield()
                 release.wait()
@@ -91,18 +92,21 @@ struct ConcurrencyAndDurabilityTests {
         // The v1 schema and its migration record, as a database written by an earlier release has them.
         let event = SampleEvent.make(user: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11", displayName: nil, source: .usersService)
         try await DatabaseQueue(path: directory.databasePath).write { db in
-            try db.execute(sql: """
-                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                INSERT INTO grdb_migrations VALUES ('v1: profiles, processed events, consumer offsets');
-                CREATE TABLE profile (user_id TEXT NOT NULL PRIMARY KEY, email TEXT NOT NULL, display_name TEXT,
-                    source TEXT NOT NULL, created_at INTEGER NOT NULL, event_id BLOB NOT NULL) WITHOUT ROWID;
-                CREATE TABLE processed_event (event_id BLOB NOT NULL PRIMARY KEY, outcome INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE consumer_offset (group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
-                    next_offset INTEGER NOT NULL, PRIMARY KEY (group_id, topic, partition)) WITHOUT ROWID;
-                """)
-            try db.execute(sql: "INSERT INTO profile VALUES (?, ?, NULL, 'users-service', ?, ?)",
-                           arguments: [event.userID, event.email, event.createdAt, withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
-            try db.execute(sql: "INSERT INTO processed_event VALUES (?, 1)", arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
+            try db.execute(
+                sql: """
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    INSERT INTO grdb_migrations VALUES ('v1: profiles, processed events, consumer offsets');
+                    CREATE TABLE profile (user_id TEXT NOT NULL PRIMARY KEY, email TEXT NOT NULL, display_name TEXT,
+                        source TEXT NOT NULL, created_at INTEGER NOT NULL, event_id BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE processed_event (event_id BLOB NOT NULL PRIMARY KEY, outcome INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE consumer_offset (group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL, PRIMARY KEY (group_id, topic, partition)) WITHOUT ROWID;
+                    """)
+            try db.execute(
+                sql: "INSERT INTO profile VALUES (?, ?, NULL, 'users-service', ?, ?)",
+                arguments: [event.userID, event.email, event.createdAt, withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
+            try db.execute(
+                sql: "INSERT INTO processed_event VALUES (?, 1)", arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
         }
         let database = try ProfileDatabase(path: directory.databasePath)
         #expect(try await database.profile(userID: event.userID) == SampleEvent.profile(of: event))
@@ -153,7 +157,9 @@ struct ConcurrentColdStartTests {
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(opened == 6)
-            let migrations = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+            let migrations = try await DatabaseQueue(path: path).read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
+            }
             #expect(migrations == 3)
         }
     }

@@ -35,8 +35,9 @@ struct IdempotencyTests {
     @Test func theSameEventIDWithOtherContentChangesNothing() async throws {
         let event = SampleEvent.make(user: "user-a")
         _ = try await database.apply([event], offsets: [], group: "g")
-        var changed = SampleEvent.make(user: "user-b", eventID: event.eventID, email: "other@example.org",
-                                       displayName: "Other", source: .usersService, createdAt: 5)
+        var changed = SampleEvent.make(
+            user: "user-b", eventID: event.eventID, email: "other@example.org",
+            displayName: "Other", source: .usersService, createdAt: 5)
         #expect(try await database.apply([changed], offsets: [], group: "g") == [.eventIDSeen])
         changed.userID = "user-a"
         #expect(try await database.apply([changed], offsets: [], group: "g") == [.eventIDSeen])
@@ -88,7 +89,8 @@ struct IdempotencyTests {
         var random = SplitMix64(seed: 7)
         let ids = (0..<900).map { _ in UUID() }
         let events = (0..<2000).map { _ in
-            SampleEvent.make(user: "user-\(random.next() % 150)", eventID: ids[Int(random.next() % 900)], email: "e\(random.next() % 1000)@x.org")
+            SampleEvent.make(
+                user: "user-\(random.next() % 150)", eventID: ids[Int(random.next() % 900)], email: "e\(random.next() % 1000)@x.org")
         }
         var seenIDs: Set<UUID> = []
         var firstEventOfUser: [String: UserCreatedEvent] = [:]

@@ -29,8 +29,9 @@ final class RDKafkaCallbacks: @unchecked Sendable {
             guard let rk, let callbacks = RDKafkaCallbacks.from(rd_kafka_opaque(rk)) else { return }
             let text = message.map { String(cString: $0) } ?? ""
             let fac = facility.map { String(cString: $0) } ?? ""
-            callbacks.logger.log(level: RDKafkaCallbacks.logLevel(syslog: level), "librdkafka: \(text)",
-                                 metadata: ["facility": .string(fac)])
+            callbacks.logger.log(
+                level: RDKafkaCallbacks.logLevel(syslog: level), "librdkafka: \(text)",
+                metadata: ["facility": .string(fac)])
         }
         rd_kafka_conf_set_error_cb(conf) { _, err, reason, opaque in
             guard let callbacks = RDKafkaCallbacks.from(opaque) else { return }

@@ -18,24 +18,32 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     /// Creates the handle. Fails, naming the property, on an unknown property or an invalid value.
-    init(kind: Kind, configuration: KafkaConfiguration, callbacks: RDKafkaCallbacks,
-         configure: (OpaquePointer) -> Void = { _ in }) throws {
+    init(
+        kind: Kind, configuration: KafkaConfiguration, callbacks: RDKafkaCallbacks,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         let conf = rd_kafka_conf_new()!
         var errorText = [CChar](repeating: 0, count: 512)
         for (name, value) in configuration.properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(name: "invalid_configuration",
-                                 message: "\(name): \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+                throw KafkaError(
+                    name: "invalid_configuration",
+                    message: "\(name): \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
             }
         }
         callbacks.install(on: conf, consumer: kind == .consumer)
         configure(conf)
-        guard let handle = rd_kafka_new(kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
-                                        conf, &errorText, errorText.count) else {
+        guard
+            let handle = rd_kafka_new(
+                kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER,
+                conf, &errorText, errorText.count)
+        else {
             // On failure the configuration still belongs to us.
             rd_kafka_conf_destroy(conf)
-            throw KafkaError(name: "invalid_configuration", message: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw KafkaError(
+                name: "invalid_configuration",
+                message: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         self.handle = handle
         // The opaque points at `callbacks` unretained: this property keeps it alive as long as the handle.

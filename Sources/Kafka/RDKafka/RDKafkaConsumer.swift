@@ -83,8 +83,9 @@ final class RDKafkaConsumer: @unchecked Sendable {
         try RDKafkaTopicPartitionList.withList(offsets) { list in
             try KafkaError.check(rd_kafka_commit(client.handle, list, 0), "commit")
             if let (partition, error) = RDKafkaTopicPartitionList.errors(list).first {
-                throw KafkaError(name: error.name, message: "commit \(partition): \(error.message)",
-                                 isRetriable: error.isRetriable, isFatal: error.isFatal, code: error.code)
+                throw KafkaError(
+                    name: error.name, message: "commit \(partition): \(error.message)",
+                    isRetriable: error.isRetriable, isFatal: error.isFatal, code: error.code)
             }
         }
     }

@@ -9,8 +9,9 @@ final class RDKafkaMockCluster: @unchecked Sendable {
     private let cluster: OpaquePointer
 
     init(brokers: Int, logger: Logger) throws {
-        client = try RDKafkaClient(kind: .producer, configuration: KafkaConfiguration(["log_level": "3"]),
-                                   callbacks: RDKafkaCallbacks(logger: logger))
+        client = try RDKafkaClient(
+            kind: .producer, configuration: KafkaConfiguration(["log_level": "3"]),
+            callbacks: RDKafkaCallbacks(logger: logger))
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokers)) else {
             throw KafkaError(name: "mock_cluster", message: "could not create the mock cluster")
         }
@@ -24,8 +25,9 @@ final class RDKafkaMockCluster: @unchecked Sendable {
     var bootstrapServers: String { String(cString: rd_kafka_mock_cluster_bootstraps(cluster)) }
 
     func createTopic(_ name: String, partitions: Int, replicationFactor: Int) throws {
-        try KafkaError.check(rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor)),
-                             "create topic \(name)")
+        try KafkaError.check(
+            rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor)),
+            "create topic \(name)")
     }
 
     func setBroker(_ broker: Int32, up: Bool) {

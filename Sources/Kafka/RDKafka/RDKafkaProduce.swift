@@ -44,7 +44,8 @@ enum RDKafkaProduce {
         guard let bytes else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return bytes.withUnsafeBytes { buffer in
             // An empty value is not a null value: give librdkafka a non-nil pointer.
-            buffer.baseAddress == nil ? withUnsafeBytes(of: 0) { body(UnsafeRawBufferPointer(start: $0.baseAddress, count: 0)) } : body(buffer)
+            buffer.baseAddress == nil
+                ? withUnsafeBytes(of: 0) { body(UnsafeRawBufferPointer(start: $0.baseAddress, count: 0)) } : body(buffer)
         }
     }
 }

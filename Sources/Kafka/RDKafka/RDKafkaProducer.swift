@@ -11,8 +11,10 @@ final class RDKafkaProducer: Sendable {
                 let delivery = Unmanaged<RDKafkaDelivery>.fromOpaque(opaque).takeRetainedValue()
                 if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
-                    delivery.complete(.success(KafkaDeliveryReport(
-                        topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
+                    delivery.complete(
+                        .success(
+                            KafkaDeliveryReport(
+                                topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
                 } else {
                     delivery.complete(.failure(KafkaError(message.pointee.err)))
                 }

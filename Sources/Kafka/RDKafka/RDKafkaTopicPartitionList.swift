@@ -12,7 +12,9 @@ enum RDKafkaTopicPartitionList {
         return list
     }
 
-    static func withList<T>(_ entries: [KafkaTopicPartitionOffset], _ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws -> T) rethrows -> T {
+    static func withList<T>(
+        _ entries: [KafkaTopicPartitionOffset], _ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws -> T
+    ) rethrows -> T {
         let list = make(entries)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         return try body(list)

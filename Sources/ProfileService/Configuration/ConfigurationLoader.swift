@@ -28,20 +28,25 @@ public enum ConfigurationLoader {
         configuration.kafka.userRegisteredTopic = try reader.topic(.userRegisteredTopic, default: configuration.kafka.userRegisteredTopic)
         configuration.kafka.userCreatedTopic = try reader.topic(.userCreatedTopic, default: configuration.kafka.userCreatedTopic)
         configuration.kafka.deadLetterTopic = try reader.topic(.deadLetterTopic, default: configuration.kafka.deadLetterTopic)
-        let topics: [(Setting, String)] = [(.userRegisteredTopic, configuration.kafka.userRegisteredTopic),
-                                           (.userCreatedTopic, configuration.kafka.userCreatedTopic),
-                                           (.deadLetterTopic, configuration.kafka.deadLetterTopic)]
+        let topics: [(Setting, String)] = [
+            (.userRegisteredTopic, configuration.kafka.userRegisteredTopic),
+            (.userCreatedTopic, configuration.kafka.userCreatedTopic),
+            (.deadLetterTopic, configuration.kafka.deadLetterTopic),
+        ]
         for (index, (setting, topic)) in topics.enumerated() {
             // Name a setting the operator gave: the one of the pair that is not left at its default.
             guard let other = topics[(index + 1)...].first(where: { $0.1 == topic })?.0 else { continue }
             let named = reader.raw(other) != nil ? other : setting
-            throw ConfigurationError(setting: named.rawValue, reason: "'\(topic)' is also \(named == other ? setting.rawValue : other.rawValue); "
-                                     + "the two source topics and the DLQ topic must be three different topics")
+            throw ConfigurationError(
+                setting: named.rawValue,
+                reason: "'\(topic)' is also \(named == other ? setting.rawValue : other.rawValue); "
+                    + "the two source topics and the DLQ topic must be three different topics")
         }
         configuration.kafka.passthrough = try KafkaSettings.passthrough(from: reader.passthrough)
         configuration.kafka.groupInstanceID = try reader.groupInstanceID(passthrough: configuration.kafka.passthrough)
         configuration.databasePath = try reader.nonEmpty(.databasePath, default: configuration.databasePath)
-        configuration.database.synchronous = try reader.oneOf(.databaseSynchronous, ["NORMAL", "FULL"], default: configuration.database.synchronous)
+        configuration.database.synchronous = try reader.oneOf(
+            .databaseSynchronous, ["NORMAL", "FULL"], default: configuration.database.synchronous)
         configuration.http.host = try reader.nonEmpty(.httpHost, default: configuration.http.host)
         configuration.http.port = try reader.integer(.httpPort, in: 0...65535, default: configuration.http.port)
         if let token = reader.raw(.apiToken) {
@@ -105,7 +110,8 @@ struct SettingsReader {
             throw ConfigurationError(setting: name, reason: "'\(id)' is not a valid group.instance.id (1 to 249 of a-z A-Z 0-9 . _ -)")
         }
         guard passthrough["group.instance.id"] == nil else {
-            throw ConfigurationError(setting: name, reason: "is also given as KAFKA_PROP_GROUP_INSTANCE_ID; set only KAFKA_GROUP_INSTANCE_ID")
+            throw ConfigurationError(
+                setting: name, reason: "is also given as KAFKA_PROP_GROUP_INSTANCE_ID; set only KAFKA_GROUP_INSTANCE_ID")
         }
         return id
     }
@@ -119,7 +125,8 @@ struct SettingsReader {
     func integer(_ setting: Setting, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {
         guard let text = raw(setting) else { return value }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
-            throw ConfigurationError(setting: setting.rawValue, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(
+                setting: setting.rawValue, reason: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -31,7 +31,9 @@ public enum KafkaSettings {
     }
 
     /// The worker's consumer: manual offsets, earliest for a new group, bounded prefetch, statistics for lag.
-    public static func consumer(_ kafka: ServiceConfiguration.Kafka, groupID: String? = nil, clientSuffix: String = "") -> KafkaConfiguration {
+    public static func consumer(_ kafka: ServiceConfiguration.Kafka, groupID: String? = nil, clientSuffix: String = "")
+        -> KafkaConfiguration
+    {
         KafkaConfiguration([
             "bootstrap.servers": kafka.bootstrapServers,
             "group.id": groupID ?? kafka.groupID,

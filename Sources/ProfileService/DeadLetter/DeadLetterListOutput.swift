@@ -5,8 +5,10 @@ import ProfileCore
 /// only on request, and then redacted (``RedactedJSON``: passwords always, email addresses unless `showingPII`).
 public enum DeadLetterListOutput {
     /// One JSON object (one line, no newline) for `row`. Absent facts are `null`.
-    public static func jsonLine(_ row: DeadLetterLister.Row, now: Date = Date(), includeValue: Bool = false,
-                                showingPII: Bool = false) -> String {
+    public static func jsonLine(
+        _ row: DeadLetterLister.Row, now: Date = Date(), includeValue: Bool = false,
+        showingPII: Bool = false
+    ) -> String {
         let entry = row.entry
         let inbound = entry.inbound
         var fields: [(String, String)] = [
@@ -40,9 +42,13 @@ public enum DeadLetterListOutput {
     }
 
     /// The human table, with a closing line that says what was read.
-    public static func table(_ listing: DeadLetterLister.Listing, now: Date = Date(), includeValues: Bool = false,
-                             showingPII: Bool = false) -> String {
-        let header = ["PARTITION", "OFFSET", "ORIGINAL", "ERROR CLASS", "ATTEMPTS", "AGE", "EVENT ID", "REQUEST ID", "COPIES", "ERROR MESSAGE"]
+    public static func table(
+        _ listing: DeadLetterLister.Listing, now: Date = Date(), includeValues: Bool = false,
+        showingPII: Bool = false
+    ) -> String {
+        let header = [
+            "PARTITION", "OFFSET", "ORIGINAL", "ERROR CLASS", "ATTEMPTS", "AGE", "EVENT ID", "REQUEST ID", "COPIES", "ERROR MESSAGE",
+        ]
         let rows = listing.rows.map { row -> [String] in
             let entry = row.entry
             return [

@@ -36,8 +36,10 @@ public struct DeadLetterLister: Sendable {
     private let logger: Logger
 
     /// `group`: the reprocess group whose position `list` starts from (`nil`: the default reprocess group).
-    public init(configuration: ServiceConfiguration, selection: DeadLetterSelection, group: String? = nil,
-                timeout: Duration = .seconds(30), logger: Logger) {
+    public init(
+        configuration: ServiceConfiguration, selection: DeadLetterSelection, group: String? = nil,
+        timeout: Duration = .seconds(30), logger: Logger
+    ) {
         self.configuration = configuration
         self.selection = selection
         self.group = group
@@ -48,8 +50,9 @@ public struct DeadLetterLister: Sendable {
     /// Reads the snapshot. Throws ``StartupError`` when the cluster does not answer.
     public func list(all: Bool) async throws -> Listing {
         let group = group ?? DeadLetterReprocessor.defaultGroup(configuration.kafka)
-        var reader = try await DeadLetterReader.open(kafka: configuration.kafka, group: group, clientSuffix: "-dlq-list",
-                                                     start: all ? .beginning : .committed, timeout: timeout, logger: logger)
+        var reader = try await DeadLetterReader.open(
+            kafka: configuration.kafka, group: group, clientSuffix: "-dlq-list",
+            start: all ? .beginning : .committed, timeout: timeout, logger: logger)
         var listing = Listing(topic: reader.topic, group: all ? nil : group)
         let decoder = MessageDecoder(configuration: configuration)
         var rowOfOrigin: [DeadLetterEntry.Origin: Int] = [:]

@@ -57,9 +57,10 @@ struct DeadLetterReader {
                 let from = max(low, committed[partition].flatMap { $0 >= 0 ? $0 : nil } ?? low)
                 ranges[partition.partition] = from..<max(from, high)
             }
-            let reader = DeadLetterReader(topic: topic, group: group, ranges: ranges, topics: topics,
-                                          consumer: consumer, timeout: timeout,
-                                          positions: ranges.filter { !$0.value.isEmpty }.mapValues(\.lowerBound))
+            let reader = DeadLetterReader(
+                topic: topic, group: group, ranges: ranges, topics: topics,
+                consumer: consumer, timeout: timeout,
+                positions: ranges.filter { !$0.value.isEmpty }.mapValues(\.lowerBound))
             try consumer.assign(reader.positions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0.key, offset: $0.value) })
             return reader
         } catch let error as KafkaError {
@@ -82,7 +83,8 @@ struct DeadLetterReader {
             for message in try await consumer.poll(maxMessages: maxMessages - batch.count, timeout: .milliseconds(100))
             where message.topic == topic {
                 guard let position = positions[message.partition], let end = ranges[message.partition]?.upperBound,
-                      message.offset >= position, message.offset < end else { continue }
+                    message.offset >= position, message.offset < end
+                else { continue }
                 batch.append(message)
                 positions[message.partition] = message.offset + 1
                 if message.offset + 1 >= end {

@@ -44,24 +44,34 @@ public struct DeadLetterReplayer: Sendable {
     }
 
     /// Replays the DLQ snapshot. Throws ``StartupError`` on infrastructure failures (exit 69/78).
-    public func run(stop: DeadLetterStopFlag = DeadLetterStopFlag(),
-                    progress: (@Sendable (DeadLetterProgress) -> Void)? = nil) async throws -> Summary {
+    public func run(
+        stop: DeadLetterStopFlag = DeadLetterStopFlag(),
+        progress: (@Sendable (DeadLetterProgress) -> Void)? = nil
+    ) async throws -> Summary {
         let group = options.group ?? Self.defaultGroup(configuration.kafka)
         let publisher: DeadLetterPublisher?
         do {
-            publisher = options.dryRun ? nil : try DeadLetterPublisher(
-                configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq-replay"), logger: logger)
+            publisher =
+                options.dryRun
+                ? nil
+                : try DeadLetterPublisher(
+                    configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq-replay"), logger: logger)
         } catch {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error)")
         }
         defer { publisher?.close() }
         let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), logger: logger, metrics: ServiceMetrics())
-        var tally = Summary(run: DeadLetterRunCounts(topic: configuration.kafka.deadLetterTopic, group: group,
-                                                     dryRun: options.dryRun, snapshot: 0))
-        let run = DeadLetterRun(kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
-                                group: group, clientSuffix: "-dlq-replay", logger: logger)
+        var tally = Summary(
+            run: DeadLetterRunCounts(
+                topic: configuration.kafka.deadLetterTopic, group: group,
+                dryRun: options.dryRun, snapshot: 0))
+        let run = DeadLetterRun(
+            kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
+            group: group, clientSuffix: "-dlq-replay", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, topics in
-            let records = entries.map { entry in topics[entry.inbound?.originalTopic ?? ""].flatMap { Self.record(for: entry, partitions: $0) } }
+            let records = entries.map { entry in
+                topics[entry.inbound?.originalTopic ?? ""].flatMap { Self.record(for: entry, partitions: $0) }
+            }
             if let publisher {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
                 do {

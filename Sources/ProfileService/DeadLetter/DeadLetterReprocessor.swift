@@ -68,31 +68,42 @@ public struct DeadLetterReprocessor: Sendable {
     public static func defaultGroup(_ kafka: ServiceConfiguration.Kafka) -> String { "\(kafka.groupID).dlq-reprocess" }
 
     /// Reprocesses the DLQ snapshot. Throws ``StartupError`` on infrastructure failures (exit 69/78).
-    public func run(stop: DeadLetterStopFlag = DeadLetterStopFlag(),
-                    progress: (@Sendable (DeadLetterProgress) -> Void)? = nil) async throws -> Summary {
+    public func run(
+        stop: DeadLetterStopFlag = DeadLetterStopFlag(),
+        progress: (@Sendable (DeadLetterProgress) -> Void)? = nil
+    ) async throws -> Summary {
         let group = options.group ?? Self.defaultGroup(configuration.kafka)
         let store = try StoreOpening.open(configuration)
         defer { try? store.close() }
         let publisher: DeadLetterPublisher?
         do {
-            publisher = options.dryRun ? nil : try DeadLetterPublisher(
-                configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq-reprocess"), logger: logger)
+            publisher =
+                options.dryRun
+                ? nil
+                : try DeadLetterPublisher(
+                    configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq-reprocess"), logger: logger)
         } catch {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error)")
         }
         defer { publisher?.close() }
         let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), logger: logger, metrics: ServiceMetrics())
         let steps = publisher.map { publisher in
-            (reparking: DeadLetterStep(publisher: publisher, topic: configuration.kafka.deadLetterTopic, group: group, retry: retry,
-                                       metrics: retry.metrics, logger: logger),
-             applying: ApplyStep(store: store, group: group, retry: retry, metrics: retry.metrics, logger: logger))
+            (
+                reparking: DeadLetterStep(
+                    publisher: publisher, topic: configuration.kafka.deadLetterTopic, group: group, retry: retry,
+                    metrics: retry.metrics, logger: logger),
+                applying: ApplyStep(store: store, group: group, retry: retry, metrics: retry.metrics, logger: logger)
+            )
         }
-        var tally = Summary(run: DeadLetterRunCounts(topic: configuration.kafka.deadLetterTopic, group: group,
-                                                     dryRun: options.dryRun, snapshot: 0))
+        var tally = Summary(
+            run: DeadLetterRunCounts(
+                topic: configuration.kafka.deadLetterTopic, group: group,
+                dryRun: options.dryRun, snapshot: 0))
         // A dry run previews each batch as if the earlier ones had been applied.
         var dryRunRule = OutcomeRule()
-        let run = DeadLetterRun(kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
-                                group: group, clientSuffix: "-dlq-reprocess", logger: logger)
+        let run = DeadLetterRun(
+            kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
+            group: group, clientSuffix: "-dlq-reprocess", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, _ in
             let batch = DecodedBatch(entries.compactMap(\.decoded))
             let outcomes: [EventOutcome]

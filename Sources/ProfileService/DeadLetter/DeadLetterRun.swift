@@ -29,8 +29,9 @@ struct DeadLetterRun {
         stop: DeadLetterStopFlag, progress: (@Sendable (DeadLetterProgress) -> Void)?,
         handle: (_ entries: [DeadLetterEntry], _ topics: [String: Int]) async throws -> [Bool]
     ) async throws -> DeadLetterRunCounts {
-        var reader = try await DeadLetterReader.open(kafka: kafka, group: group, clientSuffix: clientSuffix,
-                                                     start: .committed, timeout: options.timeout, logger: logger)
+        var reader = try await DeadLetterReader.open(
+            kafka: kafka, group: group, clientSuffix: clientSuffix,
+            start: .committed, timeout: options.timeout, logger: logger)
         do {
             let counts = try await read(&reader, stop: stop, progress: progress, handle: handle)
             await reader.close()
@@ -81,10 +82,12 @@ struct DeadLetterRun {
                 if let limit = options.selection.limit, selected >= limit { limitReached = true }
                 guard let origin = entry.origin else {
                     counts.malformed += 1
-                    logger.warning("DLQ record without dlq.original.* headers; passed over", metadata: [
-                        "topic": .string(message.topic), "partition": .stringConvertible(message.partition),
-                        "offset": .stringConvertible(message.offset),
-                    ])
+                    logger.warning(
+                        "DLQ record without dlq.original.* headers; passed over",
+                        metadata: [
+                            "topic": .string(message.topic), "partition": .stringConvertible(message.partition),
+                            "offset": .stringConvertible(message.offset),
+                        ])
                     dispositions.append((message, .handled))
                     continue
                 }
@@ -108,8 +111,10 @@ struct DeadLetterRun {
                     tracker.markCommitted(offsets)
                 }
             }
-            progress?(DeadLetterProgress(scanned: counts.scanned, total: counts.snapshot, handled: counts.handled,
-                                         elapsed: ContinuousClock.now - started))
+            progress?(
+                DeadLetterProgress(
+                    scanned: counts.scanned, total: counts.snapshot, handled: counts.handled,
+                    elapsed: ContinuousClock.now - started))
         }
         counts.interrupted = stop.isSet && !exhausted && !limitReached
         counts.committedOffsets = Dictionary(uniqueKeysWithValues: tracker.committedOffsets.map { (String($0.key), $0.value) })

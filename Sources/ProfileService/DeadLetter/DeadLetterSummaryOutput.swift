@@ -25,7 +25,8 @@ public enum DeadLetterSummaryOutput {
         var lines = header("reprocess", summary.run)
         lines.append(("processed", "\(summary.run.handled)"))
         lines.append(("created", "\(summary.created)\(summary.run.dryRun ? " (would be)" : "")"))
-        lines.append(("already present", "\(summary.alreadyPresent) (event id seen \(summary.eventIDSeen), user exists \(summary.userExists))"))
+        lines.append(
+            ("already present", "\(summary.alreadyPresent) (event id seen \(summary.eventIDSeen), user exists \(summary.userExists))"))
         let total = summary.stillFailing.values.reduce(0, +)
         lines.append(("still failing", total == 0 ? "0" : "\(total) (\(failing)), \(verb)re-parked"))
         return render(lines + footer(summary.run))
@@ -52,12 +53,16 @@ public enum DeadLetterSummaryOutput {
     }
 
     private static func header(_ command: String, _ run: DeadLetterRunCounts) -> [(String, String)] {
-        [("dlq \(command)", "\(run.topic), group \(run.group)\(run.dryRun ? " (dry run: nothing changed)" : "")"),
-         ("read", "\(run.scanned) of \(run.snapshot) record(s) pending at start")]
+        [
+            ("dlq \(command)", "\(run.topic), group \(run.group)\(run.dryRun ? " (dry run: nothing changed)" : "")"),
+            ("read", "\(run.scanned) of \(run.snapshot) record(s) pending at start"),
+        ]
     }
 
     private static func footer(_ run: DeadLetterRunCounts) -> [(String, String)] {
-        var lines: [(String, String)] = [("duplicate copies", "\(run.duplicateCopies)"), ("not selected", "\(run.notSelected) (left for a later run)")]
+        var lines: [(String, String)] = [
+            ("duplicate copies", "\(run.duplicateCopies)"), ("not selected", "\(run.notSelected) (left for a later run)"),
+        ]
         if run.malformed > 0 { lines.append(("malformed", "\(run.malformed) (no dlq.original.* headers; passed over)")) }
         if !run.dryRun {
             let offsets = run.committedOffsets.sorted { $0.key < $1.key }.map { "[\($0.key)] \($0.value)" }.joined(separator: ", ")

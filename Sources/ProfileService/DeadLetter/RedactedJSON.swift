@@ -33,9 +33,13 @@ public enum RedactedJSON {
     static func redacting(_ value: JSONValue, showingPII: Bool) -> JSONValue {
         switch value {
         case .object(let members):
-            .object(members.map { name, member in
-                (name, name.lowercased().contains("password") ? JSONValue.string(placeholder) : redacting(member, showingPII: showingPII))
-            })
+            .object(
+                members.map { name, member in
+                    (
+                        name,
+                        name.lowercased().contains("password") ? JSONValue.string(placeholder) : redacting(member, showingPII: showingPII)
+                    )
+                })
         case .array(let elements):
             .array(elements.map { redacting($0, showingPII: showingPII) })
         case .string(let text) where !showingPII:

@@ -15,14 +15,16 @@ struct AccessLogMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
         metrics.httpRequest(method: request.method.rawValue, route: context.endpointPath, status: response.status.code, duration: elapsed)
-        logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(String(request.uri.path.prefix(512))),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .stringConvertible(Self.milliseconds(elapsed)),
-            "request_id": .string(response.headers[RequestIDMiddleware.header] ?? ""),
-            "client_ip": .string(context.clientIP),
-        ])
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "path": .string(String(request.uri.path.prefix(512))),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .stringConvertible(Self.milliseconds(elapsed)),
+                "request_id": .string(response.headers[RequestIDMiddleware.header] ?? ""),
+                "client_ip": .string(context.clientIP),
+            ])
         return response
     }
 

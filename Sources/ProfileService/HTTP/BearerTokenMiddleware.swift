@@ -12,7 +12,7 @@ struct BearerTokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let presented = request.headers[.authorization].flatMap(Self.bearerCredentials),
-              Self.constantTimeEquals(presented, token)
+            Self.constantTimeEquals(presented, token)
         else {
             throw APIError(.unauthorized, "missing or invalid bearer token", headers: [.wwwAuthenticate: "Bearer"])
         }
@@ -24,7 +24,7 @@ struct BearerTokenMiddleware: RouterMiddleware {
         let bytes = Array(header.utf8)
         let scheme = Array("bearer ".utf8)
         guard bytes.count > scheme.count,
-              zip(bytes, scheme).allSatisfy({ pair in pair.0 | 0x20 == pair.1 })
+            zip(bytes, scheme).allSatisfy({ pair in pair.0 | 0x20 == pair.1 })
         else { return nil }
         return Array(bytes[scheme.count...])
     }

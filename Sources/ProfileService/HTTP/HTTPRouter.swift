@@ -29,8 +29,9 @@ public enum HTTPRouter {
             return jsonResponse("{\"status\":\"ready\"}\n")
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
 
         let v1 = router.group("v1")
@@ -40,8 +41,9 @@ public enum HTTPRouter {
             guard let profile = try await store.profile(userID: userID) else {
                 throw APIError(.notFound, "no profile for this user id")
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ProfileResponse.json(profile)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ProfileResponse.json(profile)))
         }
         // `/v1/profiles` (or `/v1/profiles/`) names no user: a bad request rather than an unknown route.
         v1.get("profiles") { _, _ -> Response in

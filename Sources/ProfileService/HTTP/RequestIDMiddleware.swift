@@ -42,7 +42,8 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     private static func acceptable(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= maxLength,
-              value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+            value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { return nil }
         return value
     }
 }

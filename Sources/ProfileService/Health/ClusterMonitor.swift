@@ -34,8 +34,9 @@ public struct ClusterMonitor: Service {
             }
             if !before.brokerReachable { logger.info("kafka reachable", metadata: ["topics_seen": "\(topics.count)"]) }
             if missing != before.missingTopics && !missing.isEmpty {
-                logger.error("required topics are missing; not ready until they exist (they are not created automatically)",
-                             metadata: ["missing_topics": .array(missing.map { .string($0) })])
+                logger.error(
+                    "required topics are missing; not ready until they exist (they are not created automatically)",
+                    metadata: ["missing_topics": .array(missing.map { .string($0) })])
             }
         } catch {
             let (before, _) = health.update {

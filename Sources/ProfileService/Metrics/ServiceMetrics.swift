@@ -2,9 +2,9 @@ import CoreMetrics
 import Foundation
 import Kafka
 import Metrics
-import Prometheus
 import ProfileCore
 import ProfileStore
+import Prometheus
 import Synchronization
 
 /// The service's metrics, in its own Prometheus registry (so several services can live in one test process).
@@ -96,8 +96,9 @@ public final class ServiceMetrics: Sendable {
             if let series = cache[key] { return series }
             let dimensions = [("method", key.method), ("route", key.route)]
             let series = HTTPSeries(
-                requests: CoreMetrics.Counter(label: "profile_http_requests_total", dimensions: dimensions + [("status", String(status))],
-                                              factory: factory),
+                requests: CoreMetrics.Counter(
+                    label: "profile_http_requests_total", dimensions: dimensions + [("status", String(status))],
+                    factory: factory),
                 duration: Metrics.Timer(label: "profile_http_request_duration_seconds", dimensions: dimensions, factory: factory))
             cache[key] = series
             return series
@@ -133,9 +134,11 @@ public final class ServiceMetrics: Sendable {
                 gauges[partition] = nil
             }
             for (partition, value) in lag {
-                let gauge = gauges[partition] ?? CoreMetrics.Gauge(
-                    label: "profile_consumer_lag",
-                    dimensions: [("topic", partition.topic), ("partition", String(partition.partition))], factory: factory)
+                let gauge =
+                    gauges[partition]
+                    ?? CoreMetrics.Gauge(
+                        label: "profile_consumer_lag",
+                        dimensions: [("topic", partition.topic), ("partition", String(partition.partition))], factory: factory)
                 gauges[partition] = gauge
                 gauge.record(value)
             }

@@ -1,11 +1,14 @@
 import Foundation
+
 /// How `offsets show` prints: a table for people, one JSON object per line for scripts.
 public enum OffsetsOutput {
     public static func table(_ positions: [PartitionPosition]) -> String {
         let header = ["TOPIC", "PARTITION", "STORED", "COMMITTED", "LOW", "HIGH", "LAG"]
         let rows = positions.map { position in
-            [position.partition.topic, "\(position.partition.partition)", position.stored.map(String.init) ?? "-",
-             position.committed.map(String.init) ?? "-", "\(position.low)", "\(position.high)", "\(position.lag)"]
+            [
+                position.partition.topic, "\(position.partition.partition)", position.stored.map(String.init) ?? "-",
+                position.committed.map(String.init) ?? "-", "\(position.low)", "\(position.high)", "\(position.lag)",
+            ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         return ([header] + rows).map { cells in

@@ -18,7 +18,9 @@ public struct OffsetsTool: Sendable {
     }
 
     /// Runs `body` with a tool on the store `configuration` names, closed afterwards.
-    public static func withTool<T: Sendable>(_ configuration: ServiceConfiguration, _ body: (OffsetsTool) async throws -> T) async throws -> T {
+    public static func withTool<T: Sendable>(_ configuration: ServiceConfiguration, _ body: (OffsetsTool) async throws -> T) async throws
+        -> T
+    {
         let store = try StoreOpening.open(configuration)
         defer { try? store.close() }
         return try await body(OffsetsTool(configuration: configuration, store: store, logger: configuration.logger("profile-svc.offsets")))
@@ -35,7 +37,8 @@ public struct OffsetsTool: Sendable {
                 return "the cluster does not tell whether consumer group \(group) has members (no DescribeGroups); "
                     + "stop every profile-svc of the group and repeat with --force"
             }
-            return "consumer group \(group) has \(members) active member(s); stop every profile-svc of the group before resetting its offsets"
+            return
+                "consumer group \(group) has \(members) active member(s); stop every profile-svc of the group before resetting its offsets"
         }
     }
 
@@ -53,7 +56,9 @@ public struct OffsetsTool: Sendable {
     /// Moves the stored and the committed offsets of `topic` (all its partitions, or `partition`) to `target`,
     /// unless `dryRun`; refuses while the group has active members, or when the cluster cannot tell and not
     /// `force`. Returns each partition's move.
-    public func reset(topic: String, partition: Int32? = nil, to target: OffsetTarget, dryRun: Bool, force: Bool = false) async throws -> [Move] {
+    public func reset(topic: String, partition: Int32? = nil, to target: OffsetTarget, dryRun: Bool, force: Bool = false) async throws
+        -> [Move]
+    {
         try await withConsumer { consumer in
             if !force {
                 let members: Int?
@@ -64,21 +69,27 @@ public struct OffsetsTool: Sendable {
                 }
                 guard members == 0 else { throw GroupActive(group: configuration.kafka.groupID, members: members) }
             }
-            let positions = try await positions(topic: topic, consumer: consumer).filter { partition == nil || $0.partition.partition == partition }
+            let positions = try await positions(topic: topic, consumer: consumer).filter {
+                partition == nil || $0.partition.partition == partition
+            }
             var atTime: [KafkaTopicPartition: Int64] = [:]
             if case .datetime(let milliseconds) = target {
                 atTime = try await consumer.offsets(atEpochMilliseconds: milliseconds, of: positions.map(\.partition), timeout: timeout)
             }
             let moves = positions.map { Move(before: $0, after: target.offset(for: $0, atTime: atTime[$0.partition])) }
             guard !dryRun, !moves.isEmpty else { return moves }
-            try await store.replaceStoredOffsets(moves.map {
-                StoredOffset(topic: $0.before.partition.topic, partition: $0.before.partition.partition, nextOffset: $0.after)
-            }, group: configuration.kafka.groupID)
+            try await store.replaceStoredOffsets(
+                moves.map {
+                    StoredOffset(topic: $0.before.partition.topic, partition: $0.before.partition.partition, nextOffset: $0.after)
+                }, group: configuration.kafka.groupID)
             try await consumer.commit(moves.map { KafkaTopicPartitionOffset($0.before.partition, offset: $0.after) })
-            logger.info("offsets reset", metadata: [
-                "group": .string(configuration.kafka.groupID),
-                "moves": .dictionary(moves.reduce(into: [:]) { $0[$1.before.partition.description] = "\($1.before.next) -> \($1.after)" }),
-            ])
+            logger.info(
+                "offsets reset",
+                metadata: [
+                    "group": .string(configuration.kafka.groupID),
+                    "moves": .dictionary(
+                        moves.reduce(into: [:]) { $0[$1.before.partition.description] = "\($1.before.next) -> \($1.after)" }),
+                ])
             return moves
         }
     }
@@ -88,22 +99,26 @@ public struct OffsetsTool: Sendable {
         let counts = try await consumer.topics(timeout: timeout)
         let partitions = topics.flatMap { name in (0..<Int32(counts[name] ?? 0)).map { KafkaTopicPartition(topic: name, partition: $0) } }
         let committed = try await consumer.committed(partitions, timeout: timeout)
-        let stored = Dictionary(try await store.storedOffsets(group: configuration.kafka.groupID).map {
-            (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.nextOffset)
-        }, uniquingKeysWith: { $1 })
+        let stored = Dictionary(
+            try await store.storedOffsets(group: configuration.kafka.groupID).map {
+                (KafkaTopicPartition(topic: $0.topic, partition: $0.partition), $0.nextOffset)
+            }, uniquingKeysWith: { $1 })
         var positions: [PartitionPosition] = []
         for partition in partitions {
             let (low, high) = try await consumer.watermarks(of: partition, timeout: timeout)
-            positions.append(PartitionPosition(partition: partition, stored: stored[partition],
-                                               committed: committed[partition].flatMap { $0 >= 0 ? $0 : nil }, low: low, high: high))
+            positions.append(
+                PartitionPosition(
+                    partition: partition, stored: stored[partition],
+                    committed: committed[partition].flatMap { $0 >= 0 ? $0 : nil }, low: low, high: high))
         }
         return positions
     }
 
     /// A consumer in the service's group that never joins it: it reads metadata and commits offsets only.
     private func withConsumer<T: Sendable>(_ body: (KafkaConsumer) async throws -> T) async throws -> T {
-        let consumer = try KafkaConsumer(configuration: KafkaSettings.consumer(configuration.kafka, clientSuffix: "-offsets"),
-                                         logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaSettings.consumer(configuration.kafka, clientSuffix: "-offsets"),
+            logger: logger)
         do {
             let result = try await body(consumer)
             await consumer.close()

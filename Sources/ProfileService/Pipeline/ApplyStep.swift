@@ -47,8 +47,9 @@ struct ApplyStep: Sendable {
             metadata["user_id"] = .string(event.decoded.event.userID)
             metadata["source"] = .string(event.decoded.event.source.rawValue)
             if let conflict = event.decoded.conflictingHeaderEventID {
-                logger.warning("event-id header disagrees with the envelope id; the envelope id wins",
-                               metadata: metadata.merging(["header_event_id": .string(conflict)]) { $1 })
+                logger.warning(
+                    "event-id header disagrees with the envelope id; the envelope id wins",
+                    metadata: metadata.merging(["header_event_id": .string(conflict)]) { $1 })
             }
             switch outcome {
             case .created:

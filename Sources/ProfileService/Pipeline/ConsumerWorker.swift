@@ -32,8 +32,10 @@ public final class ConsumerWorker: Service {
     private let observer: WorkerBatchObserver?
     private let stopping = Atomic<Bool>(false)
 
-    public init(configuration: ServiceConfiguration, store: any ProfileStorage, deadLetters: DeadLetterPublisher,
-                health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil) throws {
+    public init(
+        configuration: ServiceConfiguration, store: any ProfileStorage, deadLetters: DeadLetterPublisher,
+        health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil
+    ) throws {
         self.configuration = configuration
         self.observer = observer
         self.health = health
@@ -45,25 +47,30 @@ public final class ConsumerWorker: Service {
         // the group meanwhile: this member must poll within that interval or be taken out of the group.
         let maxPollInterval = Duration.milliseconds(Int(kafka.properties["max.poll.interval.ms"] ?? "") ?? 300_000)
         let stallAfter = min(maxPollInterval / 4, .seconds(10))
-        ownership = PartitionOwnership(store: store, group: group, inFlight: inFlight, inFlightWait: stallAfter, health: health,
-                                       metrics: metrics, logger: logger)
+        ownership = PartitionOwnership(
+            store: store, group: group, inFlight: inFlight, inFlightWait: stallAfter, health: health,
+            metrics: metrics, logger: logger)
         consumer = try KafkaConsumer(
             configuration: kafka,
             rebalanceHandler: ownership,
             onError: { [health, logger] error in
                 if error.isAllBrokersDown {
-                    health.update { $0.brokerReachable = false; $0.brokerError = error.message }
+                    health.update {
+                        $0.brokerReachable = false; $0.brokerError = error.message
+                    }
                 }
                 logger.log(level: error.isFatal ? .critical : .warning, "kafka client error", metadata: ["error": "\(error)"])
             },
             onStatistics: { [metrics] statistics in metrics.consumerLag(statistics.consumerLag) },
             logger: logger)
-        let retry = TransientRetry(initialBackoff: configuration.worker.retryInitialBackoff,
-                                   maxBackoff: configuration.worker.retryMaxBackoff,
-                                   stallAfter: stallAfter, logger: logger, metrics: metrics)
+        let retry = TransientRetry(
+            initialBackoff: configuration.worker.retryInitialBackoff,
+            maxBackoff: configuration.worker.retryMaxBackoff,
+            stallAfter: stallAfter, logger: logger, metrics: metrics)
         decoder = MessageDecoder(configuration: configuration)
-        deadLetterStep = DeadLetterStep(publisher: deadLetters, topic: configuration.kafka.deadLetterTopic, group: group,
-                                        retry: retry, metrics: metrics, logger: logger)
+        deadLetterStep = DeadLetterStep(
+            publisher: deadLetters, topic: configuration.kafka.deadLetterTopic, group: group,
+            retry: retry, metrics: metrics, logger: logger)
         applyStep = ApplyStep(store: store, group: group, retry: retry, metrics: metrics, logger: logger)
     }
 
@@ -73,7 +80,8 @@ public final class ConsumerWorker: Service {
     public func run() async throws {
         let topics = configuration.kafka.sourceTopics.keys.sorted()
         try consumer.subscribe(topics: topics)
-        logger.info("consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
+        logger.info(
+            "consumer started", metadata: ["topics": .array(topics.map { .string($0) }), "group": .string(configuration.kafka.groupID)])
         deadLetterStep.prepare()
         var failure: (any Error)?
         do {
@@ -152,8 +160,9 @@ public final class ConsumerWorker: Service {
         while messages.count < configuration.worker.maxBatchSize {
             let polled: [KafkaMessage]
             do {
-                polled = try await consumer.poll(maxMessages: min(chunk, configuration.worker.maxBatchSize - messages.count),
-                                                 timeout: timeout)
+                polled = try await consumer.poll(
+                    maxMessages: min(chunk, configuration.worker.maxBatchSize - messages.count),
+                    timeout: timeout)
             } catch let error as KafkaError where !error.isFatal {
                 // librdkafka retries by itself; what was read so far stands.
                 logger.error("poll failed", metadata: ["error": "\(error)"])
@@ -181,9 +190,10 @@ public final class ConsumerWorker: Service {
         let applied = try await applyStep.apply(batch.decoded, offsets: offsets, hooks: retryHooks())
         observer?(WorkerBatchReport(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: applied.duration))
         do {
-            try consumer.commitInBackground(offsets.map {
-                KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
-            })
+            try consumer.commitInBackground(
+                offsets.map {
+                    KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.nextOffset)
+                })
             metrics.committed()
         } catch {
             // The offsets are stored with the rows; the next commit, or the one on revoke, carries them to Kafka.
@@ -206,7 +216,9 @@ public final class ConsumerWorker: Service {
                 if operation == .databaseApply { health.update { $0.databaseError = nil } }
             },
             whileWaiting: { [consumer, logger] in
-                do { try await consumer.serveGroupWhilePaused() } catch { logger.debug("poll while paused failed", metadata: ["error": "\(error)"]) }
+                do { try await consumer.serveGroupWhilePaused() } catch {
+                    logger.debug("poll while paused failed", metadata: ["error": "\(error)"])
+                }
             })
     }
 }

@@ -17,8 +17,10 @@ public enum DeadLetterRecord {
         }
         headers.append(KafkaHeader(key: DeadLetterHeader.errorClass, string: error.errorClass.rawValue))
         headers.append(KafkaHeader(key: DeadLetterHeader.errorMessage, string: error.message))
-        headers.append(KafkaHeader(key: DeadLetterHeader.failedAt,
-                                   string: Timestamp.formatRFC3339(milliseconds: Int64(failedAt.timeIntervalSince1970 * 1000))))
+        headers.append(
+            KafkaHeader(
+                key: DeadLetterHeader.failedAt,
+                string: Timestamp.formatRFC3339(milliseconds: Int64(failedAt.timeIntervalSince1970 * 1000))))
         headers.append(KafkaHeader(key: DeadLetterHeader.consumerGroup, string: group))
         headers.append(KafkaHeader(key: DeadLetterHeader.attempts, string: String(message.previousAttempts + 1)))
         return KafkaProducerRecord(topic: topic, key: message.record.key, value: message.record.value, headers: headers)

@@ -26,7 +26,8 @@ struct DecodedBatch: Sendable {
         events.reserveCapacity(messages.count)
         for message in messages {
             let origin = message.origin
-            partitions[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: PartitionRead()].read(offset: origin.offset)
+            partitions[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: PartitionRead()].read(
+                offset: origin.offset)
             switch message {
             case .event(let event): events.append(event)
             case .poison(let poison): self.poison.append(poison)

@@ -29,8 +29,8 @@ public struct InboundMessage: Sendable {
     public init?(deadLettered record: KafkaMessage) {
         let headers = record.headers
         guard let topic = headers.string(for: DeadLetterHeader.originalTopic),
-              let partition = headers.string(for: DeadLetterHeader.originalPartition).flatMap(Int32.init),
-              let offset = headers.string(for: DeadLetterHeader.originalOffset).flatMap(Int64.init)
+            let partition = headers.string(for: DeadLetterHeader.originalPartition).flatMap(Int32.init),
+            let offset = headers.string(for: DeadLetterHeader.originalOffset).flatMap(Int64.init)
         else { return nil }
         self.record = record
         originalTopic = topic

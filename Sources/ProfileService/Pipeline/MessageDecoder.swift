@@ -17,8 +17,11 @@ public struct MessageDecoder: Sendable {
     /// Decodes `message`; the format is chosen by its original topic.
     public func decode(_ message: InboundMessage) -> DecodedMessage {
         guard let format = formats[message.originalTopic] else {
-            return .poison(.init(message: message, error: PoisonError(
-                .unknownTopic, "topic \(message.originalTopic) is not a source topic of this service")))
+            return .poison(
+                .init(
+                    message: message,
+                    error: PoisonError(
+                        .unknownTopic, "topic \(message.originalTopic) is not a source topic of this service")))
         }
         switch decoder.decode(message.record.value, format: format, eventIDHeader: message.eventIDHeader) {
         case .success(let decoded): return .event(.init(origin: MessageOrigin(message.record), decoded: decoded))
@@ -29,7 +32,8 @@ public struct MessageDecoder: Sendable {
     /// The envelope's `id` member of a message that does not decode, if it has one and is not too large to read.
     func envelopeID(of value: [UInt8]?) -> String? {
         guard let value, value.count <= decoder.maxMessageBytes,
-              case .string(let id)? = (try? JSONParser.parse(value))?["id"] else { return nil }
+            case .string(let id)? = (try? JSONParser.parse(value))?["id"]
+        else { return nil }
         return id
     }
 }

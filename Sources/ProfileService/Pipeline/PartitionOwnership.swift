@@ -26,8 +26,10 @@ final class PartitionOwnership: KafkaRebalanceHandler {
     private let logger: Logger
     private let cluster = Mutex<String?>(nil)
 
-    init(store: any ProfileStorage, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
-         metrics: ServiceMetrics, logger: Logger) {
+    init(
+        store: any ProfileStorage, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
+        metrics: ServiceMetrics, logger: Logger
+    ) {
         self.store = store
         self.group = group
         self.inFlight = inFlight
@@ -53,10 +55,12 @@ final class PartitionOwnership: KafkaRebalanceHandler {
                 if let storedCluster = stored.clusterID, let clusterID, storedCluster != clusterID {
                     // A rebuilt cluster counts from 0 again: the stored offset would skip its first messages.
                     // From the earliest one, the ledger makes what was applied before a no-op.
-                    logger.warning("stored offset is of another Kafka cluster; starting the partition from its earliest offset", metadata: [
-                        "partition": .string(partition.description), "stored_offset": .stringConvertible(stored.nextOffset),
-                        "stored_cluster_id": .string(storedCluster), "cluster_id": .string(clusterID),
-                    ])
+                    logger.warning(
+                        "stored offset is of another Kafka cluster; starting the partition from its earliest offset",
+                        metadata: [
+                            "partition": .string(partition.description), "stored_offset": .stringConvertible(stored.nextOffset),
+                            "stored_cluster_id": .string(storedCluster), "cluster_id": .string(clusterID),
+                        ])
                     starts[partition] = KafkaOffset.beginning
                 } else {
                     starts[partition] = stored.nextOffset
@@ -66,10 +70,12 @@ final class PartitionOwnership: KafkaRebalanceHandler {
             // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless.
             logger.error("could not read stored offsets; starting from the group's committed offsets", metadata: ["error": "\(error)"])
         }
-        logger.info("partitions assigned", metadata: [
-            "partitions": .array(partitions.map { .string($0.description) }),
-            "starting_offsets": .dictionary(starts.reduce(into: [:]) { $0[$1.key.description] = .stringConvertible($1.value) }),
-        ])
+        logger.info(
+            "partitions assigned",
+            metadata: [
+                "partitions": .array(partitions.map { .string($0.description) }),
+                "starting_offsets": .dictionary(starts.reduce(into: [:]) { $0[$1.key.description] = .stringConvertible($1.value) }),
+            ])
         // Ready only now, with the assignment known (an empty one counts) and its start offsets chosen.
         metrics.rebalance(.assigned)
         health.update { $0.groupJoined = true }
@@ -89,8 +95,9 @@ final class PartitionOwnership: KafkaRebalanceHandler {
         }
         metrics.rebalance(revocation.lost ? .lost : .revoked)
         if revocation.lost { health.update { $0.groupJoined = false } }
-        logger.log(level: revocation.lost ? .warning : .info, revocation.lost ? "partitions lost (left the group)" : "partitions revoked",
-                   metadata: ["partitions": .array(revocation.partitions.map { .string($0.description) })])
+        logger.log(
+            level: revocation.lost ? .warning : .info, revocation.lost ? "partitions lost (left the group)" : "partitions revoked",
+            metadata: ["partitions": .array(revocation.partitions.map { .string($0.description) })])
     }
 
     func rebalanceFailed(_ error: KafkaError) {
@@ -100,8 +107,9 @@ final class PartitionOwnership: KafkaRebalanceHandler {
 
     private func waitForTheBatchInFlight() {
         guard !inFlight.waitUntilIdle(timeout: inFlightWait) else { return }
-        logger.warning("rebalancing with a batch still being applied (the store is failing); the partitions' next owner reads it again",
-                       metadata: ["waited": "\(inFlightWait)"])
+        logger.warning(
+            "rebalancing with a batch still being applied (the store is failing); the partitions' next owner reads it again",
+            metadata: ["waited": "\(inFlightWait)"])
     }
 
     /// The store's offsets for the group, waited for on this (the consumer's) thread.

@@ -62,9 +62,11 @@ struct TransientRetry: Sendable {
                 metrics.transientRetry(operation: operation)
                 if failures == 1 { hooks.onFailure(operation, error) }
                 let level: Logger.Level = failures == 1 || failures.isMultiple(of: 10) ? .error : .debug
-                logger.log(level: level, "\(operation) failed; retrying", metadata: [
-                    "error": "\(error)", "attempt": "\(failures)", "backoff": "\(backoff)",
-                ])
+                logger.log(
+                    level: level, "\(operation) failed; retrying",
+                    metadata: [
+                        "error": "\(error)", "attempt": "\(failures)", "backoff": "\(backoff)",
+                    ])
                 // Wait in short steps, so a shutdown does not wait out a long backoff.
                 let wakeUp = ContinuousClock.now + backoff
                 while ContinuousClock.now < wakeUp {
@@ -106,6 +108,8 @@ private final class StallFlag: Sendable {
 
     /// Sets the flag; true when it was not set before.
     func set() -> Bool {
-        value.withLock { flag in defer { flag = true }; return !flag }
+        value.withLock { flag in
+            defer { flag = true }; return !flag
+        }
     }
 }

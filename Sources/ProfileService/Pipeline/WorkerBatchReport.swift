@@ -25,8 +25,9 @@ extension WorkerBatchReport {
     init(batch: DecodedBatch, polledAt: ContinuousClock.Instant, applyDuration: Duration) {
         let appliedAt = ContinuousClock.now
         let wall = Date().timeIntervalSince1970
-        self.init(messageCount: batch.messageCount, polledAt: polledAt, applyDuration: applyDuration, appliedAt: appliedAt,
-                  appliedAtEpochMilliseconds: Int64(wall * 1000),
-                  messageTimestamps: batch.events.compactMap(\.origin.timestamp) + batch.poison.compactMap(\.message.record.timestamp))
+        self.init(
+            messageCount: batch.messageCount, polledAt: polledAt, applyDuration: applyDuration, appliedAt: appliedAt,
+            appliedAtEpochMilliseconds: Int64(wall * 1000),
+            messageTimestamps: batch.events.compactMap(\.origin.timestamp) + batch.poison.compactMap(\.message.record.timestamp))
     }
 }

@@ -22,19 +22,25 @@ struct EventMutator {
             .object([
                 ("event", .raw(#""user_registered""#)), ("id", .raw(#""0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77""#)),
                 ("ts", .raw("1696599999999")), ("v", .raw("1")),
-                ("payload", .object([
-                    ("user_id", .raw(#""6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11""#)),
-                    ("email", .raw(#""usuario@example.com""#)), ("full_name", .raw(#""Nombre Completo""#)),
-                ])),
+                (
+                    "payload",
+                    .object([
+                        ("user_id", .raw(#""6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11""#)),
+                        ("email", .raw(#""usuario@example.com""#)), ("full_name", .raw(#""Nombre Completo""#)),
+                    ])
+                ),
                 ("source", .raw(#""auth-svc""#)),
             ])
         case .userCreated:
             .object([
                 ("eventType", .raw(#""USER_CREATED""#)), ("timestamp", .raw(#""2025-07-04T10:30:00.000Z""#)),
-                ("data", .object([
-                    ("id", .raw("1")), ("nombre", .raw(#""Juan P\u00e9rez""#)), ("email", .raw(#""juan@example.com""#)),
-                    ("createdAt", .raw(#""2025-07-04T10:30:00.000Z""#)),
-                ])),
+                (
+                    "data",
+                    .object([
+                        ("id", .raw("1")), ("nombre", .raw(#""Juan P\u00e9rez""#)), ("email", .raw(#""juan@example.com""#)),
+                        ("createdAt", .raw(#""2025-07-04T10:30:00.000Z""#)),
+                    ])
+                ),
             ])
         }
     }

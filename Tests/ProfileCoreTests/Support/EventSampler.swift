@@ -75,17 +75,20 @@ struct EventSampler {
             ("payload", .object(shuffledWithExtras(payload))),
         ]
         if Bool.random(using: &random) { members.append(("source", .string("auth-svc"))) }
-        let header: String? = switch Int.random(in: 0..<4, using: &random) {
-        case 0: nil
-        case 1: idText.uppercased()  // the same id: no conflict
-        case 2: uuid().uuidString.lowercased()
-        default: "not-a-uuid"
-        }
+        let header: String? =
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: nil
+            case 1: idText.uppercased()  // the same id: no conflict
+            case 2: uuid().uuidString.lowercased()
+            default: "not-a-uuid"
+            }
         let conflict = header.flatMap { UUID(uuidString: $0) == id ? nil : $0 }
-        let event = UserCreatedEvent(eventID: id, source: .authService, userID: userID, email: email, displayName: name.value,
-                                     createdAt: createdAt)
-        return Sample(format: .userRegisteredV1, document: .object(shuffledWithExtras(members)), header: header,
-                      expected: .decoded(event, conflictingHeader: conflict), change: "none")
+        let event = UserCreatedEvent(
+            eventID: id, source: .authService, userID: userID, email: email, displayName: name.value,
+            createdAt: createdAt)
+        return Sample(
+            format: .userRegisteredV1, document: .object(shuffledWithExtras(members)), header: header,
+            expected: .decoded(event, conflictingHeader: conflict), change: "none")
     }
 
     private mutating func validUserCreated() -> Sample {
@@ -94,16 +97,21 @@ struct EventSampler {
         let (createdAtText, createdAt) = rfc3339()
         let email = address()
         let name = displayName()
-        var data: [(String, JSONDocument)] = [("id", .literal(String(id))), ("email", .string(email)), ("createdAt", .string(createdAtText))]
+        var data: [(String, JSONDocument)] = [
+            ("id", .literal(String(id))), ("email", .string(email)), ("createdAt", .string(createdAtText)),
+        ]
         if let field = name.field { data.append(("nombre", field)) }
-        let members: [(String, JSONDocument)] = [("eventType", .string("USER_CREATED")), ("timestamp", .string(timestamp)),
-                                                 ("data", .object(shuffledWithExtras(data)))]
+        let members: [(String, JSONDocument)] = [
+            ("eventType", .string("USER_CREATED")), ("timestamp", .string(timestamp)),
+            ("data", .object(shuffledWithExtras(data))),
+        ]
         let headerID = Bool.random(using: &random) ? uuid() : nil
         let event = UserCreatedEvent(
             eventID: headerID ?? EventID.derivedForUserCreated(userID: id, timestamp: timestamp), source: .usersService,
             userID: String(id), email: email, displayName: name.value, createdAt: createdAt)
-        return Sample(format: .userCreated, document: .object(shuffledWithExtras(members)), header: headerID?.uuidString.lowercased(),
-                      expected: .decoded(event, conflictingHeader: nil), change: "none")
+        return Sample(
+            format: .userCreated, document: .object(shuffledWithExtras(members)), header: headerID?.uuidString.lowercased(),
+            expected: .decoded(event, conflictingHeader: nil), change: "none")
     }
 
     // MARK: - One rule broken
@@ -117,9 +125,11 @@ struct EventSampler {
         let body = registered ? "payload" : "data"
         let emailPath = [body, "email"]
         // Members the decoder requires, with the type each must have.
-        let strings = registered ? [["event"], ["id"], ["payload", "user_id"], ["payload", "email"]]
+        let strings =
+            registered
+            ? [["event"], ["id"], ["payload", "user_id"], ["payload", "email"]]
             : [["eventType"], ["timestamp"], ["data", "email"], ["data", "createdAt"]]
-        let integers = registered ? [["v"], ["ts"], ] : [["data", "id"]]
+        let integers = registered ? [["v"], ["ts"]] : [["data", "id"]]
         let objects = [[body]]
         var result = sample
         func set(_ path: [String], _ value: JSONDocument?, _ expected: PoisonError.ErrorClass, _ change: String) {
@@ -129,8 +139,10 @@ struct EventSampler {
         }
         switch Int.random(in: 0..<12, using: &random) {
         case 0:
-            let other = [registered ? "user_deleted" : "USER_DELETED", registered ? "USER_REGISTERED" : "user_created", "",
-                         (registered ? "user_registered" : "USER_CREATED") + " "].randomElement(using: &random)!
+            let other = [
+                registered ? "user_deleted" : "USER_DELETED", registered ? "USER_REGISTERED" : "user_created", "",
+                (registered ? "user_registered" : "USER_CREATED") + " ",
+            ].randomElement(using: &random)!
             set([typeField], .string(other), .unknownEventType, "\(typeField) = \(other)")
         case 1 where registered:
             let version = [0, 2, -1, 10, Int64.max].randomElement(using: &random)!
@@ -153,13 +165,17 @@ struct EventSampler {
             set(path, .literal(value), .schemaViolation, "\(path.joined(separator: ".")) = \(value)")
         case 6:
             let path = [body, registered ? "full_name" : "nombre"]
-            set(path, .literal(["1", "false", "[]", "{}"].randomElement(using: &random)!), .schemaViolation, "\(path.joined(separator: ".")) not a string")
+            set(
+                path, .literal(["1", "false", "[]", "{}"].randomElement(using: &random)!), .schemaViolation,
+                "\(path.joined(separator: ".")) not a string")
         case 7:
             let bad = badAddress()
             set(emailPath, .string(bad), .invalidField, "email = \(bad.debugDescription)")
         case 8 where registered:
-            let bad = [text(Self.userIDCharacters, bytes: 1...30) + "\u{1}", "", String(repeating: "x", count: Self.maxUserIDBytes + 1),
-                       "a\u{85}b", "\u{7F}"].randomElement(using: &random)!
+            let bad = [
+                text(Self.userIDCharacters, bytes: 1...30) + "\u{1}", "", String(repeating: "x", count: Self.maxUserIDBytes + 1),
+                "a\u{85}b", "\u{7F}",
+            ].randomElement(using: &random)!
             set(["payload", "user_id"], .string(bad), .invalidField, "user_id = \(bad.debugDescription)")
         case 8:
             let bad = ["0", "-1", String(Int64.min)].randomElement(using: &random)!
@@ -190,7 +206,9 @@ struct EventSampler {
         case 11:
             let user = registered ? ["payload", "user_id"] : ["data", "email"]
             let invalid = Self.invalidUTF8.randomElement(using: &random)!
-            set(user, .rawString(Array("ab".utf8) + invalid + Array("cd".utf8)), .invalidEncoding, "\(user.joined(separator: ".")) with bytes \(invalid)")
+            set(
+                user, .rawString(Array("ab".utf8) + invalid + Array("cd".utf8)), .invalidEncoding,
+                "\(user.joined(separator: ".")) with bytes \(invalid)")
         default:
             // A case that does not apply to this format: the message as a whole is not an object.
             let value = ["[]", "\"text\"", "1", "null", "[{}]"].randomElement(using: &random)!
@@ -209,8 +227,10 @@ struct EventSampler {
         var cut = Int.random(in: 1...closing, using: &random)
         while cut > 1, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }  // not inside a UTF-8 sequence
         // A high surrogate's escape whose pair the cut leaves incomplete: cut inside that escape instead.
-        for start in max(0, cut - 11)...max(0, cut - 6) where bytes[start] == UInt8(ascii: "\\") && bytes[start + 1] == UInt8(ascii: "u")
-            && "dD".utf8.contains(bytes[start + 2]) && "89abAB".utf8.contains(bytes[start + 3]) {
+        for start in max(0, cut - 11)...max(0, cut - 6)
+        where bytes[start] == UInt8(ascii: "\\") && bytes[start + 1] == UInt8(ascii: "u")
+            && "dD".utf8.contains(bytes[start + 2]) && "89abAB".utf8.contains(bytes[start + 3])
+        {
             cut = start + 2
             break
         }
@@ -263,8 +283,9 @@ struct EventSampler {
             case _ where escape:
                 if scalar.value > 0xFFFF {
                     let value = scalar.value - 0x10000
-                    output += Array((Self.unicodeEscape(0xD800 + (value >> 10), uppercase: Bool.random(using: &random))
-                        + Self.unicodeEscape(0xDC00 + (value & 0x3FF), uppercase: Bool.random(using: &random))).utf8)
+                    output += Array(
+                        (Self.unicodeEscape(0xD800 + (value >> 10), uppercase: Bool.random(using: &random))
+                            + Self.unicodeEscape(0xDC00 + (value & 0x3FF), uppercase: Bool.random(using: &random))).utf8)
                 } else {
                     output += Array(Self.unicodeEscape(scalar.value, uppercase: Bool.random(using: &random)).utf8)
                 }
@@ -289,7 +310,9 @@ struct EventSampler {
 
     static let maxUserIDBytes = 256
     static let maxEmailBytes = 254
-    static let invalidUTF8: [[UInt8]] = [[0xFF], [0x80], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]]
+    static let invalidUTF8: [[UInt8]] = [
+        [0xFF], [0x80], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82],
+    ]
 
     /// Not control characters, including the ones JSON must escape and some outside the BMP.
     static let userIDCharacters: [Unicode.Scalar] = Array("abcXYZ0189-_.:/\"\\ +#%éüñ日本語😀🇪\u{A0}\u{2028}\u{FFFD}".unicodeScalars)
@@ -360,7 +383,8 @@ struct EventSampler {
         let (year, month, day) = Self.civil(fromDays: days)
         let ofDay = local - days * 86_400_000
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(year)-\(two(month))-\(two(day))\(["T", "t", " "].randomElement(using: &random)!)"
+        var text =
+            "\(year)-\(two(month))-\(two(day))\(["T", "t", " "].randomElement(using: &random)!)"
             + "\(two(ofDay / 3_600_000)):\(two(ofDay / 60_000 % 60)):\(two(ofDay / 1000 % 60))"
         if fraction { text += "." + String(String(ofDay % 1000 + 1000).dropFirst()) }
         if offsetMinutes == 0 {
@@ -388,8 +412,11 @@ struct EventSampler {
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
 
     /// `members` in a random order, with unknown members (never one of the known names) added now and then.

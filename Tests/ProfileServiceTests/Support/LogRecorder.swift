@@ -37,8 +37,10 @@ final class LogRecorder: Sendable {
 
         func log(event: LogEvent) {
             let fields = metadata.merging(event.metadata ?? [:]) { $1 }
-            recorder.append(Entry(level: event.level, message: "\(event.message)",
-                                  metadata: fields.mapValues { "\($0)" }))
+            recorder.append(
+                Entry(
+                    level: event.level, message: "\(event.message)",
+                    metadata: fields.mapValues { "\($0)" }))
         }
     }
 }

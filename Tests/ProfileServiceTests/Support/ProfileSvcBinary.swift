@@ -27,7 +27,9 @@ enum ProfileSvcBinary {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let (exited, exit) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = { exit.yield($0.terminationStatus); exit.finish() }
+        process.terminationHandler = {
+            exit.yield($0.terminationStatus); exit.finish()
+        }
         try process.run()
         return Running(process: process, exited: exited)
     }
@@ -51,7 +53,9 @@ enum ProfileSvcBinary {
             process.terminate()
             let status = await withTaskGroup(of: Int32?.self) { [exited] group in
                 group.addTask { await exited.first { _ in true } }
-                group.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30)); return nil
+                }
                 let first = await group.next() ?? nil
                 group.cancelAll()
                 return first
@@ -79,7 +83,8 @@ enum ProfileSvcBinary {
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
         }
-        return Result(status: status, stdout: try String(contentsOf: stdout, encoding: .utf8),
-                      stderr: try String(contentsOf: stderr, encoding: .utf8))
+        return Result(
+            status: status, stdout: try String(contentsOf: stdout, encoding: .utf8),
+            stderr: try String(contentsOf: stderr, encoding: .utf8))
     }
 }

@@ -14,8 +14,10 @@ final class RunningDaemon: Sendable {
 
     /// Builds and starts the daemon. `onBatch`, if given, is also called after each applied batch, on the worker's
     /// task (after ``batches`` has recorded it), with the daemon: a test's hook into the worker at a known point.
-    init(_ configuration: ServiceConfiguration, batches: WorkerBatches = WorkerBatches(),
-         onBatch: (@Sendable (WorkerBatchReport, Daemon) -> Void)? = nil) throws {
+    init(
+        _ configuration: ServiceConfiguration, batches: WorkerBatches = WorkerBatches(),
+        onBatch: (@Sendable (WorkerBatchReport, Daemon) -> Void)? = nil
+    ) throws {
         // Set before the daemon runs, so the observer always finds it.
         let built = Built()
         let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "test.daemon")) { report in
@@ -61,8 +63,9 @@ final class RunningDaemon: Sendable {
     /// ``WorkerBatches/waitUntilConsumed(_:group:database:bootstrapServers:timeout:)``).
     func waitUntilConsumed(timeout: Duration = .seconds(30)) async throws {
         let kafka = daemon.configuration.kafka
-        try await batches.waitUntilConsumed(kafka.sourceTopics.keys.sorted(), group: kafka.groupID, database: daemon.database,
-                                            bootstrapServers: kafka.bootstrapServers, timeout: timeout)
+        try await batches.waitUntilConsumed(
+            kafka.sourceTopics.keys.sorted(), group: kafka.groupID, database: daemon.database,
+            bootstrapServers: kafka.bootstrapServers, timeout: timeout)
     }
 }
 

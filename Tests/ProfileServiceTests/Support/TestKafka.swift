@@ -18,10 +18,14 @@ enum TestKafka {
     /// - Important: It reads up to the watermarks or throws (``ReadStalled``), and it throws when the topic is
     ///   unknown: it never returns part of the topic. So an empty answer means the topic really holds nothing, and
     ///   "nothing was dead-lettered" cannot pass because a read stalled.
-    static func readAll(_ topic: String, from cluster: KafkaMockCluster = TestCluster.shared,
-                        timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+    static func readAll(
+        _ topic: String, from cluster: KafkaMockCluster = TestCluster.shared,
+        timeout: Duration = .seconds(30)
+    ) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "group.id": "test-reader-\(UUID().uuidString)"]),
+            configuration: KafkaConfiguration([
+                "bootstrap.servers": cluster.bootstrapServers, "group.id": "test-reader-\(UUID().uuidString)",
+            ]),
             logger: Logger(label: "test.reader"))
         do {
             let ends = try await highWatermarks(of: [topic], consumer: consumer)

@@ -45,7 +45,9 @@ final class WorkerBatches: Sendable {
             let seen = state.withLock { $0.reports.count }
             if try await condition() { return }
             let batchArrived = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { await self.batch(after: seen); return true }
+                group.addTask {
+                    await self.batch(after: seen); return true
+                }
                 group.addTask {
                     try? await Task.sleep(until: deadline)
                     return false  // the deadline (or cancellation, once a batch came first)
@@ -56,11 +58,16 @@ final class WorkerBatches: Sendable {
             }
             if !batchArrived {
                 if try await condition() { return }
-                let applied = state.withLock { $0.reports[start...].reduce(into: (batches: 0, messages: 0)) { $0.batches += 1; $0.messages += $1.messageCount } }
-                throw WaitTimedOut(description: """
-                    timed out after \(timeout) waiting for \(description); the worker applied \(applied.batches) batches \
-                    (\(applied.messages) messages) meanwhile
-                    """)
+                let applied = state.withLock {
+                    $0.reports[start...].reduce(into: (batches: 0, messages: 0)) {
+                        $0.batches += 1; $0.messages += $1.messageCount
+                    }
+                }
+                throw WaitTimedOut(
+                    description: """
+                        timed out after \(timeout) waiting for \(description); the worker applied \(applied.batches) batches \
+                        (\(applied.messages) messages) meanwhile
+                        """)
             }
         }
     }
@@ -68,8 +75,10 @@ final class WorkerBatches: Sendable {
     /// Waits until the worker has applied every message now in `topics`: the offsets it stored for `group` (in the
     /// same transaction as the messages' rows) have reached each partition's high watermark as of this call.
     /// Offsets stored for another cluster count too: a test that recreates its cluster waits on its own condition.
-    func waitUntilConsumed(_ topics: [String], group: String, database: any ProfileStorage, bootstrapServers: String,
-                           timeout: Duration = .seconds(30)) async throws {
+    func waitUntilConsumed(
+        _ topics: [String], group: String, database: any ProfileStorage, bootstrapServers: String,
+        timeout: Duration = .seconds(30)
+    ) async throws {
         let ends = try await TestKafka.highWatermarks(of: topics, bootstrapServers: bootstrapServers).filter { $0.value > 0 }
         let wanted = ends.map { "\($0.key.topic)[\($0.key.partition)]@\($0.value)" }.sorted().joined(separator: " ")
         try await wait(timeout: timeout, for: "the worker to apply every message up to \(wanted.isEmpty ? "(none)" : wanted)") {
