@@ -3,23 +3,36 @@ import ProfileCore
 
 /// The rule that decides what an event does, written once for every store and for previews.
 ///
-/// Events are considered one at a time, in order: an event id already in the ledger, or met earlier, changes
-/// nothing (``EventOutcome/eventIDSeen``); otherwise the event is recorded, and it creates its user's profile
-/// unless that user has one already, stored or created by an earlier event (``EventOutcome/userExists``).
+/// Events are considered one at a time, in order: an event id already recorded (in the ledger, or by an earlier
+/// event) changes nothing (``EventOutcome/eventIDSeen``); otherwise the event is recorded, and it creates its
+/// user's profile unless that user has one already, stored or created by an earlier event
+/// (``EventOutcome/userExists``).
 ///
-/// A store finds what it held before (is the id in the ledger, has the user a profile); the rule remembers
-/// what the events it has seen did, so one rule kept across batches previews them as if each had been applied.
+/// A store that applies a batch asks its database those two questions in order (an insert that finds its key
+/// taken answers both) and calls ``outcome(eventIDRecorded:userHasProfile:)``. A preview, which writes nothing,
+/// keeps a rule value that remembers what the events it has seen would have done, so one rule kept across
+/// batches previews them as if each had been applied.
 public struct OutcomeRule: Sendable {
     private var eventsSeen: Set<UUID> = []
     private var usersCreated: Set<String> = []
 
+    /// A rule that has seen no event yet.
     public init() {}
 
-    /// The outcome of `event`, given whether the store held its id (`eventIDStored`) and a profile of its user
-    /// (`userHasProfile`) before the events this rule has seen.
+    /// The rule itself: the outcome of an event whose id was or was not recorded before it, for a user who did or
+    /// did not have a profile before it.
+    public static func outcome(eventIDRecorded: Bool, userHasProfile: Bool) -> EventOutcome {
+        eventIDRecorded ? .eventIDSeen : userHasProfile ? .userExists : .created
+    }
+
+    /// The outcome of `event`, given what the store held before the events this rule has seen: whether its id was
+    /// in the ledger (`eventIDStored`) and whether its user had a profile (`userHasProfile`). Remembers the event.
     public mutating func outcome(of event: UserCreatedEvent, eventIDStored: Bool, userHasProfile: Bool) -> EventOutcome {
-        guard !eventIDStored, eventsSeen.insert(event.eventID).inserted else { return .eventIDSeen }
-        guard !userHasProfile, usersCreated.insert(event.userID).inserted else { return .userExists }
-        return .created
+        let outcome = Self.outcome(
+            eventIDRecorded: eventIDStored || eventsSeen.contains(event.eventID),
+            userHasProfile: userHasProfile || usersCreated.contains(event.userID))
+        eventsSeen.insert(event.eventID)
+        if outcome == .created { usersCreated.insert(event.userID) }
+        return outcome
     }
 }

@@ -16,15 +16,15 @@ import ProfileCore
 /// was a large share of the transaction's time. Offsets (a handful per batch) go through GRDB as usual.
 enum ProfileWrites {
     /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``:
-    /// the two passes find, for each event, whether its id was in the ledger and whether its user had a profile
-    /// (before the event: an earlier event of the batch counts, since ties go by position).
+    /// the two passes find, for each event, whether its id was recorded before it and whether its user had a
+    /// profile before it (an earlier event of the batch counts: ties in key order go by position).
     static func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
         let recorded = try recordEventIDs(events, in: db)
         let created = try insertProfiles(events, of: recorded, in: db)
-        let isRecorded = Set(recorded)
-        var rule = OutcomeRule()
+        var recordedNow = [Bool](repeating: false, count: events.count)
+        for index in recorded { recordedNow[index] = true }
         let outcomes = events.indices.map { index in
-            rule.outcome(of: events[index], eventIDStored: !isRecorded.contains(index), userHasProfile: !created[index])
+            OutcomeRule.outcome(eventIDRecorded: !recordedNow[index], userHasProfile: !created[index])
         }
         let markUserExisted = try db.cachedStatement(
             sql: "UPDATE processed_event SET outcome = \(LedgerOutcome.userExisted.rawValue) WHERE event_id = ?")

@@ -140,10 +140,20 @@ public final class ConsumerWorker: Service {
         var decoded: DecodedBatch
     }
 
-    /// Stage one: read up to a batch of messages, decode them, and dead-letter the poison among them (acknowledged
-    /// before the batch can be applied). `nil` when nothing arrived within the poll timeout.
+    /// Stage one: read up to a batch of messages (what is there, waiting at most the poll timeout for the first),
+    /// decoding each chunk as it is read, so that only a chunk is held whole with its bytes; then dead-letter the
+    /// poison among them (acknowledged before the batch can be applied). `nil` when nothing arrived.
     private func readStage() async throws -> ReadBatch? {
-        let decoded = DecodedBatch(try await read().map(decoder.decode))
+        let maxBatchSize = configuration.worker.maxBatchSize
+        var messages: [DecodedMessage] = []
+        var timeout = configuration.worker.pollTimeout
+        while messages.count < maxBatchSize {
+            let read = try await read(maxMessages: min(Self.pollChunk, maxBatchSize - messages.count), timeout: timeout)
+            messages.append(contentsOf: read.lazy.map { self.decoder.decode(InboundMessage(fresh: $0)) })
+            if read.count < Self.pollChunk { break }
+            timeout = .zero
+        }
+        let decoded = DecodedBatch(messages)
         guard decoded.messageCount > 0 else { return nil }
         let polledAt = ContinuousClock.now
         for (topic, count) in decoded.messagesPerTopic { metrics.consumed(topic: topic, count: count) }
@@ -151,32 +161,18 @@ public final class ConsumerWorker: Service {
         return ReadBatch(polledAt: polledAt, decoded: decoded)
     }
 
-    /// Read: what is there, up to a batch, waiting at most the poll timeout for the first message. Polled in
-    /// chunks, so that only a chunk of messages is held whole (with its bytes) at a time.
-    private func read() async throws -> [InboundMessage] {
-        let chunk = Self.pollChunk
-        var messages: [InboundMessage] = []
-        var timeout = configuration.worker.pollTimeout
-        while messages.count < configuration.worker.maxBatchSize {
-            let polled: [KafkaMessage]
-            do {
-                polled = try await consumer.poll(
-                    maxMessages: min(chunk, configuration.worker.maxBatchSize - messages.count),
-                    timeout: timeout)
-            } catch let error as KafkaError where !error.isFatal {
-                // librdkafka retries by itself; what was read so far stands.
-                logger.error("poll failed", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: configuration.worker.retryInitialBackoff)
-                break
-            }
-            messages.append(contentsOf: polled.lazy.map(InboundMessage.init(fresh:)))
-            if polled.count < chunk { break }
-            timeout = .zero
+    /// Read: one poll. A failure that is not fatal is logged and reads nothing (librdkafka retries by itself).
+    private func read(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
+        do {
+            return try await consumer.poll(maxMessages: maxMessages, timeout: timeout)
+        } catch let error as KafkaError where !error.isFatal {
+            logger.error("poll failed", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: configuration.worker.retryInitialBackoff)
+            return []
         }
-        return messages
     }
 
-    /// Most messages one poll returns.
+    /// Most messages one poll returns: the messages of one chunk are held whole until decoded.
     private static let pollChunk = 1_000
 
     /// Stage two: apply the batch (rows and offsets in one transaction), then commit it to Kafka.
