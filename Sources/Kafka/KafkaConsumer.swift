@@ -201,8 +201,14 @@ extension KafkaConsumer: RDKafkaRebalanceListener {
     }
 
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) {
+        // Set either way: librdkafka keeps a partition's pause flag after it was revoked, so a partition paused
+        // then, and assigned again after a resume that no longer included it, would stay paused for good.
         state.withLock { state in
-            if state.assignmentPaused { client.pause(partitions) }
+            if state.assignmentPaused {
+                client.pause(partitions)
+            } else {
+                client.resume(partitions)
+            }
         }
     }
 
