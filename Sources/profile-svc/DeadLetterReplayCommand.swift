@@ -21,14 +21,7 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnFailure {
-            let configuration = try options.loadConfiguration()
-            LoggingSetup.bootstrap(configuration, stream: .standardError)
-            let replayer = DeadLetterReplayer(
-                configuration: configuration, options: flags.options(selection),
-                logger: configuration.logger("profile-svc.dlq"))
-            try await DeadLetterTerminal.execute(label: "replay", json: flags.json) { stop, progress in
-                try await replayer.run(stop: stop, progress: progress)
-            }
+            try await DeadLetterReplayer.runAsCommand(label: "replay", options: options, selection: selection, flags: flags)
         }
     }
 }

@@ -23,14 +23,7 @@ struct DeadLetterReprocessCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnFailure {
-            let configuration = try options.loadConfiguration()
-            LoggingSetup.bootstrap(configuration, stream: .standardError)
-            let reprocessor = DeadLetterReprocessor(
-                configuration: configuration, options: flags.options(selection),
-                logger: configuration.logger("profile-svc.dlq"))
-            try await DeadLetterTerminal.execute(label: "reprocess", json: flags.json) { stop, progress in
-                try await reprocessor.run(stop: stop, progress: progress)
-            }
+            try await DeadLetterReprocessor.runAsCommand(label: "reprocess", options: options, selection: selection, flags: flags)
         }
     }
 }
