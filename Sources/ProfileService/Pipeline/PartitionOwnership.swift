@@ -114,11 +114,7 @@ final class PartitionOwnership: KafkaRebalanceHandler {
 
     /// The store's offsets for the group, waited for on this (the consumer's) thread.
     private func storedOffsetsBlocking() throws -> [StoredOffset] {
-        let answer = BlockingAnswer<[StoredOffset]>()
-        Task { [store, group] in
-            answer.set(await Result { try await store.storedOffsets(group: group) })
-        }
-        return try answer.wait()
+        try BlockingAnswer { [store, group] in try await store.storedOffsets(group: group) }.wait()
     }
 }
 
@@ -127,21 +123,17 @@ private final class BlockingAnswer<Value: Sendable>: @unchecked Sendable {
     private var result: Result<Value, any Error>?
     private let ready = DispatchSemaphore(value: 0)
 
-    func set(_ result: Result<Value, any Error>) {
-        self.result = result
-        ready.signal()
+    /// Starts `body` in a task of its own.
+    init(_ body: @escaping @Sendable () async throws -> Value) {
+        Task {
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            ready.signal()
+        }
     }
 
-    /// Blocks until ``set(_:)`` was called; the semaphore orders the write before this read.
+    /// Blocks until the task has ended; the semaphore orders its write before this read.
     func wait() throws -> Value {
         ready.wait()
         return try result!.get()
-    }
-}
-
-extension Result where Failure == any Error {
-    /// The result of `body`, thrown or returned.
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
