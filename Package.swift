@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // librdkafka, from the system (Debian: librdkafka-dev).
@@ -51,6 +52,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // PostgreSQL through postgres-nio: the shared store of replicas on several hosts, with fenced partition ownership.
+        .target(
+            name: "ProfileStorePostgres",
+            dependencies: [
+                "ProfileCore",
+                "ProfileStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The service: configuration, logging, metrics, the worker pipeline, HTTP, and the DLQ and offsets tools.
         .target(
             name: "ProfileService",
@@ -58,6 +69,7 @@ let package = Package(
                 "Kafka",
                 "ProfileCore",
                 "ProfileStore",
+                "ProfileStorePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,6 +116,15 @@ let package = Package(
         // its users share (child processes, free ports, waiting for a condition): for the tests and the fault suite's
         // static-membership scenarios (never linked into the service).
         .target(name: "TansuSupport"),
+        // A database of its own per test on the throwaway PostgreSQL server scripts/test starts
+        // (PROFILE_TEST_POSTGRES_URL): for the store suite, the daemon's tests and the fault suite.
+        .target(
+            name: "PostgresSupport",
+            dependencies: [
+                "ProfileStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The fault suite: crashes, outages, rebalances and bad input against the built daemon.
         .executableTarget(
             name: "FaultSuite",
@@ -126,6 +147,9 @@ let package = Package(
             name: "ProfileStoreTests",
             dependencies: [
                 "ProfileStore",
+                "ProfileStorePostgres",
+                "PostgresSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "ProfileCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -150,6 +174,7 @@ let package = Package(
                 "ProfileDemo",
                 "Kafka",
                 "TansuSupport",
+                "PostgresSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -108,15 +108,11 @@ public final class ProfileDatabase: ProfileStorage {
     }
 
     public func storedOffsets(group: String) throws -> [StoredOffset] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?",
-                arguments: [group]
-            )
-            .map {
-                StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"])
-            }
-        }
+        try pool.read { db in try ProfileWrites.storedOffsets(group: group, in: db) }
+    }
+
+    public func claim(_ partitions: [PartitionKey], group: String) async throws -> PartitionClaims {
+        try await pool.write { db in try ProfileWrites.claim(partitions, group: group, in: db) }
     }
 
     public func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) throws {

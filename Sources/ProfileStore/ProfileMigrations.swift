@@ -68,6 +68,20 @@ enum ProfileMigrations {
             // offsets again at 0. Knowing the cluster of an offset lets the worker tell. NULL: stored before v3.
             try db.execute(sql: "ALTER TABLE consumer_offset ADD COLUMN cluster_id TEXT")
         }
+        migrator.registerMigration("v4: partition owner epochs, to fence members that lost a partition") { db in
+            // Each assignment of a partition takes the next epoch; a batch stores its offsets only while its
+            // epoch is still the partition's (ProfileStorage.claim).
+            try db.execute(
+                sql: """
+                    CREATE TABLE partition_owner (
+                        group_id  TEXT    NOT NULL,
+                        topic     TEXT    NOT NULL,
+                        partition INTEGER NOT NULL,
+                        epoch     INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, topic, partition)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

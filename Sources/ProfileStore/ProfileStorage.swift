@@ -1,15 +1,26 @@
 import ProfileCore
 
 /// Where profiles, the ledger of processed event ids and the consumer's offsets live. The worker, the HTTP
-/// lookup and the DLQ tools talk to this interface; ``ProfileDatabase`` (SQLite) implements it.
+/// lookup and the DLQ tools talk to this interface; ``ProfileDatabase`` (SQLite, one host) and
+/// `PostgresProfileStore` (PostgreSQL, replicas on several hosts) implement it.
 ///
-/// - Important: Every implementation gives the outcomes of ``OutcomeRule``, and stores a batch's rows and its
-///   offsets in one transaction: after any crash the stored offsets and the stored rows agree.
+/// - Important: Every implementation gives the outcomes of ``OutcomeRule``, stores a batch's rows and its
+///   offsets in one transaction (after any crash the stored offsets and the stored rows agree), and fences
+///   partitions by owner epoch (a member that lost a partition can no longer write a batch for it).
 public protocol ProfileStorage: Sendable {
     /// Applies `events` in order, in one transaction with `offsets` (next offsets to read, for `group`), and
     /// returns each event's outcome. Offsets only move forward, unless they are of another cluster than the
     /// stored ones (``StoredOffset/clusterID``).
+    ///
+    /// - Throws: ``PartitionsFenced``, having written nothing, when an offset's ``StoredOffset/ownerEpoch`` is no
+    ///   longer its partition's stored epoch.
     func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome]
+
+    /// Takes ownership of `partitions` for the member of `group` they were just assigned to: each one's owner
+    /// epoch moves up by one, so that a batch carrying an older epoch (from a member that has lost the partition
+    /// and does not know it yet) is refused from now on. Waits for such a batch already being written, so the
+    /// offsets returned are after it.
+    func claim(_ partitions: [PartitionKey], group: String) async throws -> PartitionClaims
 
     /// What ``apply(_:offsets:group:)`` would do with `events` now, without writing anything, as `rule` decides
     /// after the events it has already seen (for `dlq reprocess --dry-run`).

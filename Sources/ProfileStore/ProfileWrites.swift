@@ -18,7 +18,10 @@ enum ProfileWrites {
     /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``:
     /// the two passes find, for each event, whether its id was recorded before it and whether its user had a
     /// profile before it (an earlier event of the batch counts: ties in key order go by position).
+    ///
+    /// - Throws: ``PartitionsFenced`` before writing anything, when an offset's owner epoch is not its partition's.
     static func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
+        try checkOwnerEpochs(of: offsets, group: group, in: db)
         let recorded = try recordEventIDs(events, in: db)
         let created = try insertProfiles(events, of: recorded, in: db)
         var recordedNow = [Bool](repeating: false, count: events.count)
@@ -33,6 +36,41 @@ enum ProfileWrites {
         }
         try store(offsets, group: group, in: db)
         return outcomes
+    }
+
+    /// Refuses the batch when a partition it writes for was claimed since its epoch was taken. SQLite has one
+    /// writer at a time, so the check holds until the transaction commits.
+    private static func checkOwnerEpochs(of offsets: [StoredOffset], group: String, in db: Database) throws {
+        let epochOf = try db.cachedStatement(sql: "SELECT epoch FROM partition_owner WHERE group_id = ? AND topic = ? AND partition = ?")
+        let fenced = try offsets.filter { offset in
+            guard let epoch = offset.ownerEpoch else { return false }
+            return try Int64.fetchOne(epochOf, arguments: [group, offset.topic, offset.partition]) != epoch
+        }
+        guard fenced.isEmpty else { throw PartitionsFenced(partitions: fenced.map(\.partitionKey).sorted()) }
+    }
+
+    /// Takes the next owner epoch of each of `partitions`; returns them with the partitions' stored offsets.
+    static func claim(_ partitions: [PartitionKey], group: String, in db: Database) throws -> PartitionClaims {
+        let nextEpoch = try db.cachedStatement(
+            sql: """
+                INSERT INTO partition_owner (group_id, topic, partition, epoch) VALUES (?, ?, ?, 1)
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET epoch = epoch + 1
+                RETURNING epoch
+                """)
+        var epochs: [PartitionKey: Int64] = [:]
+        for partition in partitions.sorted() {
+            epochs[partition] = try Int64.fetchOne(nextEpoch, arguments: [group, partition.topic, partition.partition])
+        }
+        let stored = try storedOffsets(group: group, in: db).filter { epochs[$0.partitionKey] != nil }
+        return PartitionClaims(epochs: epochs, storedOffsets: stored)
+    }
+
+    /// The offsets stored for `group`.
+    static func storedOffsets(group: String, in db: Database) throws -> [StoredOffset] {
+        try Row.fetchAll(
+            db, sql: "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = ?", arguments: [group]
+        )
+        .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"]) }
     }
 
     /// Pass one: inserts every event id into the ledger, in key order; returns the positions of the events

@@ -5,7 +5,7 @@ enum ContractSettings {
     /// The contract's variables. `KAFKA_PROP_*` variables are allowed besides these.
     static let variables: Set<String> = [
         "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", "KAFKA_GROUP_INSTANCE_ID", "KAFKA_CLIENT_ID", "USER_REGISTERED_TOPIC",
-        "KAFKA_USER_CREATED_TOPIC", "PROFILE_DLQ_TOPIC", "PROFILE_DB_PATH", "HTTP_HOST", "HTTP_PORT",
+        "KAFKA_USER_CREATED_TOPIC", "PROFILE_DLQ_TOPIC", "PROFILE_DB_PATH", "PROFILE_DB_URL", "HTTP_HOST", "HTTP_PORT",
         "PROFILE_API_TOKEN", "LOG_LEVEL",
     ]
 

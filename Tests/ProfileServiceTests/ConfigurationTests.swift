@@ -281,4 +281,49 @@ struct ConfigurationTests {
         #expect(logged.contains("/etc/ca.pem"))
         #expect(configuration.loggable["api_token"] == "set")
     }
+
+    @Test(arguments: [
+        "localhost:5432/db", "mysql://u:p@h/db", "postgres://u:p@/db", "postgres://:p@h/db", "postgres://u:p@h:5432",
+        "postgres://u:p@h:70000/db", "postgres://u:p@h/db?sslmode=allow", "postgres://u:p@h/db?timeout=3", "",
+    ])
+    func aMalformedDatabaseURLIsAnErrorNamingItWithoutThePassword(url: String) {
+        do {
+            _ = try load(["PROFILE_DB_URL": url])
+            Issue.record("'\(url)' was accepted")
+        } catch {
+            #expect(error.setting == "PROFILE_DB_URL")
+            #expect(!"\(error)".contains(":p@"), "\(error)")
+        }
+    }
+
+    @Test func aDatabaseURLSelectsPostgreSQLWithItsOptionsAndShowsNoPassword() throws {
+        let configuration = try load([
+            "PROFILE_DB_URL": "postgresql://profile%40svc:pa%3Ass@db.internal:6543/profiles?sslmode=verify-full&application_name=replica-1"
+        ])
+        let postgres = try #require(configuration.postgres)
+        #expect(postgres.user == "profile@svc")
+        #expect(postgres.password == "pa:ss")
+        #expect(postgres.host == "db.internal")
+        #expect(postgres.port == 6543)
+        #expect(postgres.database == "profiles")
+        #expect(postgres.sslMode == .verifyFull)
+        #expect(postgres.applicationName == "replica-1")
+        #expect(!"\(configuration.loggable)".contains("pa:ss"))
+        #expect(
+            configuration.loggable["db_url"]
+                == "postgres://profile@svc:***@db.internal:6543/profiles?sslmode=verify-full&application_name=replica-1")
+        #expect(configuration.loggable["db_backend"] == "postgresql")
+        #expect(try load([:]).postgres == nil, "unset: SQLite")
+    }
+
+    @Test func thePasswordFileReplacesTheURLsPasswordAndMustBeReadable() throws {
+        let secret = try ConfigFile("from-a-secret\n")
+        let configuration = try load(["PROFILE_DB_URL": "postgres://svc:in-url@db/profiles", "PROFILE_DB_PASSWORD_FILE": secret.path])
+        #expect(configuration.postgres?.password == "from-a-secret")
+        #expect(configuration.postgres?.sslMode == .prefer, "libpq's default")
+        #expect(
+            failingSetting(["PROFILE_DB_URL": "postgres://svc@db/profiles", "PROFILE_DB_PASSWORD_FILE": "/nonexistent/secret"])
+                == "PROFILE_DB_PASSWORD_FILE")
+        #expect(failingSetting(["PROFILE_DB_PASSWORD_FILE": secret.path]) == "PROFILE_DB_PASSWORD_FILE", "without a URL it is a mistake")
+    }
 }

@@ -46,8 +46,9 @@ struct BatchAtomicityTests {
         #expect(try Set(roomy.storedOffsets(group: "g")) == Set(after))
     }
 
-    @Test func offsetsOnlyMoveForwardPerGroupAndPartition() async throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+    @Test(arguments: StoreBackend.allCases) func offsetsOnlyMoveForwardPerGroupAndPartition(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         _ = try await database.apply(
             [],
             offsets: [
@@ -63,21 +64,24 @@ struct BatchAtomicityTests {
             ], group: "g")
         _ = try await database.apply([], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: 2)], group: "other")
         #expect(
-            try Set(database.storedOffsets(group: "g")) == [
+            try await Set(database.storedOffsets(group: "g")) == [
                 StoredOffset(topic: "t", partition: 0, nextOffset: 10),
                 StoredOffset(topic: "t", partition: 1, nextOffset: 9),
                 StoredOffset(topic: "u", partition: 0, nextOffset: 3),
             ])
-        #expect(try database.storedOffsets(group: "other") == [StoredOffset(topic: "t", partition: 0, nextOffset: 2)])
-        #expect(try database.storedOffsets(group: "nobody").isEmpty)
+        #expect(try await database.storedOffsets(group: "other") == [StoredOffset(topic: "t", partition: 0, nextOffset: 2)])
+        #expect(try await database.storedOffsets(group: "nobody").isEmpty)
     }
 
-    @Test func offsetsOfAnotherClusterReplaceTheStoredOnesAndThenMoveForwardAgain() async throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+    @Test(arguments: StoreBackend.allCases) func offsetsOfAnotherClusterReplaceTheStoredOnesAndThenMoveForwardAgain(backend: StoreBackend)
+        async throws
+    {
+        let opened = try await backend.open()
+        let database = opened.storage
         func store(_ offset: Int64, cluster: String?) async throws -> StoredOffset? {
             _ = try await database.apply(
                 [], offsets: [StoredOffset(topic: "t", partition: 0, nextOffset: offset, clusterID: cluster)], group: "g")
-            return try database.storedOffsets(group: "g").first
+            return try await database.storedOffsets(group: "g").first
         }
         #expect(try await store(10, cluster: nil) == StoredOffset(topic: "t", partition: 0, nextOffset: 10))
         // Stored before the cluster was known: the first offset with a cluster id takes over.

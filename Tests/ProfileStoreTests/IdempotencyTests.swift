@@ -3,18 +3,14 @@ import ProfileCore
 import ProfileStore
 import Testing
 
-/// An event id seen before changes nothing; one profile per user, the first one wins.
+/// An event id seen before changes nothing; one profile per user, the first one wins: the outcome rules, on
+/// both backends.
 @Suite("Idempotent writes", .timeLimit(.minutes(1)))
 struct IdempotencyTests {
-    let directory: TemporaryDirectory
-    let database: ProfileDatabase
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        database = try ProfileDatabase(path: directory.databasePath)
-    }
-
-    @Test func anEventCreatesItsProfileWithEveryField() async throws {
+    @Test(arguments: StoreBackend.allCases) func anEventCreatesItsProfileWithEveryField(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let authEvent = SampleEvent.make(user: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11", displayName: "Nombre Completo 😀")
         let usersEvent = SampleEvent.make(user: "1", displayName: nil, source: .usersService, createdAt: -1)
         #expect(try await database.apply([authEvent, usersEvent], offsets: [], group: "g") == [.created, .created])
@@ -23,16 +19,19 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "2") == nil)
     }
 
-    @Test func theSameEventTwiceChangesNothing() async throws {
+    @Test(arguments: StoreBackend.allCases) func theSameEventTwiceChangesNothing(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let event = SampleEvent.make(user: "user-a")
         #expect(try await database.apply([event], offsets: [], group: "g") == [.created])
         #expect(try await database.apply([event], offsets: [], group: "g") == [.eventIDSeen])
-        #expect(try database.applyBlocking([event], offsets: [], group: "g") == [.eventIDSeen])
         #expect(try await database.counts() == (profiles: 1, events: 1))
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
     }
 
-    @Test func theSameEventIDWithOtherContentChangesNothing() async throws {
+    @Test(arguments: StoreBackend.allCases) func theSameEventIDWithOtherContentChangesNothing(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let event = SampleEvent.make(user: "user-a")
         _ = try await database.apply([event], offsets: [], group: "g")
         var changed = SampleEvent.make(
@@ -46,7 +45,9 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "user-b") == nil)
     }
 
-    @Test func aNewEventForAnExistingUserKeepsTheFirstProfile() async throws {
+    @Test(arguments: StoreBackend.allCases) func aNewEventForAnExistingUserKeepsTheFirstProfile(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let first = SampleEvent.make(user: "user-a", email: "first@example.com")
         let second = SampleEvent.make(user: "user-a", email: "second@example.com", source: .usersService, createdAt: 1)
         #expect(try await database.apply([first], offsets: [], group: "g") == [.created])
@@ -56,7 +57,9 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
     }
 
-    @Test func outcomesWithinOneBatchFollowItsOrder() async throws {
+    @Test(arguments: StoreBackend.allCases) func outcomesWithinOneBatchFollowItsOrder(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let first = SampleEvent.make(user: "user-a")
         let sameUser = SampleEvent.make(user: "user-a", email: "later@example.com")
         let other = SampleEvent.make(user: "user-b")
@@ -66,7 +69,11 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: first))
     }
 
-    @Test func anEventWhoseIDSortsFirstStillComesAfterTheEarlierEventOfItsUser() async throws {
+    @Test(arguments: StoreBackend.allCases) func anEventWhoseIDSortsFirstStillComesAfterTheEarlierEventOfItsUser(backend: StoreBackend)
+        async throws
+    {
+        let store = try await backend.open()
+        let database = store.storage
         // The apply inserts in key order; the outcome must still follow the batch's order.
         let later = SampleEvent.make(user: "user-a", eventID: UUID(uuidString: "00000000-0000-4000-8000-000000000000")!)
         let earlier = SampleEvent.make(user: "user-a", eventID: UUID(uuidString: "FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF")!)
@@ -74,7 +81,9 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: earlier))
     }
 
-    @Test func aDuplicateEventLeavesTheUserToTheNextEventOfTheBatch() async throws {
+    @Test(arguments: StoreBackend.allCases) func aDuplicateEventLeavesTheUserToTheNextEventOfTheBatch(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         let seen = SampleEvent.make(user: "user-z")
         _ = try await database.apply([seen], offsets: [], group: "g")
         let replayedForAnotherUser = SampleEvent.make(user: "user-a", eventID: seen.eventID)
@@ -83,7 +92,9 @@ struct IdempotencyTests {
         #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: next))
     }
 
-    @Test func randomBatchesGiveTheOutcomesOfApplyingOneEventAtATime() async throws {
+    @Test(arguments: StoreBackend.allCases) func randomBatchesGiveTheOutcomesOfApplyingOneEventAtATime(backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let database = store.storage
         // 2,000 events over 150 users and 900 event ids (so repeats of both, within and across batches),
         // compared with the rule applied event by event.
         var random = SplitMix64(seed: 7)

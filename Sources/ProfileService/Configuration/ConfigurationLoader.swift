@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProfileStorePostgres
 
 /// Reads ``ServiceConfiguration`` from environment variables, over an optional `KEY=VALUE` file.
 ///
@@ -47,6 +48,7 @@ public enum ConfigurationLoader {
         configuration.databasePath = try reader.nonEmpty(.databasePath, default: configuration.databasePath)
         configuration.database.synchronous = try reader.oneOf(
             .databaseSynchronous, ["NORMAL", "FULL"], default: configuration.database.synchronous)
+        configuration.postgres = try reader.postgres()
         configuration.http.host = try reader.nonEmpty(.httpHost, default: configuration.http.host)
         configuration.http.port = try reader.integer(.httpPort, in: 0...65535, default: configuration.http.port)
         if let token = reader.raw(.apiToken) {
@@ -120,6 +122,31 @@ struct SettingsReader {
     private static func isKafkaName(_ text: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         return text.count <= 249 && text.allSatisfy(allowed.contains) && text != "." && text != ".."
+    }
+
+    /// `PROFILE_DB_URL`, with the password of `PROFILE_DB_PASSWORD_FILE` when that is set; nil when the URL is not.
+    func postgres() throws(ConfigurationError) -> PostgresSettings? {
+        let passwordFile = raw(.databasePasswordFile)
+        guard let text = raw(.databaseURL) else {
+            guard passwordFile == nil else {
+                throw ConfigurationError(setting: Setting.databasePasswordFile.rawValue, reason: "is set but PROFILE_DB_URL is not")
+            }
+            return nil
+        }
+        var settings: PostgresSettings
+        do {
+            settings = try PostgresSettings(url: text)
+        } catch {
+            throw ConfigurationError(setting: Setting.databaseURL.rawValue, reason: error.reason)
+        }
+        if let passwordFile {
+            let path = passwordFile.trimmingCharacters(in: .whitespaces)
+            guard let contents = FileManager.default.contents(atPath: path), let password = String(data: contents, encoding: .utf8) else {
+                throw ConfigurationError(setting: Setting.databasePasswordFile.rawValue, reason: "cannot read '\(path)'")
+            }
+            settings.password = password.trimmingCharacters(in: .newlines)
+        }
+        return settings
     }
 
     func integer(_ setting: Setting, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {

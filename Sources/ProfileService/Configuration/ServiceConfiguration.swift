@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import ProfileCore
 import ProfileStore
+import ProfileStorePostgres
 
 /// Everything profile-svc can be told, with the documented defaults. Built by ``ConfigurationLoader``
 /// from the environment and an optional file; tests build it directly.
@@ -61,6 +62,8 @@ public struct ServiceConfiguration: Sendable {
     public var worker = Worker()
     public var databasePath = "data/profiles.sqlite"
     public var database = ProfileDatabase.Options()
+    /// The PostgreSQL store (`PROFILE_DB_URL`); nil for the SQLite file at ``databasePath``.
+    public var postgres: PostgresSettings?
     public var maxMessageBytes = 1 << 20
     public var logLevel: Logger.Level = .info
     /// How long a graceful shutdown may take before the process stops anyway.
@@ -92,7 +95,9 @@ public struct ServiceConfiguration: Sendable {
             "user_created_topic": .string(kafka.userCreatedTopic),
             "dlq_topic": .string(kafka.deadLetterTopic),
             "kafka_properties": .dictionary(passthrough),
-            "db_path": .string(databasePath),
+            "db_backend": .string(postgres == nil ? "sqlite" : "postgresql"),
+            "db_path": .string(postgres == nil ? databasePath : "unused"),
+            "db_url": .string(postgres?.redactedURL ?? "unset"),
             "http_host": .string(http.host),
             "http_port": .stringConvertible(http.port),
             "api_token": .string(http.apiToken == nil ? "unset" : "set"),

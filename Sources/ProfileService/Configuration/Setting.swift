@@ -11,6 +11,8 @@ public enum Setting: String, CaseIterable, Sendable {
     case deadLetterTopic = "PROFILE_DLQ_TOPIC"
     case databasePath = "PROFILE_DB_PATH"
     case databaseSynchronous = "PROFILE_DB_SYNCHRONOUS"
+    case databaseURL = "PROFILE_DB_URL"
+    case databasePasswordFile = "PROFILE_DB_PASSWORD_FILE"
     case httpHost = "HTTP_HOST"
     case httpPort = "HTTP_PORT"
     case apiToken = "PROFILE_API_TOKEN"
@@ -31,6 +33,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .deadLetterTopic: return defaults.kafka.deadLetterTopic
         case .databasePath: return defaults.databasePath
         case .databaseSynchronous: return defaults.database.synchronous
+        case .databaseURL: return defaults.postgres?.redactedURL ?? "unset"
+        case .databasePasswordFile: return "unset"
         case .httpHost: return defaults.http.host
         case .httpPort: return String(defaults.http.port)
         case .apiToken: return defaults.http.apiToken == nil ? "unset" : "set"
@@ -52,6 +56,10 @@ public enum Setting: String, CaseIterable, Sendable {
         case .deadLetterTopic: "The dead-letter topic for poison messages; it differs from both source topics."
         case .databasePath: "The SQLite file: profiles, processed event ids and the consumer's offsets."
         case .databaseSynchronous: "SQLite synchronous: NORMAL survives process crashes, FULL also power loss."
+        case .databaseURL:
+            "postgres://user:password@host:5432/db[?sslmode=disable|prefer|require|verify-full&application_name=…] selects "
+                + "PostgreSQL, the store replicas on several hosts share (then PROFILE_DB_PATH is unused)."
+        case .databasePasswordFile: "A file holding the PostgreSQL password (a Docker or Kubernetes secret); it replaces the URL's."
         case .httpHost: "Address the HTTP server binds."
         case .httpPort: "Port of /v1/profiles/{user_id}, /healthz, /readyz and /metrics."
         case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>."

@@ -38,7 +38,15 @@ public enum HTTPRouter {
         if let apiToken { v1.add(middleware: BearerTokenMiddleware(token: apiToken)) }
         v1.get("profiles/:user_id") { request, _ in
             let userID = try userID(from: request)
-            guard let profile = try await store.profile(userID: userID) else {
+            let found: Profile?
+            do {
+                found = try await store.profile(userID: userID)
+            } catch {
+                // The store is away (a PostgreSQL server unreachable, say): a passing condition, not the client's fault.
+                logger.warning("profile lookup failed", metadata: ["error": "\(error)"])
+                throw APIError(.serviceUnavailable, "the profile store is not available; retry later")
+            }
+            guard let profile = found else {
                 throw APIError(.notFound, "no profile for this user id")
             }
             return Response(

@@ -37,6 +37,7 @@ public final class ServiceMetrics: Sendable {
             counter("profile_dead_lettered_total", ["error_class": errorClass.rawValue]).increment(by: 0)
         }
         for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
+        fencedBatch(count: 0)
         CoreMetrics.Gauge(
             label: "profile_build_info",
             dimensions: [("version", BuildInfo.version), ("librdkafka", BuildInfo.librdkafka), ("sqlite", BuildInfo.sqlite)],
@@ -80,6 +81,12 @@ public final class ServiceMetrics: Sendable {
     /// count none.
     func rebalance(_ event: RebalanceEvent, count: Int = 1) {
         counter("profile_consumer_rebalances_total", ["event": event.rawValue]).increment(by: count)
+    }
+
+    /// A batch the store refused because another member had claimed some of its partitions (this member had lost
+    /// them without knowing yet: a long pause, a network partition).
+    func fencedBatch(count: Int = 1) {
+        counter("profile_store_fenced_batches_total", [:]).increment(by: count)
     }
 
     func transientRetry(operation: TransientRetry.Operation) {

@@ -23,12 +23,21 @@ struct ApplyStep: Sendable {
     }
 
     /// Applies `batch`'s events with `offsets` in one transaction.
+    ///
+    /// - Throws: ``PartitionsFenced`` when the store refused the batch for partitions another member has
+    ///   claimed: not retried, since it cannot pass. ``TransientRetry/Abandoned`` when stopping.
     func apply(_ batch: DecodedBatch, offsets: [StoredOffset], hooks: TransientRetry.Hooks) async throws -> Result {
         let events = batch.events.map(\.decoded.event)
         let started = ContinuousClock.now
-        let outcomes = try await retry.run(.databaseApply, hooks: hooks) {
-            try await store.apply(events, offsets: offsets, group: group)
+        let attempt = try await retry.run(.databaseApply, hooks: hooks) {
+            () async throws -> Swift.Result<[EventOutcome], PartitionsFenced> in
+            do {
+                return .success(try await store.apply(events, offsets: offsets, group: group))
+            } catch let fenced as PartitionsFenced {
+                return .failure(fenced)
+            }
         }
+        let outcomes = try attempt.get()
         let duration = ContinuousClock.now - started
         metrics.batchApplyDuration.record(duration: duration)
         metrics.batchSize.record(batch.messageCount)

@@ -26,6 +26,7 @@ public final class ConsumerWorker: Service {
     private let decoder: MessageDecoder
     private let deadLetterStep: DeadLetterStep
     private let applyStep: ApplyStep
+    private let retry: TransientRetry
     private let health: ServiceHealth
     private let metrics: ServiceMetrics
     private let logger: Logger
@@ -63,7 +64,7 @@ public final class ConsumerWorker: Service {
             },
             onStatistics: { [metrics] statistics in metrics.consumerLag(statistics.consumerLag) },
             logger: logger)
-        let retry = TransientRetry(
+        retry = TransientRetry(
             initialBackoff: configuration.worker.retryInitialBackoff,
             maxBackoff: configuration.worker.retryMaxBackoff,
             stallAfter: stallAfter, logger: logger, metrics: metrics)
@@ -175,16 +176,46 @@ public final class ConsumerWorker: Service {
     /// Most messages one poll returns: the messages of one chunk are held whole until decoded.
     private static let pollChunk = 1_000
 
-    /// Stage two: apply the batch (rows and offsets in one transaction), then commit it to Kafka.
+    /// Stage two: apply the batch (rows and offsets in one transaction, for the partitions this member owns,
+    /// under their owner epochs), then commit it to Kafka. Partitions the store fences are dropped from the batch,
+    /// which is applied again without them.
     private func applyStage(_ batch: ReadBatch) async throws {
-        let clusterID = ownership.clusterID
-        let offsets = batch.decoded.nextOffsets.map { offset in
-            var offset = offset
-            offset.clusterID = clusterID
-            return offset
+        if !ownership.epochs.pending.isEmpty {
+            try await retry.run(.databaseApply, hooks: retryHooks()) { try await ownership.claimPending() }
         }
-        let applied = try await applyStep.apply(batch.decoded, offsets: offsets, hooks: retryHooks())
-        observer?(WorkerBatchReport(batch: batch.decoded, polledAt: batch.polledAt, applyDuration: applied.duration))
+        var decoded = batch.decoded
+        while true {
+            let epochs = ownership.epochs.current.compactMapValues { claim in
+                if case .held(let epoch) = claim { epoch } else { nil }
+            }
+            let owned = decoded.restricted(to: Set(epochs.keys))
+            if owned.events.count < decoded.events.count {
+                logger.info(
+                    "not applying messages of partitions no longer owned; their owner reads them",
+                    metadata: ["messages": .stringConvertible(decoded.events.count - owned.events.count)])
+            }
+            decoded = owned
+            let clusterID = ownership.clusterID
+            let offsets = decoded.nextOffsets.map { offset in
+                var offset = offset
+                offset.clusterID = clusterID
+                offset.ownerEpoch = epochs[offset.partitionKey]
+                return offset
+            }
+            do {
+                let applied = try await applyStep.apply(decoded, offsets: offsets, hooks: retryHooks())
+                observer?(WorkerBatchReport(batch: decoded, polledAt: batch.polledAt, applyDuration: applied.duration))
+                commit(offsets)
+                return
+            } catch let fenced as PartitionsFenced {
+                let dropped = ownership.dropFenced(fenced, epochs: epochs)
+                consumer.pause(dropped.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) })
+            }
+        }
+    }
+
+    /// Commit: the batch's offsets to Kafka, in the background.
+    private func commit(_ offsets: [StoredOffset]) {
         do {
             try consumer.commitInBackground(
                 offsets.map {

@@ -39,6 +39,16 @@ struct DecodedBatch: Sendable {
         }
     }
 
+    /// The batch without the events and offsets of partitions outside `owned` (revoked, or fenced by the store);
+    /// their poison messages are dead-lettered already.
+    func restricted(to owned: Set<PartitionKey>) -> DecodedBatch {
+        guard !nextOffsets.allSatisfy({ owned.contains($0.partitionKey) }) else { return self }
+        var batch = self
+        batch.events.removeAll { !owned.contains(PartitionKey(topic: $0.origin.topic, partition: $0.origin.partition)) }
+        batch.nextOffsets.removeAll { !owned.contains($0.partitionKey) }
+        return batch
+    }
+
     /// What the batch read of one partition.
     private struct PartitionRead {
         var nextOffset: Int64 = 0

@@ -6,8 +6,10 @@ import Synchronization
 
 /// The worker's side of group rebalances.
 ///
-/// - Assigned: a partition starts at the offset stored with the rows (when there is one, stored for this
-///   cluster), else at the group's committed offset.
+/// - Assigned: the partitions are claimed in the store (a new owner epoch each, ``PartitionEpochs``), which
+///   fences out their previous owner's batches; each starts at the offset stored with the rows (when there is
+///   one, stored for this cluster), else at the group's committed offset. Should the store not answer, the
+///   claim is made again before the first batch is applied (``claimPending()``).
 /// - Revoked: the batch in flight is applied first, then the last offsets asked to be committed are committed
 ///   synchronously, so the next owner starts exactly after the work that was done.
 ///
@@ -25,6 +27,8 @@ final class PartitionOwnership: KafkaRebalanceHandler {
     private let metrics: ServiceMetrics
     private let logger: Logger
     private let cluster = Mutex<String?>(nil)
+    /// The partitions owned, with their epochs: the worker applies batches only for these.
+    let epochs = PartitionEpochs()
 
     init(
         store: any ProfileStorage, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
@@ -47,11 +51,13 @@ final class PartitionOwnership: KafkaRebalanceHandler {
         waitForTheBatchInFlight()
         cluster.withLock { $0 = clusterID }
         var starts: [KafkaTopicPartition: Int64] = [:]
+        let keys = partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) }
+        epochs.assigned(keys)
         do {
-            let wanted = Set(partitions)
-            for stored in try storedOffsetsBlocking() {
+            let claims = try BlockingAnswer { [store, group] in try await store.claim(keys, group: group) }.wait()
+            epochs.claimed(claims.epochs)
+            for stored in claims.storedOffsets {
                 let partition = KafkaTopicPartition(topic: stored.topic, partition: stored.partition)
-                guard wanted.contains(partition) else { continue }
                 if let storedCluster = stored.clusterID, let clusterID, storedCluster != clusterID {
                     // A rebuilt cluster counts from 0 again: the stored offset would skip its first messages.
                     // From the earliest one, the ledger makes what was applied before a no-op.
@@ -67,8 +73,10 @@ final class PartitionOwnership: KafkaRebalanceHandler {
                 }
             }
         } catch {
-            // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless.
-            logger.error("could not read stored offsets; starting from the group's committed offsets", metadata: ["error": "\(error)"])
+            // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless. The claim is
+            // made before the first batch of these partitions is applied.
+            logger.error(
+                "could not claim the partitions in the store; starting from the group's committed offsets", metadata: ["error": "\(error)"])
         }
         logger.info(
             "partitions assigned",
@@ -93,6 +101,7 @@ final class PartitionOwnership: KafkaRebalanceHandler {
                 logger.warning("commit on revoke failed", metadata: ["error": "\(error)"])
             }
         }
+        epochs.revoked(revocation.partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) })
         metrics.rebalance(revocation.lost ? .lost : .revoked)
         if revocation.lost { health.update { $0.groupJoined = false } }
         logger.log(
@@ -112,9 +121,26 @@ final class PartitionOwnership: KafkaRebalanceHandler {
             metadata: ["waited": "\(inFlightWait)"])
     }
 
-    /// The store's offsets for the group, waited for on this (the consumer's) thread.
-    private func storedOffsetsBlocking() throws -> [StoredOffset] {
-        try BlockingAnswer { [store, group] in try await store.storedOffsets(group: group) }.wait()
+    /// Claims the partitions assigned whose claim failed in the rebalance callback (the store did not answer).
+    /// Their start offsets stay as chosen then: what was already applied past them, the ledger skips.
+    func claimPending() async throws {
+        let pending = epochs.pending
+        guard !pending.isEmpty else { return }
+        let claims = try await store.claim(pending, group: group)
+        epochs.claimed(claims.epochs)
+        logger.info("partitions claimed", metadata: ["partitions": .array(pending.sorted().map { .string($0.description) })])
+    }
+
+    /// The store refused a batch for `fenced.partitions`: another member claimed them after this one. Those still
+    /// held under the batch's `epochs` are dropped, and no longer fetched, until a rebalance assigns them again.
+    /// Returns the partitions dropped.
+    func dropFenced(_ fenced: PartitionsFenced, epochs batchEpochs: [PartitionKey: Int64]) -> [PartitionKey] {
+        let dropped = epochs.fenced(fenced.partitions, epochs: batchEpochs)
+        metrics.fencedBatch()
+        logger.warning(
+            "batch fenced: another member has claimed these partitions since; dropping them until they are assigned again",
+            metadata: ["partitions": .array(fenced.partitions.map { .string($0.description) })])
+        return dropped
     }
 }
 

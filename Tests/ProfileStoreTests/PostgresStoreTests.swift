@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresSupport
+import ProfileCore
+import ProfileStore
+import ProfileStorePostgres
+import Testing
+
+/// What only the PostgreSQL store meets: replicas migrating at once, replicas writing the same users at once,
+/// and a server that is not there.
+@Suite("PostgreSQL store", .timeLimit(.minutes(1)))
+struct PostgresStoreTests {
+    let logger = Logger(label: "test")
+
+    @Test func replicasStartingAtOnceOnANewDatabaseAllMigrateItOnce() async throws {
+        let settings = try await TestPostgresServer.newDatabase()
+        let stores = (0..<8).map { _ in PostgresProfileStore(settings: settings, logger: logger) }
+        defer { for store in stores { try? store.close() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores { group.addTask { try await store.ping() } }
+            try await group.waitForAll()
+        }
+        let recorded = try await withClient(settings) { client in
+            try await client.query("SELECT count(*) FROM profile_svc_migration").decode(Int64.self).reduce(0, +)
+        }
+        #expect(recorded == Int64(1))
+    }
+
+    @Test func replicasWritingTheSameUsersAtOnceCreateEachProfileOnceWithoutDeadlock() async throws {
+        // Four writers apply the same 2,000 users in different orders, each with events of its own: every user
+        // gets exactly one profile and one `created`, whoever wins, and no transaction deadlocks (keys are
+        // locked in order), so every batch applies on the first attempt.
+        let settings = try await TestPostgresServer.newDatabase()
+        let stores = (0..<4).map { _ in PostgresProfileStore(settings: settings, logger: logger) }
+        defer { for store in stores { try? store.close() } }
+        var random = SplitMix64(seed: 16)
+        let users = (0..<2_000).map { "user-\($0)" }
+        let batches = stores.indices.map { _ in
+            users.shuffled(using: &random).map { SampleEvent.make(user: $0) }
+        }
+        let outcomes = try await withThrowingTaskGroup(of: [EventOutcome].self) { group in
+            for (store, events) in zip(stores, batches) {
+                group.addTask {
+                    var outcomes: [EventOutcome] = []
+                    for start in stride(from: 0, to: events.count, by: 250) {
+                        outcomes += try await store.apply(Array(events[start..<start + 250]), offsets: [], group: "g")
+                    }
+                    return outcomes
+                }
+            }
+            return try await group.reduce([], +)
+        }
+        #expect(outcomes.count(where: { $0 == .created }) == users.count)
+        #expect(outcomes.count(where: { $0 == .userExists }) == users.count * 3)
+        #expect(try await stores[0].counts() == (profiles: users.count, events: users.count * 4))
+        let createdInLedger = try await withClient(settings) { client in
+            try await client.query("SELECT count(*) FROM processed_event WHERE outcome = 1").decode(Int64.self).reduce(0, +)
+        }
+        #expect(createdInLedger == Int64(users.count))
+    }
+
+    @Test func anUnreachableServerFailsEachCallWithAnErrorThatNamesNoPassword() async throws {
+        var settings = try TestPostgresServer.settings()
+        settings.host = "127.0.0.1"
+        settings.port = try closedPort()
+        settings.password = "s3cret-pa55word"
+        settings.leaseTimeout = .seconds(1)
+        let store = PostgresProfileStore(settings: settings, logger: logger)
+        defer { try? store.close() }
+        do {
+            try await store.ping()
+            Issue.record("a store with no server answered a ping")
+        } catch {
+            #expect(error is PostgresStoreError)
+            #expect(!"\(error)".contains("s3cret"))
+            #expect("\(error)".contains("no connection to postgres://\(settings.user):***@127.0.0.1:\(settings.port)/"))
+        }
+        await #expect(throws: PostgresStoreError.self) { try await store.apply([SampleEvent.make(user: "u")], offsets: [], group: "g") }
+        #expect(!settings.redactedURL.contains("s3cret"))
+    }
+
+    /// A local TCP port nothing listens on: bound, then released.
+    private func closedPort() throws -> Int {
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                guard bind(socket, address, length) == 0, getsockname(socket, address, &length) == 0 else {
+                    throw POSIXError(.EADDRINUSE)
+                }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private func withClient<T: Sendable>(_ settings: PostgresSettings, _ body: @Sendable (PostgresClient) async throws -> T) async throws
+        -> T
+    {
+        let client = PostgresClient(configuration: settings.clientConfiguration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
