@@ -28,9 +28,10 @@ struct ComposeFile: Decodable {
         var environment: [String: String?]?
         var dependsOn: [String: Dependency]?
         var healthcheck: Healthcheck?
+        var secrets: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case image, build, restart, entrypoint, command, ports, volumes, environment, healthcheck
+            case image, build, restart, entrypoint, command, ports, volumes, environment, healthcheck, secrets
             case dependsOn = "depends_on"
         }
 
@@ -40,8 +41,13 @@ struct ComposeFile: Decodable {
         }
     }
 
+    struct Secret: Decodable {
+        var file: String?
+    }
+
     var services: [String: Service]
     var volumes: [String: String?]?
+    var secrets: [String: Secret]?
 
     static func load(_ relativePath: String) throws -> ComposeFile {
         try YAMLDecoder().decode(ComposeFile.self, from: RepositoryFile.text(relativePath))
