@@ -131,6 +131,9 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "TansuSupport",
+                "PostgresSupport",
+                "ProfileStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "ProfileCore",
                 "ProfileStore",
                 "ProfileService",

@@ -1,10 +1,10 @@
 import Foundation
 
-/// The environment one `profile-svc run` child gets: the scenario's topics, group and database, a free
+/// The environment one `profile-svc run` child gets: the scenario's topics, group and store, a free
 /// HTTP port, `LOG_LEVEL=warning`, and timeouts short enough for a test (`KAFKA_PROP_*`).
 struct DaemonEnvironment: Sendable {
     var topics: ScenarioTopics
-    var databasePath: String
+    var store: ScenarioStore
     var httpPort: Int
     /// Other settings, laid over the defaults (e.g. `PROFILE_API_TOKEN`).
     var extra: [String: String] = [:]
@@ -19,7 +19,6 @@ struct DaemonEnvironment: Sendable {
             "USER_REGISTERED_TOPIC": topics.userRegistered,
             "KAFKA_USER_CREATED_TOPIC": topics.userCreated,
             "PROFILE_DLQ_TOPIC": topics.deadLetter,
-            "PROFILE_DB_PATH": databasePath,
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": String(httpPort),
             "LOG_LEVEL": "warning",
@@ -29,6 +28,6 @@ struct DaemonEnvironment: Sendable {
             "KAFKA_PROP_HEARTBEAT_INTERVAL_MS": "500",
             "KAFKA_PROP_RECONNECT_BACKOFF_MAX_MS": "1000",
             "KAFKA_PROP_TOPIC_METADATA_REFRESH_INTERVAL_MS": "5000",
-        ]) { $1 }.merging(extra) { $1 }
+        ]) { $1 }.merging(store.variables) { $1 }.merging(extra) { $1 }
     }
 }

@@ -45,6 +45,17 @@ final class DaemonProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGSTOP: the process stands still (as in a long GC pause, or a VM frozen), its connections open, until
+    /// ``thaw()``.
+    func freeze() {
+        Foundation.kill(pid, SIGSTOP)
+    }
+
+    /// SIGCONT: a frozen process goes on where it stood, unaware of the time that passed.
+    func thaw() {
+        Foundation.kill(pid, SIGCONT)
+    }
+
     /// SIGTERM, then waits up to `timeout` for the exit; returns the exit status (nil if it had to be killed).
     @discardableResult
     func terminate(timeout: Duration = .seconds(40)) async -> Int32? {

@@ -13,6 +13,7 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     case database
     case longDatabaseOutage = "long-database-outage"
     case longDeadLetterOutage = "long-dlq-outage"
+    case replicasPostgres = "replicas-postgres"
     case memory
     case badInput = "bad-input"
 
@@ -31,6 +32,7 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .database: return try await DatabaseScenario(suite: suite).run()
             case .longDatabaseOutage: return try await LongOutageScenario(suite: suite, outage: .database).run()
             case .longDeadLetterOutage: return try await LongOutageScenario(suite: suite, outage: .deadLetterTopic).run()
+            case .replicasPostgres: return try await ReplicaScenario(suite: suite).run()
             case .memory: return try await MemoryScenario(suite: suite).run()
             case .badInput: return try await BadInputScenario(suite: suite).run()
             }

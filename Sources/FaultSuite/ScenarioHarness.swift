@@ -1,21 +1,28 @@
 import Foundation
 import Kafka
 
-/// What one scenario works with: its topics, directory and database file, the producer standing in for
-/// the upstream services, and helpers to start daemons and wait for them.
+/// What one scenario works with: its topics, directory and store (a SQLite file unless given), the producer
+/// standing in for the upstream services, and helpers to start daemons and wait for them.
 final class ScenarioHarness: Sendable {
     let suite: SuiteContext
     let topics: ScenarioTopics
     let directory: URL
+    /// The SQLite file, for the scenarios that work on it directly (locks, a full disk); unused with PostgreSQL.
     let databasePath: String
+    let store: ScenarioStore
     let producer: StreamProducer
 
-    /// A scenario on `broker` (the suite's mock cluster unless given).
-    init(suite: SuiteContext, name: String, expectedMessages: Int, databaseDirectory: URL? = nil, broker: ScenarioBroker? = nil) throws {
+    /// A scenario on `broker` (the suite's mock cluster unless given), with `store` (a SQLite file in the scenario's
+    /// directory, or in `databaseDirectory`, unless given).
+    init(
+        suite: SuiteContext, name: String, expectedMessages: Int, databaseDirectory: URL? = nil, broker: ScenarioBroker? = nil,
+        store: ScenarioStore? = nil
+    ) throws {
         self.suite = suite
         topics = try ScenarioTopics(name, expectedMessages: expectedMessages, on: broker ?? .mock(suite.cluster))
         directory = try suite.directory(for: name)
         databasePath = (databaseDirectory ?? directory).appendingPathComponent("profiles.sqlite").path
+        self.store = store ?? .sqlite(path: databasePath)
         producer = try StreamProducer(bootstrapServers: topics.bootstrapServers)
     }
 
@@ -23,7 +30,7 @@ final class ScenarioHarness: Sendable {
 
     /// Starts a daemon on a free port; its log is `<directory>/<name>.log`.
     func start(_ name: String = "daemon", extra: [String: String] = [:]) throws -> DaemonProcess {
-        let environment = DaemonEnvironment(topics: topics, databasePath: databasePath, httpPort: try HTTPProbe.freePort(), extra: extra)
+        let environment = DaemonEnvironment(topics: topics, store: store, httpPort: try HTTPProbe.freePort(), extra: extra)
         return try suite.startDaemon(environment, name: name, logDirectory: directory)
     }
 
@@ -34,17 +41,17 @@ final class ScenarioHarness: Sendable {
         }
     }
 
-    /// Waits until the database's stored offsets cover everything produced so far.
+    /// Waits until the store's offsets cover everything produced so far.
     func waitProcessed(timeout: Duration) async -> Bool {
-        await Verification.waitUntilProcessed(log, databasePath: databasePath, group: topics.group, timeout: timeout)
+        await Verification.waitUntilProcessed(log, store: store, group: topics.group, timeout: timeout)
     }
 
-    /// Ledger rows now.
+    /// Ledger rows now, in the SQLite file.
     var ledgerCount: Int { StoreReader.ledgerCount(path: databasePath) }
 
-    /// Compares the database and the DLQ with what was produced.
+    /// Compares the store and the DLQ with what was produced.
     func verify(into result: inout ScenarioResult) async throws {
-        try await Verification.check(log.snapshot, databasePath: databasePath, topics: topics, into: &result)
+        try await Verification.check(log.snapshot, store: store, topics: topics, into: &result)
     }
 
     /// Stops `daemon` with SIGTERM and records a failure unless it exits 0.

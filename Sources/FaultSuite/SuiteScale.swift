@@ -11,6 +11,9 @@ struct SuiteScale: Sendable {
     var databaseLock: Duration
     /// Events around an outage of 3x `max.poll.interval.ms` (the outage lasts 30 s at either scale).
     var longOutageEvents: Int
+    /// Events through the PostgreSQL replicas, and how many times one of them is killed.
+    var replicaEvents: Int
+    var replicaKills: Int
     var memoryBacklog: Int
     var memoryOutage: Duration
     var fuzzMessages: Int
@@ -20,12 +23,12 @@ struct SuiteScale: Sendable {
     static let full = SuiteScale(
         crashEvents: 100_000, crashKills: 20, outageEvents: 60_000, outageDuration: .seconds(20),
         requestErrorEvents: 20_000, rebalanceEvents: 60_000, databaseEvents: 30_000, databaseLock: .seconds(12),
-        longOutageEvents: 20_000,
+        longOutageEvents: 20_000, replicaEvents: 100_000, replicaKills: 12,
         memoryBacklog: 1_000_000, memoryOutage: .seconds(15), fuzzMessages: 5_000, memoryLimitMiB: 512)
 
     static let quick = SuiteScale(
         crashEvents: 6_000, crashKills: 3, outageEvents: 6_000, outageDuration: .seconds(10),
         requestErrorEvents: 3_000, rebalanceEvents: 6_000, databaseEvents: 4_000, databaseLock: .seconds(7),
-        longOutageEvents: 4_000,
+        longOutageEvents: 4_000, replicaEvents: 10_000, replicaKills: 10,
         memoryBacklog: 30_000, memoryOutage: .seconds(10), fuzzMessages: 500, memoryLimitMiB: 512)
 }

@@ -3,12 +3,12 @@ import Kafka
 
 /// The final check of a scenario: the database and the DLQ against what was produced.
 enum Verification {
-    /// Fills `result`'s counts from the SQLite file at `databasePath` and the DLQ topic.
+    /// Fills `result`'s counts from the scenario's store and the DLQ topic.
     static func check(
-        _ log: ProducedLog.State, databasePath: String, topics: ScenarioTopics,
+        _ log: ProducedLog.State, store scenarioStore: ScenarioStore, topics: ScenarioTopics,
         into result: inout ScenarioResult
     ) async throws {
-        let store = try StoreReader.snapshot(path: databasePath)
+        let store = try await scenarioStore.snapshot()
         let (dlq, trimmed) = try await DeadLetterReader.readAll(topics.deadLetter, bootstrapServers: topics.bootstrapServers)
         result.expect(!trimmed, "the mock broker's 5 MiB retention trimmed the DLQ (give it more partitions)")
         result.produced = log.produced
@@ -64,12 +64,12 @@ enum Verification {
         )
     }
 
-    /// Waits until the offsets stored in the database cover everything produced (every message processed,
+    /// Waits until the offsets stored in the store cover everything produced (every message processed,
     /// poison included), or `timeout` passes. Returns whether it got there.
-    static func waitUntilProcessed(_ log: ProducedLog, databasePath: String, group: String, timeout: Duration) async -> Bool {
+    static func waitUntilProcessed(_ log: ProducedLog, store: ScenarioStore, group: String, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let stored = StoreReader.storedOffsets(path: databasePath, group: group)
+            let stored = await store.storedOffsets(group: group)
             if log.snapshot.ends.allSatisfy({ (stored[$0.key] ?? 0) >= $0.value }) { return true }
             try? await Task.sleep(for: .milliseconds(250))
         }
