@@ -5,11 +5,12 @@ import ProfileService
 import ProfileStore
 import ServiceLifecycle
 
-/// The real consumer-group worker (``ConsumerWorker`` with ``ProfileDatabase`` on a file), pointed at the
-/// benchmark's cluster, with a recorder as its batch observer. No HTTP server: it is not on the path.
+/// The real consumer-group worker (``ConsumerWorker`` with the configured store: a SQLite file, or PostgreSQL when
+/// `PROFILE_DB_URL` is set), pointed at the benchmark's cluster, with a recorder as its batch observer. No HTTP
+/// server: it is not on the path. Several of them in one group are replicas sharing the store.
 struct BenchmarkWorker {
     let configuration: ServiceConfiguration
-    let database: ProfileDatabase
+    let database: any ProfileStorage
     let health = ServiceHealth()
     let recorder: BenchmarkRecorder
     private let worker: ConsumerWorker
@@ -17,7 +18,9 @@ struct BenchmarkWorker {
     private let group: ServiceGroup
 
     /// `base` is the service's configuration (environment and file), pointed here at the benchmark's cluster.
-    init(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, keepLatencies: Bool) throws {
+    init(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, recorder: BenchmarkRecorder)
+        throws
+    {
         var configuration = base
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
         configuration.kafka.groupID = "bench"
@@ -28,8 +31,8 @@ struct BenchmarkWorker {
         configuration.logLevel = .warning
         if let batchSize { configuration.worker.maxBatchSize = batchSize }
         self.configuration = configuration
-        database = try ProfileDatabase(path: databasePath, options: configuration.database)
-        recorder = BenchmarkRecorder(keepLatencies: keepLatencies)
+        database = try StoreOpening.open(configuration)
+        self.recorder = recorder
         deadLetters = try DeadLetterPublisher(
             configuration: KafkaSettings.producer(configuration.kafka, clientSuffix: "-dlq"),
             logger: configuration.logger("profile-svc.dead-letter"))

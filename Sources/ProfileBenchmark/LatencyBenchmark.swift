@@ -33,7 +33,8 @@ public enum LatencyBenchmark {
         var base = base
         if base.kafka.passthrough["fetch.wait.max.ms"] == nil { base.kafka.passthrough["fetch.wait.max.ms"] = "10" }
         let worker = try BenchmarkWorker(
-            base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: true)
+            base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize,
+            recorder: BenchmarkRecorder(keepLatencies: true))
         let workload = BenchmarkWorkload(
             events: 0, userRegisteredTopic: cluster.userRegisteredTopic, userCreatedTopic: cluster.userCreatedTopic)
         let tick = Duration.milliseconds(10)

@@ -19,6 +19,9 @@ public enum ThroughputBenchmark {
         public var ledger: Int
         public var deadLettered: Int64
         public var storedOffsetTotal: Int64
+        /// `sqlite` or `postgresql`, and how many workers shared it.
+        public var store: String
+        public var replicas: Int
         public var failures: [String]
 
         public var eventsPerSecond: Double { Double(events) / drainSeconds }
@@ -30,38 +33,45 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) ok=\(ok)"
         }
     }
 
-    /// Runs the worker, configured as `base` says, on `cluster`'s backlog with a database at `databasePath` (which must not exist yet).
-    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?) async throws
-        -> Result
+    /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with a new SQLite
+    /// database at `databasePath` (which must not exist yet), or the PostgreSQL database `base` names (which must
+    /// be empty).
+    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, replicas: Int)
+        async throws -> Result
     {
-        let worker = try BenchmarkWorker(
-            base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, keepLatencies: false)
+        let recorder = BenchmarkRecorder(keepLatencies: false)
+        let workers = try (0..<replicas).map { _ in
+            try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder)
+        }
+        let worker = workers[0]
         let started = ContinuousClock.now
         let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
-            group.addTask {
-                try await worker.run(); return nil
+            for worker in workers {
+                group.addTask {
+                    try await worker.run(); return nil
+                }
             }
             group.addTask {
-                await worker.recorder.waitForMessages(cluster.published)
+                await recorder.waitForMessages(cluster.published)
                 return ContinuousClock.now
             }
             let finished = try await group.next()!
-            await worker.stop()
+            for worker in workers { await worker.stop() }
             try await group.waitForAll()
             return finished ?? .now
         }
         let peakRSS = BenchmarkStatistics.peakRSSMiB
         let reports = worker.recorder.snapshot.reports
         let counts = try await worker.database.counts()
-        let storedOffsetTotal = try worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
+        let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
             $0 + $1.nextOffset
         }
         let deadLettered = try await worker.deadLetterCount()
-        try worker.close()
+        for worker in workers { try worker.close() }
 
         let sizes = reports.map(\.messageCount).sorted()
         let applies = reports.map { $0.applyDuration.inMilliseconds }.sorted()
@@ -86,7 +96,7 @@ public enum ThroughputBenchmark {
                 BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
-            failures: failures)
+            store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, failures: failures)
     }
 }
 

@@ -28,7 +28,11 @@ struct BenchCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
     @Option(help: "Events to publish and drain.") var events: Int = 1_000_000
     @Option(help: "Most messages per transaction (default: PROFILE_MAX_BATCH_SIZE, else the service default).") var batchSize: Int?
-    @Option(help: "SQLite file to write (default: a new temporary file, removed afterwards).") var dbPath: String?
+    @Option(
+        help:
+            "SQLite file to write (default: a new temporary file, removed afterwards). With PROFILE_DB_URL set, the benchmark writes that PostgreSQL database instead, which must be empty."
+    ) var dbPath: String?
+    @Option(help: "Workers in the group, sharing the store (replicas; PostgreSQL or one SQLite file).") var replicas: Int = 1
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
@@ -40,7 +44,9 @@ struct BenchCommand: AsyncParsableCommand {
             try await BenchmarkClusterProcess.serve(events: events)
             return
         }
-        guard events >= 0, rate > 0, duration > 0 else { throw ValidationError("--events, --rate and --duration must be positive") }
+        guard events >= 0, rate > 0, duration > 0, replicas > 0 else {
+            throw ValidationError("--events, --rate, --duration and --replicas must be positive")
+        }
         var base = ServiceConfiguration()
         try await exitingOnFailure { base = try options.loadConfiguration() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
@@ -61,7 +67,9 @@ struct BenchCommand: AsyncParsableCommand {
         print(
             "bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
-        let result = try await ThroughputBenchmark.run(base: base, cluster: info, databasePath: path, batchSize: batchSize)
+        if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
+        let result = try await ThroughputBenchmark.run(
+            base: base, cluster: info, databasePath: path, batchSize: batchSize, replicas: replicas)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }

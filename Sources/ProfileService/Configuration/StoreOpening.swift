@@ -2,13 +2,13 @@ import Logging
 import ProfileStore
 import ProfileStorePostgres
 
-/// Opens the store the configuration names, for the daemon and the tools alike.
-enum StoreOpening {
+/// Opens the store the configuration names, for the daemon, the tools and the benchmark alike.
+public enum StoreOpening {
     /// PostgreSQL at `PROFILE_DB_URL` when it is set (connected and migrated in the background: an unreachable
     /// server is not a start failure), else the SQLite database at `PROFILE_DB_PATH`, created and migrated now.
     ///
     /// - Throws: ``StartupError`` (`unavailable`, exit 69) naming the setting, when the SQLite file cannot be opened.
-    static func open(_ configuration: ServiceConfiguration) throws(StartupError) -> any ProfileStorage {
+    public static func open(_ configuration: ServiceConfiguration) throws(StartupError) -> any ProfileStorage {
         if let postgres = configuration.postgres {
             return PostgresProfileStore(settings: postgres, logger: configuration.logger("profile-svc.database"))
         }
