@@ -45,6 +45,9 @@ public final class PostgresProfileStore: ProfileStorage {
             try await schema.ready()
             let sorted = partitions.sorted()
             return try await pool.withTransaction(logger: logger) { [logger] connection in
+                // A previous owner's batch holding the rows is waited for, but not forever (a replica frozen
+                // mid-batch): the claim then fails, and the worker claims again before its first batch.
+                try await connection.query("SET LOCAL lock_timeout = '5s'", logger: logger)
                 var epochs: [PartitionKey: Int64] = [:]
                 // In key order; waits for a batch of the previous owner that holds the rows (FOR SHARE) to end.
                 let rows = try await connection.query(

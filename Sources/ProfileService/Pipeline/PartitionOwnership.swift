@@ -54,7 +54,10 @@ final class PartitionOwnership: KafkaRebalanceHandler {
         let keys = partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) }
         epochs.assigned(keys)
         do {
-            let claims = try BlockingAnswer { [store, group] in try await store.claim(keys, group: group) }.wait()
+            // Bounded: a claim waits for the previous owner's batch, and a previous owner frozen in the middle of
+            // one would hold this callback, the poll it runs in, and so a shutdown. Past the bound, the claim is
+            // made again before the first batch (the late answer of this one is superseded by it).
+            let claims = try BlockingAnswer { [store, group] in try await store.claim(keys, group: group) }.wait(timeout: inFlightWait)
             epochs.claimed(claims.epochs)
             for stored in claims.storedOffsets {
                 let partition = KafkaTopicPartition(topic: stored.topic, partition: stored.partition)
@@ -149,6 +152,12 @@ private final class BlockingAnswer<Value: Sendable>: @unchecked Sendable {
     private var result: Result<Value, any Error>?
     private let ready = DispatchSemaphore(value: 0)
 
+    /// The task did not answer within the wait.
+    struct TimedOut: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String { "no answer within \(timeout)" }
+    }
+
     /// Starts `body` in a task of its own.
     init(_ body: @escaping @Sendable () async throws -> Value) {
         Task {
@@ -157,9 +166,10 @@ private final class BlockingAnswer<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// Blocks until the task has ended; the semaphore orders its write before this read.
-    func wait() throws -> Value {
-        ready.wait()
+    /// Blocks until the task has ended, or `timeout` has passed (``TimedOut``); the semaphore orders the task's
+    /// write before this read.
+    func wait(timeout: Duration) throws -> Value {
+        guard ready.wait(timeout: .now() + timeout.inSeconds) == .success else { throw TimedOut(timeout: timeout) }
         return try result!.get()
     }
 }
