@@ -33,33 +33,6 @@ struct SharedStoreTests {
         }
     }
 
-    @Test func twoReplicasOnPostgreSQLShareTheWorkAndEachAnswersEveryLookup() async throws {
-        let topics = try TestTopics(partitions: 4)
-        var configuration = topics.configuration()
-        try await Backend.postgresql.configure(&configuration)
-        let batches = WorkerBatches()
-        let first = try RunningDaemon(configuration, batches: batches)
-        let second = try RunningDaemon(configuration, batches: batches)
-        try await first.waitUntilReady()
-        try await second.waitUntilReady()
-
-        let users = (0..<200).map { "replica-\($0)-\(UUID().uuidString.prefix(8).lowercased())" }
-        try await TestKafka.produce(users.map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: $0) })
-        try await first.waitUntilConsumed()
-        #expect(try await first.database.counts() == (profiles: 200, events: 200))
-        for daemon in [first, second] {
-            #expect(MetricsText.value(daemon.daemon.metrics.render(), "profile_profiles_created_total") > 0, "both replicas applied events")
-        }
-        for daemon in [first, second] {
-            let http = DaemonHTTP(port: await daemon.daemon.httpPort(), token: nil)
-            for user in users.shuffled().prefix(20) {
-                #expect(try await http.get("/v1/profiles/\(user)").status == .ok)
-            }
-        }
-        try await first.stop()
-        try await second.stop()
-    }
-
     @Test(arguments: Backend.allCases)
     func aReplicaWhosePartitionsWereClaimedByAnotherIsFencedAndAppliesNothingUntilReassigned(backend: Backend) async throws {
         let topics = try TestTopics(partitions: 2)
