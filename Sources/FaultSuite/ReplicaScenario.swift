@@ -36,7 +36,7 @@ struct ReplicaScenario {
         var replicas = try ["a", "b", "c"].map(start)
         for replica in replicas where !(await harness.waitReady(replica)) { result.fail("\(replica.name) did not become ready") }
         var joiner: DaemonProcess?
-        var fenced = 0
+        var freeze = Freeze(midTransaction: false, fenced: 0)
         for round in 1...scale.replicaKills {
             try await feed()
             try await Task.sleep(for: suite.random.duration(.milliseconds(100), .milliseconds(600)))
@@ -55,17 +55,18 @@ struct ReplicaScenario {
                 say("  d leaves")
             }
             if round == scale.replicaKills / 2 {
-                fenced += try await freezeOne(of: replicas, store: harness.store, feed: feed)
+                freeze = try await freezeOne(of: replicas, store: harness.store, feed: feed)
             }
         }
         try await feed(max(0, scale.replicaEvents - produced))
         result.expect(await harness.waitProcessed(timeout: .seconds(600)), "the replicas did not process everything within 10 minutes")
 
-        // Every replica answers for every user (all of them in a quick run, a sample of each replica's in a full one).
+        // Every replica answers for every user: all of them when there are at most 5,000, else 2,000 drawn at random.
         let users = Array(harness.log.snapshot.firstEventByUser.keys)
+        let lookedUp = users.count <= 5_000 ? users.count : 2_000
         var unanswered = 0
         for replica in replicas {
-            for user in users.count <= 5_000 ? users : (0..<2_000).map({ _ in suite.random.element(of: users) }) {
+            for user in users.count <= 5_000 ? users : (0..<lookedUp).map({ _ in suite.random.element(of: users) }) {
                 if HTTPProbe.get(port: replica.httpPort, "/v1/profiles/\(user)").status != 200 { unanswered += 1 }
             }
         }
@@ -73,8 +74,9 @@ struct ReplicaScenario {
         for replica in replicas { await harness.stopGracefully(replica, into: &result) }
         try await harness.verify(into: &result)
         result.notes.append(
-            "3 replicas, kill -9 and restart x\(scale.replicaKills), d joined and left, one frozen mid-transaction \(frozenFor) "
-                + "and thawed: \(fenced) stale batch(es) fenced; lookups answered by every replica (\(min(users.count, 5_000)) users each)")
+            "3 replicas, kill -9 and restart x\(scale.replicaKills), d joined and left, one frozen "
+                + "\(freeze.midTransaction ? "mid-transaction" : "between batches") \(frozenFor) and thawed: \(freeze.fenced) stale "
+                + "batch(es) fenced; \(lookedUp) lookups answered 200 by every replica")
         return result
     }
 
@@ -82,8 +84,9 @@ struct ReplicaScenario {
     /// that its partitions are given to others while it stands.
     private let frozenFor: Duration = .seconds(20)
 
-    /// Freezes a replica in the middle of a batch's transaction, past its session timeout, then thaws it; returns how
-    /// many of its batches the store fenced (from its log).
+    /// Freezes a replica in the middle of a batch's transaction (or, when it is not caught in one within 10 s, between
+    /// batches), past its session timeout, then thaws it; returns how, and how many of its batches the store fenced
+    /// (from its log).
     ///
     /// To catch it mid-transaction, the scenario holds the offsets table locked while the replica drains a
     /// backlog: its batch waits at its last statement, and is frozen there, holding its partitions' owner rows.
@@ -94,26 +97,28 @@ struct ReplicaScenario {
     /// 10 s, usually win). Either way nothing may be lost or applied twice; the count is reported.
     private func freezeOne(
         of replicas: [DaemonProcess], store: ScenarioStore, feed: (Int) async throws -> Void
-    ) async throws -> Int {
-        guard case .postgres(let settings) = store else { return 0 }
+    ) async throws -> Freeze {
+        guard case .postgres(let settings) = store else { return Freeze(midTransaction: false, fenced: 0) }
         let zombie = replicas[0]
         _ = await waitUntil(timeout: .seconds(60)) { HTTPProbe.get(port: zombie.httpPort, "/readyz").status == 200 }
         try await feed(suite.scale.replicaEvents / 2)
         let caught = try await PostgresStoreReader(settings: settings).whileOffsetsLocked(waitingSessions: zombie.name) { waiting in
             let blocked = await waitUntil(timeout: .seconds(10)) { await waiting() > 0 }
-            if blocked { zombie.freeze() }
+            zombie.freeze()
             return blocked
         }
-        guard caught else {
-            say("  \(zombie.name) was not caught in a transaction")
-            return 0
-        }
-        say("  \(zombie.name) frozen mid-transaction for \(frozenFor)")
+        say("  \(zombie.name) frozen \(caught ? "mid-transaction" : "between batches (not caught in a transaction)") for \(frozenFor)")
         try await Task.sleep(for: frozenFor)
         zombie.thaw()
         _ = await waitUntil(timeout: .seconds(15)) { !zombie.logLines(containing: "batch fenced").isEmpty }
         let fenced = zombie.logLines(containing: "batch fenced").count
         say("  \(zombie.name) thawed: \(fenced) batch(es) fenced")
-        return fenced
+        return Freeze(midTransaction: caught, fenced: fenced)
+    }
+
+    /// How the zombie was frozen, and how many of its batches the store fenced.
+    private struct Freeze {
+        var midTransaction: Bool
+        var fenced: Int
     }
 }
