@@ -6,10 +6,11 @@ import Synchronization
 
 /// The worker's side of group rebalances.
 ///
-/// - Assigned: the partitions are claimed in the store (a new owner epoch each, ``PartitionEpochs``), which
-///   fences out their previous owner's batches; each starts at the offset stored with the rows (when there is
-///   one, stored for this cluster), else at the group's committed offset. Should the store not answer, the
-///   claim is made again before the first batch is applied (``claimPending()``).
+/// - Assigned: each partition starts at the offset stored with the rows (when there is one, stored for this
+///   cluster), else at the group's committed offset; before the first batch is applied, the partitions are
+///   claimed in the store (a new owner epoch each, ``PartitionEpochs``, ``claimPending()``), which fences out
+///   their previous owner's batches. A batch of the previous owner committed between the read of the offsets and
+///   the claim is read again, and the ledger makes it a no-op.
 /// - Revoked: the batch in flight is applied first, then the last offsets asked to be committed are committed
 ///   synchronously, so the next owner starts exactly after the work that was done.
 ///
@@ -52,14 +53,13 @@ final class PartitionOwnership: KafkaRebalanceHandler {
         cluster.withLock { $0 = clusterID }
         var starts: [KafkaTopicPartition: Int64] = [:]
         let keys = partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) }
+        // Claimed before the first batch (``claimPending()``), not here: a claim is a write, which waits for the
+        // previous owner's batch and for other writers, and this callback holds the poll it runs in.
         epochs.assigned(keys)
         do {
-            // Bounded: a claim waits for the previous owner's batch, and a previous owner frozen in the middle of
-            // one would hold this callback, the poll it runs in, and so a shutdown. Past the bound, the claim is
-            // made again before the first batch (the late answer of this one is superseded by it).
-            let claims = try BlockingAnswer { [store, group] in try await store.claim(keys, group: group) }.wait(timeout: inFlightWait)
-            epochs.claimed(claims.epochs)
-            for stored in claims.storedOffsets {
+            let wanted = Set(partitions)
+            let stored = try BlockingAnswer { [store, group] in try await store.storedOffsets(group: group) }.wait(timeout: inFlightWait)
+            for stored in stored where wanted.contains(KafkaTopicPartition(topic: stored.topic, partition: stored.partition)) {
                 let partition = KafkaTopicPartition(topic: stored.topic, partition: stored.partition)
                 if let storedCluster = stored.clusterID, let clusterID, storedCluster != clusterID {
                     // A rebuilt cluster counts from 0 again: the stored offset would skip its first messages.
@@ -76,10 +76,8 @@ final class PartitionOwnership: KafkaRebalanceHandler {
                 }
             }
         } catch {
-            // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless. The claim is
-            // made before the first batch of these partitions is applied.
-            logger.error(
-                "could not claim the partitions in the store; starting from the group's committed offsets", metadata: ["error": "\(error)"])
+            // Without the stored offsets the committed ones serve; the ledger keeps re-reads harmless.
+            logger.error("could not read stored offsets; starting from the group's committed offsets", metadata: ["error": "\(error)"])
         }
         logger.info(
             "partitions assigned",
@@ -124,8 +122,8 @@ final class PartitionOwnership: KafkaRebalanceHandler {
             metadata: ["waited": "\(inFlightWait)"])
     }
 
-    /// Claims the partitions assigned whose claim failed in the rebalance callback (the store did not answer).
-    /// Their start offsets stay as chosen then: what was already applied past them, the ledger skips.
+    /// Claims the partitions assigned since the last batch. Their start offsets stay as chosen at the assignment:
+    /// what was applied past them since, the ledger skips.
     func claimPending() async throws {
         let pending = epochs.pending
         guard !pending.isEmpty else { return }
