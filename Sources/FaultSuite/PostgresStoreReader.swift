@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import PostgresNIO
+import PostgresSupport
 import ProfileStore
 import ProfileStorePostgres
 
@@ -10,7 +11,7 @@ struct PostgresStoreReader {
     let settings: PostgresSettings
 
     func snapshot() async throws -> StoreReader.Snapshot {
-        try await withClient { client in
+        try await TestPostgresServer.withClient(settings) { client in
             var snapshot = StoreReader.Snapshot()
             for try await (id, outcome) in try await client.query("SELECT event_id, outcome FROM processed_event").decode(
                 (UUID, Int16).self)
@@ -25,7 +26,7 @@ struct PostgresStoreReader {
     }
 
     func storedOffsets(group: String) async throws -> [KafkaTopicPartition: Int64] {
-        try await withClient { client in
+        try await TestPostgresServer.withClient(settings) { client in
             var offsets: [KafkaTopicPartition: Int64] = [:]
             for try await (topic, partition, next) in try await client.query(
                 "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = \(group)"
@@ -42,7 +43,7 @@ struct PostgresStoreReader {
     func whileOffsetsLocked<T: Sendable>(
         waitingSessions applicationName: String, _ body: @Sendable (_ waiting: @Sendable () async -> Int) async throws -> T
     ) async throws -> T {
-        try await withClient { client in
+        try await TestPostgresServer.withClient(settings) { client in
             try await client.withTransaction(logger: Logger(label: "faults.postgres")) { connection in
                 try await connection.query("LOCK TABLE consumer_offset IN EXCLUSIVE MODE", logger: Logger(label: "faults.postgres"))
                 return try await body {
@@ -55,15 +56,6 @@ struct PostgresStoreReader {
                     return Int(count)
                 }
             }
-        }
-    }
-
-    private func withClient<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: settings.clientConfiguration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
         }
     }
 }

@@ -29,14 +29,23 @@ public enum TestPostgresServer {
     public static func newDatabase() async throws -> PostgresSettings {
         var settings = try settings()
         let name = "profile_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let client = PostgresClient(configuration: settings.clientConfiguration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        }
+        try await withClient(settings) { client in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
         settings.database = name
         return settings
+    }
+
+    /// Runs `body` with a client of `settings`, running for as long as `body` does: for reading or setting up a
+    /// database from outside the service, as `psql` would.
+    @discardableResult
+    public static func withClient<T: Sendable>(
+        _ settings: PostgresSettings, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: settings.clientConfiguration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
     }
 
     /// `settings` as a `PROFILE_DB_URL` value, password included.

@@ -21,7 +21,7 @@ struct PostgresStoreTests {
             for store in stores { group.addTask { try await store.ping() } }
             try await group.waitForAll()
         }
-        let recorded = try await withClient(settings) { client in
+        let recorded = try await TestPostgresServer.withClient(settings) { client in
             try await client.query("SELECT count(*) FROM profile_svc_migration").decode(Int64.self).reduce(0, +)
         }
         #expect(recorded == Int64(1))
@@ -54,7 +54,7 @@ struct PostgresStoreTests {
         #expect(outcomes.count(where: { $0 == .created }) == users.count)
         #expect(outcomes.count(where: { $0 == .userExists }) == users.count * 3)
         #expect(try await stores[0].counts() == (profiles: users.count, events: users.count * 4))
-        let createdInLedger = try await withClient(settings) { client in
+        let createdInLedger = try await TestPostgresServer.withClient(settings) { client in
             try await client.query("SELECT count(*) FROM processed_event WHERE outcome = 1").decode(Int64.self).reduce(0, +)
         }
         #expect(createdInLedger == Int64(users.count))
@@ -96,16 +96,5 @@ struct PostgresStoreTests {
             }
         }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private func withClient<T: Sendable>(_ settings: PostgresSettings, _ body: @Sendable (PostgresClient) async throws -> T) async throws
-        -> T
-    {
-        let client = PostgresClient(configuration: settings.clientConfiguration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
     }
 }
