@@ -5,15 +5,21 @@ import Synchronization
 /// A Kafka consumer: a consumer-group member (``subscribe(topics:)``) or a reader of chosen partitions
 /// (``assign(_:)``).
 ///
-/// Every call that may wait on the network is `async` and runs on the consumer's own serial dispatch queue,
-/// never on the Swift concurrency pool; the others return at once. Offsets are committed only when the caller
-/// says so (`enable.auto.commit` is off): a message is never marked consumed before its effects are durable.
+/// Every call that may wait on the network is `async` and runs on one of the consumer's own dispatch queues, never on
+/// the Swift concurrency pool; the others return at once. The group's calls (poll, commit, close) run in order on one
+/// queue; requests that do not touch the group (metadata, offsets) on another, so that they never wait behind a
+/// close. A cancelled caller stops waiting at once, and the call it made finishes on its queue unobserved. Offsets are
+/// committed only when the caller says so (`enable.auto.commit` is off): a message is never marked consumed before
+/// its effects are durable.
 ///
 /// The consumer remembers the last offset it was asked to commit per partition, so that a rebalance handler
 /// can commit exactly those when the partition is revoked (``KafkaRevocation/commitLastRequestedBlocking()``).
 public final class KafkaConsumer: Sendable {
     private let client: RDKafkaConsumer
+    /// Poll, commit and close, one at a time.
     private let io = DispatchQueue(label: "profile-svc.kafka.consumer")
+    /// Metadata and offset requests: answered while a poll or a close runs.
+    private let requests = DispatchQueue(label: "profile-svc.kafka.consumer.requests")
     private let rebalanceHandler: (any KafkaRebalanceHandler)?
     private let state = Mutex(State())
     private let logger: Logger
@@ -26,6 +32,8 @@ public final class KafkaConsumer: Sendable {
         var assignmentPaused = false
         /// Messages a ``serveGroupWhilePaused()`` poll returned, handed out first by the next poll.
         var held: [KafkaMessage] = []
+        /// ``close(timeout:)`` has begun: requests are refused rather than sent.
+        var closing = false
     }
 
     /// Creates the consumer. `group.id` is required; `rebalanceHandler` is told of assignments and
@@ -64,14 +72,16 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits up to `timeout` for messages and returns at most `maxMessages` of them, in order per partition.
     /// Rebalance callbacks run inside this call. Consumer errors that concern a partition are logged and
-    /// skipped by librdkafka itself; fatal ones are thrown.
+    /// skipped by librdkafka itself; fatal ones are thrown. A caller cancelled meanwhile gets `CancellationError`,
+    /// and the messages the poll returns are dropped: never committed, they are read again by the partitions' next
+    /// owner.
     public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
         let held = state.withLock { state in
             defer { state.held.removeFirst(min(maxMessages, state.held.count)) }
             return Array(state.held.prefix(maxMessages))
         }
         guard held.isEmpty else { return held }
-        return try await onQueue {
+        return try await run(on: io) {
             try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
         }
     }
@@ -98,7 +108,7 @@ public final class KafkaConsumer: Sendable {
     /// out of the group. Call it at least every few seconds. A message it meets anyway is held back for the next
     /// ``poll(maxMessages:timeout:)``, and its partition paused.
     public func serveGroupWhilePaused() async throws {
-        let messages = try await onQueue { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
+        let messages = try await run(on: io) { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
         guard !messages.isEmpty else { return }
         state.withLock { state in
             state.held.append(contentsOf: messages)
@@ -124,12 +134,12 @@ public final class KafkaConsumer: Sendable {
     public func commit(_ offsets: [KafkaTopicPartitionOffset]) async throws {
         guard !offsets.isEmpty else { return }
         remember(offsets)
-        try await onQueue { try self.client.commitBlocking(offsets) }
+        try await run(on: io) { try self.client.commitBlocking(offsets) }
     }
 
     /// The group's committed offsets for `partitions` (``KafkaOffset/stored`` where there is none).
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
-        try await onQueue {
+        try await request {
             let committed = try self.client.committedBlocking(partitions, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
             return Dictionary(committed.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 })
         }
@@ -137,12 +147,12 @@ public final class KafkaConsumer: Sendable {
 
     /// All topics of the cluster with their partition counts (a metadata request; fails when no broker answers).
     public func topics(timeout: Duration) async throws -> [String: Int] {
-        try await onQueue { try self.client.topicsBlocking(timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
+        try await request { try self.client.topicsBlocking(timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
     /// How many members consumer group `group` has now (0 for an empty or unknown group).
     public func memberCount(ofGroup group: String, timeout: Duration) async throws -> Int {
-        try await onQueue { try self.client.memberCountBlocking(ofGroup: group, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
+        try await request { try self.client.memberCountBlocking(ofGroup: group, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after `milliseconds` since the epoch;
@@ -151,7 +161,7 @@ public final class KafkaConsumer: Sendable {
         atEpochMilliseconds milliseconds: Int64, of partitions: [KafkaTopicPartition],
         timeout: Duration
     ) async throws -> [KafkaTopicPartition: Int64] {
-        try await onQueue {
+        try await request {
             let found = try self.client.offsetsBlocking(
                 atTimes: partitions.map { .init($0, offset: milliseconds) },
                 timeoutMilliseconds: timeout.rdKafkaMilliseconds)
@@ -161,22 +171,31 @@ public final class KafkaConsumer: Sendable {
 
     /// The low and high watermarks of `partition`.
     public func watermarks(of partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64) {
-        try await onQueue { try self.client.watermarksBlocking(of: partition, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
+        try await request { try self.client.watermarksBlocking(of: partition, timeoutMilliseconds: timeout.rdKafkaMilliseconds) }
     }
 
     /// Leaves the group (revoking the assignment through the rebalance handler) and stops the consumer, waiting
-    /// at most `timeout`: a coordinator that does not answer (a member stopped in the middle of a rebalance) must
-    /// not hold a shutdown. Work not committed by then is read again by the partitions' next owner.
-    public func close(timeout: Duration = .seconds(10)) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resume = ResumeOnce(continuation)
-            io.async {
+    /// at most `timeout`, and not at all once the caller is cancelled: a coordinator that does not answer (a member
+    /// stopped in the middle of a rebalance, a cluster gone) must not hold a shutdown. Work not committed by then is
+    /// read again by the partitions' next owner.
+    ///
+    /// A close that does not end in time goes on in the background, and the consumer's handle is then never
+    /// destroyed: destroying it under a close still running would abort the process. Requests made after this call
+    /// fail at once. Returns whether the close ended in time.
+    @discardableResult
+    public func close(timeout: Duration = .seconds(10)) async -> Bool {
+        state.withLock { $0.closing = true }
+        do {
+            try await run(on: io, timeout: timeout) {
                 if let error = self.client.closeBlocking() { self.logger.warning("consumer close", metadata: ["error": "\(error)"]) }
-                resume()
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.rdKafkaMilliseconds))) {
-                if resume() { self.logger.warning("the consumer did not close in time; leaving it", metadata: ["timeout": "\(timeout)"]) }
-            }
+            return true
+        } catch {
+            client.abandon()
+            logger.warning(
+                "the consumer did not close in time; left closing in the background",
+                metadata: ["timeout": "\(timeout)", "reason": "\(error)"])
+            return false
         }
     }
 
@@ -188,9 +207,32 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            io.async { continuation.resume(with: Result { try body() }) }
+    /// Runs `body` on `queue`; a request refused once the consumer is closing.
+    private func request<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard !state.withLock({ $0.closing }) else {
+            throw KafkaError(name: "closed", message: "the consumer is closing")
+        }
+        return try await run(on: requests, body)
+    }
+
+    /// Runs `body` on `queue` and waits for its result: at most `timeout` (``QueuedCall/TimedOut``), and not at all
+    /// once the calling task is cancelled (`CancellationError`). Either way `body` still runs to its end.
+    private func run<T: Sendable>(
+        on queue: DispatchQueue, timeout: Duration? = nil, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let call = QueuedCall<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                call.start(continuation)
+                queue.async { call.finish(Result { try body() }) }
+                if let timeout {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.rdKafkaMilliseconds))) {
+                        call.finish(.failure(QueuedCall<T>.TimedOut(timeout: timeout)))
+                    }
+                }
+            }
+        } onCancel: {
+            call.finish(.failure(CancellationError()))
         }
     }
 }
@@ -238,18 +280,49 @@ extension KafkaConsumer: RDKafkaRebalanceListener {
     }
 }
 
-/// Resumes a continuation the first time it is called, and tells whether this call did.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
-
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = Mutex(continuation)
+/// A call handed to a dispatch queue, awaited by a task: the first of its result, its timeout and its caller's
+/// cancellation resumes the task; what comes later is dropped.
+private final class QueuedCall<Value: Sendable>: Sendable {
+    private enum Phase {
+        case starting
+        case waiting(CheckedContinuation<Value, any Error>)
+        /// Ended (possibly before the continuation was there: cancelled before it started).
+        case ended(Result<Value, any Error>?)
     }
 
-    @discardableResult
-    func callAsFunction() -> Bool {
-        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
-        continuation.resume()
-        return true
+    /// The call did not end within its timeout.
+    struct TimedOut: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String { "no answer within \(timeout)" }
+    }
+
+    private let phase = Mutex(Phase.starting)
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>) {
+        let early: Result<Value, any Error>? = phase.withLock { phase in
+            guard case .ended(let result) = phase else {
+                phase = .waiting(continuation)
+                return nil
+            }
+            phase = .ended(nil)
+            return result
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        let continuation: CheckedContinuation<Value, any Error>? = phase.withLock { phase in
+            switch phase {
+            case .starting:
+                phase = .ended(result)
+                return nil
+            case .waiting(let continuation):
+                phase = .ended(nil)
+                return continuation
+            case .ended:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
     }
 }

@@ -57,6 +57,17 @@ public final class ChildProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGSTOP: the program stands still (as in a long GC pause, or a VM frozen), its connections open, until
+    /// ``thaw()``.
+    public func freeze() {
+        Foundation.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// SIGCONT: a frozen program goes on where it stood.
+    public func thaw() {
+        Foundation.kill(process.processIdentifier, SIGCONT)
+    }
+
     /// Runs a short command to its end: its exit status and its standard output and error together.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (
         status: Int32, output: String

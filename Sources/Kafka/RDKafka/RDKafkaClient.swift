@@ -11,6 +11,8 @@ final class RDKafkaClient: @unchecked Sendable {
     let callbacks: RDKafkaCallbacks
     /// The `rd_kafka_topic_t *` handles of ``hold(topic:)``, released with the client.
     private let heldTopics = Mutex<[TopicHandle]>([])
+    /// ``abandon()`` was called: the handle outlives this object.
+    private let abandoned = Atomic<Bool>(false)
 
     /// An `rd_kafka_topic_t *`; librdkafka's topic handles are thread-safe.
     private struct TopicHandle: @unchecked Sendable {
@@ -51,9 +53,22 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
+        guard !abandoned.load(ordering: .acquiring) else { return }
         for topic in heldTopics.withLock({ $0 }) { rd_kafka_topic_destroy(topic.pointer) }
         rd_kafka_destroy(handle)
     }
+
+    /// Leaves the handle to librdkafka's own threads for good: it is never destroyed (nor its callbacks released).
+    /// For a handle whose close is still running in the background, which `rd_kafka_destroy` would wait for, or abort
+    /// the process on.
+    func abandon() {
+        guard !abandoned.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // librdkafka's threads go on calling back through the opaque pointer, unretained: keep its target alive.
+        _ = Unmanaged.passRetained(callbacks)
+    }
+
+    /// Whether ``abandon()`` was called.
+    var isAbandoned: Bool { abandoned.load(ordering: .acquiring) }
 
     /// The names of all topics the cluster knows, with their partition counts.
     func topics(timeoutMilliseconds: Int32) throws -> [String: Int] {

@@ -17,7 +17,13 @@ final class RDKafkaConsumer: @unchecked Sendable {
     }
 
     deinit {
+        guard !client.isAbandoned else { return }
         rd_kafka_queue_destroy(queue)
+    }
+
+    /// Leaves the handle and its queue to librdkafka for good (``RDKafkaClient/abandon()``).
+    func abandon() {
+        client.abandon()
     }
 
     func subscribe(topics: [String]) throws {

@@ -95,8 +95,9 @@ public final class ConsumerWorker: Service {
             failure = error
         }
         // Leaving the group revokes the assignment; every batch applied is already stored and its commit asked for.
-        await consumer.close(timeout: configuration.worker.consumerCloseTimeout)
-        logger.info("consumer stopped and left the group")
+        if await consumer.close(timeout: configuration.worker.consumerCloseTimeout) {
+            logger.info("consumer stopped and left the group")
+        }
         if let failure { throw failure }
     }
 
@@ -129,6 +130,9 @@ public final class ConsumerWorker: Service {
         } catch is TransientRetry.Abandoned {
             // Not committed either: read again after the restart (the ledger skips what was applied).
             logger.warning("stopping with a batch not applied; it will be read again after the restart")
+        } catch is CancellationError {
+            // The shutdown ran out of time: whatever was not applied is read again after the restart.
+            logger.warning("stopping at once, with the shutdown out of time; what was not applied is read again after the restart")
         } catch let error as KafkaError where error.isFatal {
             logger.critical("the Kafka consumer failed for good; stopping", metadata: ["error": "\(error)"])
             throw error
