@@ -34,6 +34,8 @@ public final class KafkaConsumer: Sendable {
         var held: [KafkaMessage] = []
         /// ``close(timeout:)`` has begun: requests are refused rather than sent.
         var closing = false
+        /// Polls handed to the queue and not yet ended.
+        var pollsUnderWay = 0
     }
 
     /// Creates the consumer. `group.id` is required; `rebalanceHandler` is told of assignments and
@@ -81,7 +83,7 @@ public final class KafkaConsumer: Sendable {
             return Array(state.held.prefix(maxMessages))
         }
         guard held.isEmpty else { return held }
-        return try await run(on: io) {
+        return try await servingTheGroup {
             try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
         }
     }
@@ -106,9 +108,11 @@ public final class KafkaConsumer: Sendable {
     /// Serves the group while the caller cannot take messages (its partitions paused by ``pauseAssignment()``):
     /// rebalances, and the poll that keeps this member within `max.poll.interval.ms`, whose lapse would take it
     /// out of the group. Call it at least every few seconds. A message it meets anyway is held back for the next
-    /// ``poll(maxMessages:timeout:)``, and its partition paused.
+    /// ``poll(maxMessages:timeout:)``, and its partition paused. Returns at once when a poll is under way: that poll
+    /// serves the group (and may be held by a rebalance callback that waits for the caller).
     public func serveGroupWhilePaused() async throws {
-        let messages = try await run(on: io) { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
+        guard state.withLock({ $0.pollsUnderWay == 0 }) else { return }
+        let messages = try await servingTheGroup { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
         guard !messages.isEmpty else { return }
         state.withLock { state in
             state.held.append(contentsOf: messages)
@@ -204,6 +208,15 @@ public final class KafkaConsumer: Sendable {
             for offset in offsets {
                 state.commitRequested[offset.topicPartition] = max(state.commitRequested[offset.topicPartition] ?? 0, offset.offset)
             }
+        }
+    }
+
+    /// Runs a poll (`body`) on the group's queue, counted in ``State/pollsUnderWay`` from now until it ends.
+    private func servingTheGroup(_ body: @escaping @Sendable () throws -> [KafkaMessage]) async throws -> [KafkaMessage] {
+        state.withLock { $0.pollsUnderWay += 1 }
+        return try await run(on: io) {
+            defer { self.state.withLock { $0.pollsUnderWay -= 1 } }
+            return try body()
         }
     }
 
