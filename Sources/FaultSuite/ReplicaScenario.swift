@@ -2,9 +2,9 @@ import Foundation
 
 /// Replicas on several hosts, as PostgreSQL lets them run: three daemons in one group sharing one PostgreSQL
 /// database while the stream flows; one of them at a time is killed with SIGKILL and restarted, again and again; a
-/// fourth joins and later leaves (rebalances); and one is frozen with SIGSTOP past its session timeout while it
-/// drains a backlog, then thawed: a zombie that wakes up with a batch for partitions the group has given to
-/// others, which the store must refuse (fenced). At the end: nothing lost or applied twice, and every profile
+/// fourth joins and later leaves (rebalances); and one is frozen with SIGSTOP, with a batch under way, past its session
+/// timeout, then thawed: a zombie that wakes up with a batch for partitions the group has given to others, which the
+/// store must refuse (fenced). At the end: nothing lost or applied twice, and every profile
 /// readable from every replica.
 struct ReplicaScenario {
     let suite: SuiteContext
@@ -36,7 +36,7 @@ struct ReplicaScenario {
         var replicas = try ["a", "b", "c"].map(start)
         for replica in replicas where !(await harness.waitReady(replica)) { result.fail("\(replica.name) did not become ready") }
         var joiner: DaemonProcess?
-        var freeze = Freeze(midTransaction: false, fenced: 0)
+        var zombie: Zombie?
         for round in 1...scale.replicaKills {
             try await feed()
             try await Task.sleep(for: suite.random.duration(.milliseconds(100), .milliseconds(600)))
@@ -55,7 +55,7 @@ struct ReplicaScenario {
                 say("  d leaves")
             }
             if round == scale.replicaKills / 2 {
-                freeze = try await freezeOne(of: replicas, store: harness.store, feed: feed)
+                zombie = try await makeZombie(of: replicas, group: harness.topics.group, store: harness.store, feed: feed)
             }
         }
         try await feed(max(0, scale.replicaEvents - produced))
@@ -73,52 +73,71 @@ struct ReplicaScenario {
         result.expect(unanswered == 0, "\(unanswered) lookups of existing profiles were not answered 200")
         for replica in replicas { await harness.stopGracefully(replica, into: &result) }
         try await harness.verify(into: &result)
+        if let zombie {
+            result.expect(zombie.reclaimed, "the zombie's partitions were not all claimed again within 60 s")
+            result.expect(zombie.fenced > 0, "the zombie's stale batch was not fenced")
+        } else {
+            result.fail("no replica was caught in a batch to make a zombie of")
+        }
         result.notes.append(
-            "3 replicas, kill -9 and restart x\(scale.replicaKills), d joined and left, one frozen "
-                + "\(freeze.midTransaction ? "mid-transaction" : "between batches") \(frozenFor) and thawed: \(freeze.fenced) stale "
-                + "batch(es) fenced; \(lookedUp) lookups answered 200 by every replica")
+            "3 replicas, kill -9 and restart x\(scale.replicaKills), d joined and left, one frozen with a batch waiting "
+                + "for \(zombie.map { format($0.frozenFor) } ?? "-") and thawed: \(zombie?.fenced ?? 0) stale batch(es) fenced; "
+                + "\(lookedUp) lookups answered 200 by every replica")
         return result
     }
 
-    /// How long the zombie stands still: longer than its session timeout (6 s) and the rebalance that follows, so
-    /// that its partitions are given to others while it stands.
-    private let frozenFor: Duration = .seconds(20)
-
-    /// Freezes a replica in the middle of a batch's transaction (or, when it is not caught in one within 10 s, between
-    /// batches), past its session timeout, then thaws it; returns how, and how many of its batches the store fenced
-    /// (from its log).
+    /// Makes a zombie of a replica and returns how many of its batches the store fenced (from its log).
     ///
-    /// To catch it mid-transaction, the scenario holds the offsets table locked while the replica drains a
-    /// backlog: its batch waits at its last statement, and is frozen there, holding its partitions' owner rows.
-    /// The group gives the partitions away; their new owner's claim waits for those rows. Thawed, the replica
-    /// commits that batch (its epoch was still current: the new owner had not started). Whether its next batch
-    /// meets the fence depends on which comes first: that batch, or the revocation its own client delivers on
-    /// waking (librdkafka's session timer, and the worker serving the group from a batch that stalled over
-    /// 10 s, usually win). Either way nothing may be lost or applied twice; the count is reported.
-    private func freezeOne(
-        of replicas: [DaemonProcess], store: ScenarioStore, feed: (Int) async throws -> Void
-    ) async throws -> Freeze {
-        guard case .postgres(let settings) = store else { return Freeze(midTransaction: false, fenced: 0) }
+    /// The replica is caught with a batch read from partitions it owns, waiting at the batch's first statement, the
+    /// epoch check: the scenario holds the owner epochs locked while the replica drains a backlog. It is frozen there
+    /// (SIGSTOP), and the statement it waits in is cancelled, so that it holds no lock (a frozen process holding one
+    /// would hold up its partitions' next owner, whose claim waits for it). Frozen past its session timeout, it loses
+    /// its partitions: the scenario waits until every partition of the group has been claimed again, then thaws it.
+    /// The replica meets the cancellation, retries its batch under the epochs it read it with, and must be fenced.
+    private func makeZombie(
+        of replicas: [DaemonProcess], group: String, store: ScenarioStore, feed: (Int) async throws -> Void
+    ) async throws -> Zombie? {
+        guard case .postgres(let settings) = store else { return nil }
+        let reader = PostgresStoreReader(settings: settings)
         let zombie = replicas[0]
         _ = await waitUntil(timeout: .seconds(60)) { HTTPProbe.get(port: zombie.httpPort, "/readyz").status == 200 }
         try await feed(suite.scale.replicaEvents / 2)
-        let caught = try await PostgresStoreReader(settings: settings).whileOffsetsLocked(waitingSessions: zombie.name) { waiting in
-            let blocked = await waitUntil(timeout: .seconds(10)) { await waiting() > 0 }
-            zombie.freeze()
-            return blocked
+        // Not every lock wait is a batch's: a replica also waits here to claim the partitions it was just assigned.
+        var cancelled = 0
+        for _ in 1...5 where cancelled == 0 {
+            cancelled = try await reader.whileOwnerEpochsLocked(sessionsOf: zombie.name) { sessions in
+                guard await waitUntil(timeout: .seconds(10), { await sessions.waitingInEpochCheck() > 0 }) else { return 0 }
+                zombie.freeze()
+                return try await sessions.cancelWaitingStatements()
+            }
         }
-        say("  \(zombie.name) frozen \(caught ? "mid-transaction" : "between batches (not caught in a transaction)") for \(frozenFor)")
-        try await Task.sleep(for: frozenFor)
+        guard cancelled > 0 else {
+            say("  \(zombie.name) was not caught waiting in a batch's epoch check in 5 tries; not frozen")
+            return nil
+        }
+        let frozenAt = ContinuousClock.now
+        let epochs = try await reader.ownerEpochs(group: group)
+        say("  \(zombie.name) frozen with a batch waiting at its epoch check (\(cancelled) statement(s) cancelled)")
+        // A partition is claimed by its new owner's first batch: the stream keeps flowing to every partition meanwhile.
+        let reclaimed = await waitUntil(timeout: .seconds(60)) {
+            try? await feed(20)
+            let now = try? await reader.ownerEpochs(group: group)
+            return epochs.allSatisfy { partition, epoch in (now?[partition] ?? 0) > epoch }
+        }
+        let frozenFor = ContinuousClock.now - frozenAt
         zombie.thaw()
-        _ = await waitUntil(timeout: .seconds(15)) { !zombie.logLines(containing: "batch fenced").isEmpty }
+        _ = await waitUntil(timeout: .seconds(30)) { !zombie.logLines(containing: "batch fenced").isEmpty }
         let fenced = zombie.logLines(containing: "batch fenced").count
-        say("  \(zombie.name) thawed: \(fenced) batch(es) fenced")
-        return Freeze(midTransaction: caught, fenced: fenced)
+        say("  \(zombie.name) thawed after \(format(frozenFor)): \(fenced) batch(es) fenced")
+        return Zombie(reclaimed: reclaimed, frozenFor: frozenFor, fenced: fenced)
     }
 
-    /// How the zombie was frozen, and how many of its batches the store fenced.
-    private struct Freeze {
-        var midTransaction: Bool
+    /// What became of the zombie.
+    private struct Zombie {
+        /// Every partition was claimed again by another replica while it stood.
+        var reclaimed: Bool
+        var frozenFor: Duration
+        /// Its batches the store refused.
         var fenced: Int
     }
 }
