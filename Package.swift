@@ -152,6 +152,7 @@ let package = Package(
                 "ProfileStore",
                 "ProfileStorePostgres",
                 "PostgresSupport",
+                "TansuSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "ProfileCore",
                 .product(name: "GRDB", package: "GRDB.swift"),

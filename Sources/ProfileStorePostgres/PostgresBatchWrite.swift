@@ -45,7 +45,7 @@ struct PostgresBatchWrite {
         let fenced = offsets.filter { $0.ownerEpoch != nil }.sorted { $0.partitionKey < $1.partitionKey }
         guard !fenced.isEmpty else { return }
         var current: [PartitionKey: Int64] = [:]
-        let rows = try await connection.query(
+        let rows = try await connection.queryIfOpen(
             """
             SELECT topic, partition, epoch FROM partition_owner
             WHERE group_id = \(group)
@@ -63,7 +63,7 @@ struct PostgresBatchWrite {
     /// Inserts the ids not in the ledger; returns those.
     private func recordEventIDs(_ ids: [UUID], on connection: PostgresConnection) async throws -> Set<UUID> {
         var recorded: Set<UUID> = []
-        let rows = try await connection.query(
+        let rows = try await connection.queryIfOpen(
             """
             INSERT INTO processed_event (event_id, outcome)
             SELECT id, \(Int16(LedgerOutcome.userExisted.rawValue)) FROM unnest(\(ids)::uuid[]) AS input(id) ORDER BY id
@@ -80,7 +80,7 @@ struct PostgresBatchWrite {
         guard !positions.isEmpty else { return [] }
         let chosen = positions.map { events[$0] }
         var created: Set<UUID> = []
-        let rows = try await connection.query(
+        let rows = try await connection.queryIfOpen(
             """
             WITH candidate AS (
                 SELECT DISTINCT ON (user_id) user_id, email, CASE WHEN has_display_name THEN display_name END AS display_name,
@@ -110,7 +110,7 @@ struct PostgresBatchWrite {
     private func storeOffsets(on connection: PostgresConnection) async throws {
         guard !offsets.isEmpty else { return }
         let sorted = offsets.sorted { $0.partitionKey < $1.partitionKey }
-        try await connection.query(
+        try await connection.queryIfOpen(
             """
             INSERT INTO consumer_offset AS stored (group_id, topic, partition, next_offset, cluster_id)
             SELECT \(group), topic, partition, next_offset, nullif(cluster_id, '')

@@ -67,8 +67,8 @@ enum PostgresMigrations {
     @discardableResult
     static func run(on pool: PostgresPool, logger: Logger) async throws -> Int {
         try await pool.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-            try await connection.query(
+            try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.queryIfOpen(
                 """
                 CREATE TABLE IF NOT EXISTS profile_svc_migration (
                     version    integer     NOT NULL PRIMARY KEY,
@@ -77,7 +77,7 @@ enum PostgresMigrations {
                 )
                 """, logger: logger)
             var applied: Set<Int32> = []
-            for try await version in try await connection.query("SELECT version FROM profile_svc_migration", logger: logger)
+            for try await version in try await connection.queryIfOpen("SELECT version FROM profile_svc_migration", logger: logger)
                 .decode(Int32.self)
             {
                 applied.insert(version)
@@ -85,9 +85,9 @@ enum PostgresMigrations {
             var ran = 0
             for migration in all where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.queryIfOpen(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.queryIfOpen(
                     "INSERT INTO profile_svc_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
                 ran += 1
             }

@@ -39,11 +39,23 @@ struct PostgresPool: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction on a connection of the pool: committed when it returns, rolled back when it throws.
+    /// Runs `body` in a transaction on a connection of the pool: committed when it returns, rolled back when it throws
+    /// (the error `body` threw is rethrown as it is). Every statement, `body`'s too, goes through
+    /// ``PostgresNIO/PostgresConnection/queryIfOpen(_:logger:)``: a session the server ended fails, it does not hang.
     func withTransaction<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
     {
         try await withConnection { connection in
-            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            try await connection.queryIfOpen("BEGIN", logger: logger)
+            let value: T
+            do {
+                value = try await body(connection)
+            } catch {
+                // A closed connection's transaction is already rolled back by the server.
+                if !connection.isClosed { _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger) }
+                throw error
+            }
+            try await connection.queryIfOpen("COMMIT", logger: logger)
+            return value
         }
     }
 }

@@ -47,10 +47,10 @@ public final class PostgresProfileStore: ProfileStorage {
             return try await pool.withTransaction(logger: logger) { [logger] connection in
                 // A previous owner's batch holding the rows is waited for, but not forever (a replica frozen
                 // mid-batch): the claim then fails, and the worker claims again before its first batch.
-                try await connection.query("SET LOCAL lock_timeout = '5s'", logger: logger)
+                try await connection.queryIfOpen("SET LOCAL lock_timeout = '5s'", logger: logger)
                 var epochs: [PartitionKey: Int64] = [:]
                 // In key order; waits for a batch of the previous owner that holds the rows (FOR SHARE) to end.
-                let rows = try await connection.query(
+                let rows = try await connection.queryIfOpen(
                     """
                     INSERT INTO partition_owner AS owner (group_id, topic, partition, epoch)
                     SELECT \(group), topic, partition, 1
@@ -73,13 +73,13 @@ public final class PostgresProfileStore: ProfileStorage {
             try await schema.ready()
             return try await pool.withConnection { [logger] connection in
                 var seen: Set<UUID> = []
-                for try await id in try await connection.query(
+                for try await id in try await connection.queryIfOpen(
                     "SELECT event_id FROM processed_event WHERE event_id = ANY(\(events.map(\.eventID))::uuid[])", logger: logger
                 ).decode(UUID.self) {
                     seen.insert(id)
                 }
                 var users: Set<String> = []
-                for try await user in try await connection.query(
+                for try await user in try await connection.queryIfOpen(
                     "SELECT user_id FROM profile WHERE user_id = ANY(\(events.map(\.userID))::text[])", logger: logger
                 ).decode(String.self) {
                     users.insert(user)
@@ -122,7 +122,7 @@ public final class PostgresProfileStore: ProfileStorage {
             guard !offsets.isEmpty else { return }
             let sorted = offsets.sorted { $0.partitionKey < $1.partitionKey }
             try await pool.withConnection { [logger] connection in
-                try await connection.query(
+                try await connection.queryIfOpen(
                     """
                     INSERT INTO consumer_offset (group_id, topic, partition, next_offset)
                     SELECT \(group), topic, partition, next_offset
@@ -138,7 +138,7 @@ public final class PostgresProfileStore: ProfileStorage {
         try await PostgresStoreError.translating {
             try await schema.ready()
             return try await pool.withConnection { [logger] connection in
-                for try await (profiles, events) in try await connection.query(
+                for try await (profiles, events) in try await connection.queryIfOpen(
                     "SELECT (SELECT count(*) FROM profile), (SELECT count(*) FROM processed_event)", logger: logger
                 ).decode((Int64, Int64).self) {
                     return (Int(profiles), Int(events))
@@ -151,7 +151,7 @@ public final class PostgresProfileStore: ProfileStorage {
     public func ping() async throws {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            try await pool.withConnection { [logger] connection in _ = try await connection.query("SELECT 1", logger: logger) }
+            try await pool.withConnection { [logger] connection in _ = try await connection.queryIfOpen("SELECT 1", logger: logger) }
         }
     }
 
@@ -162,7 +162,7 @@ public final class PostgresProfileStore: ProfileStorage {
 
     private static func storedOffsets(group: String, on connection: PostgresConnection, logger: Logger) async throws -> [StoredOffset] {
         var offsets: [StoredOffset] = []
-        let rows = try await connection.query(
+        let rows = try await connection.queryIfOpen(
             "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = \(group)", logger: logger)
         for try await (topic, partition, nextOffset, clusterID) in rows.decode((String, Int32, Int64, String?).self) {
             offsets.append(StoredOffset(topic: topic, partition: partition, nextOffset: nextOffset, clusterID: clusterID))

@@ -17,9 +17,6 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
 
     private static func describe(_ error: any Error) -> String {
         switch error {
-        case let error as PostgresTransactionError:
-            let inner = error.beginError ?? error.closureError ?? error.commitError ?? error.rollbackError
-            return inner.map(describe) ?? "transaction failed"
         case let error as PostgresStoreError:
             return error.description
         case let error as PSQLError:
@@ -33,14 +30,10 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Runs `body`, turning its failures into this error; ``ProfileStore/PartitionsFenced`` passes unchanged,
-    /// also from inside a transaction.
+    /// Runs `body`, turning its failures into this error; ``ProfileStore/PartitionsFenced`` passes unchanged.
     static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PostgresTransactionError {
-            if let fenced = error.closureError as? PartitionsFenced { throw fenced }
-            throw PostgresStoreError(error)
         } catch let fenced as PartitionsFenced {
             throw fenced
         } catch let error as PostgresStoreError {

@@ -4,8 +4,10 @@ import PostgresNIO
 import PostgresSupport
 import ProfileCore
 import ProfileStore
-import ProfileStorePostgres
+import TansuSupport
 import Testing
+
+@testable import ProfileStorePostgres
 
 /// What only the PostgreSQL store meets: replicas migrating at once, replicas writing the same users at once,
 /// and a server that is not there.
@@ -78,6 +80,63 @@ struct PostgresStoreTests {
         }
         await #expect(throws: PostgresStoreError.self) { try await store.apply([SampleEvent.make(user: "u")], offsets: [], group: "g") }
         #expect(!settings.redactedURL.contains("s3cret"))
+    }
+
+    @Test func connectionsTheServerEndedAreReplacedAndTheCallsOnThemFailAsTransient() async throws {
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.applicationName = "dropped-\(UUID().uuidString.prefix(8))"
+        let applicationName = settings.applicationName
+        let store = PostgresProfileStore(settings: settings, logger: logger)
+        defer { try? store.close() }
+        _ = try await store.apply([SampleEvent.make(user: "before")], offsets: [], group: "g")
+        let terminated = try await TestPostgresServer.withClient(try TestPostgresServer.settings()) { client in
+            try await client.query(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = \(applicationName)"
+            ).decode(Int64.self).reduce(0, +)
+        }
+        #expect(terminated >= 1)
+        // Each call on a connection the server closed fails (transient: the worker retries it); the pool drops those
+        // connections and opens new ones.
+        var failures: [any Error] = []
+        var outcomes: [EventOutcome] = []
+        while outcomes.isEmpty && failures.count < 5 {
+            do { outcomes = try await store.apply([SampleEvent.make(user: "after")], offsets: [], group: "g") } catch {
+                failures.append(error)
+            }
+        }
+        #expect(outcomes == [.created], "failures: \(failures)")
+        #expect(failures.allSatisfy { $0 is PostgresStoreError })
+    }
+
+    @Test func aTransactionWhoseSessionTheServerEndedFailsAtItsNextStatementInsteadOfHanging() async throws {
+        // As a replica frozen mid-batch past `idle_in_transaction_session_timeout` meets it when it wakes up.
+        let settings = try await TestPostgresServer.newDatabase()
+        try await TestPostgresServer.withClient(settings) { client in
+            let pool = PostgresPool(client: client, leaseTimeout: .seconds(5), database: settings.redactedURL)
+            let pid = try await pool.withConnection { connection in
+                try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).reduce(0) { $1 }
+            }
+            await #expect(throws: PostgresStoreError.self) {
+                try await pool.withTransaction(logger: logger) { connection in
+                    try await connection.queryIfOpen("SET LOCAL idle_in_transaction_session_timeout = '100ms'", logger: logger)
+                    let ended = try await TestPostgresServer.withClient(settings) { observer in
+                        try await eventually("the server to end the idle session") {
+                            try await observer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid)").decode(Int64.self)
+                                .reduce(0, +) == 0
+                        }
+                        return true
+                    }
+                    #expect(ended)
+                    try await eventually("the client to see the connection closed") { connection.isClosed }
+                    try await connection.queryIfOpen("SELECT 1", logger: logger)
+                }
+            }
+            // The pool goes on with another connection.
+            let answer = try await pool.withConnection { connection in
+                try await connection.queryIfOpen("SELECT 41 + 1", logger: logger).decode(Int.self).reduce(0) { $1 }
+            }
+            #expect(answer == 42)
+        }
     }
 
     /// A local TCP port nothing listens on: bound, then released.
