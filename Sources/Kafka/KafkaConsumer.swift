@@ -220,11 +220,9 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Runs `body` on `queue`; a request refused once the consumer is closing.
+    /// Runs `body` on the requests' queue; refused (``KafkaError/isClosing``) once the consumer is closing.
     private func request<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        guard !state.withLock({ $0.closing }) else {
-            throw KafkaError(name: "closed", message: "the consumer is closing")
-        }
+        guard !state.withLock({ $0.closing }) else { throw KafkaError.closing }
         return try await run(on: requests, body)
     }
 

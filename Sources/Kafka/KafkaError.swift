@@ -26,5 +26,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// librdkafka reports that no broker of the cluster can be reached.
     public var isAllBrokersDown: Bool { code == Self.allBrokersDownCode }
 
+    /// The client is closing (or destroyed): the request was not sent, and says nothing of the cluster.
+    public var isClosing: Bool { code == Self.destroyCode }
+
     public var description: String { "\(name): \(message)" }
 }

@@ -53,4 +53,10 @@ extension KafkaError {
 
     /// `RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN`'s code.
     static let allBrokersDownCode = RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue
+
+    /// A request made of a consumer that is closing (``isClosing``).
+    static let closing = KafkaError(RD_KAFKA_RESP_ERR__DESTROY, message: "the consumer is closing")
+
+    /// `RD_KAFKA_RESP_ERR__DESTROY`'s code.
+    static let destroyCode = RD_KAFKA_RESP_ERR__DESTROY.rawValue
 }

@@ -38,6 +38,9 @@ public struct ClusterMonitor: Service {
                     "required topics are missing; not ready until they exist (they are not created automatically)",
                     metadata: ["missing_topics": .array(missing.map { .string($0) })])
             }
+        } catch let error as KafkaError where error.isClosing {
+            // The worker is leaving the group on its way out: nothing learnt about the cluster.
+            return
         } catch {
             let (before, _) = health.update {
                 $0.brokerReachable = false
