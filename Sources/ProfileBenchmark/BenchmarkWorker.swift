@@ -28,7 +28,6 @@ struct BenchmarkWorker {
         configuration.kafka.userCreatedTopic = cluster.userCreatedTopic
         configuration.kafka.deadLetterTopic = cluster.deadLetterTopic
         configuration.databasePath = databasePath
-        configuration.logLevel = .warning
         if let batchSize { configuration.worker.maxBatchSize = batchSize }
         self.configuration = configuration
         database = try StoreOpening.open(configuration)

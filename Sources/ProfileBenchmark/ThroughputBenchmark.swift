@@ -22,6 +22,8 @@ public enum ThroughputBenchmark {
         /// `sqlite` or `postgresql`, and how many workers shared it.
         public var store: String
         public var replicas: Int
+        /// The workers' log level.
+        public var logLevel: String
         public var failures: [String]
 
         public var eventsPerSecond: Double { Double(events) / drainSeconds }
@@ -33,7 +35,7 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) log_level=\(logLevel) ok=\(ok)"
         }
     }
 
@@ -96,7 +98,8 @@ public enum ThroughputBenchmark {
                 BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
-            store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, failures: failures)
+            store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas,
+            logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
 

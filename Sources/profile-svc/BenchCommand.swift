@@ -20,7 +20,8 @@ struct BenchCommand: AsyncParsableCommand {
             --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce \
             to the profile being readable. The worker is configured as `profile-svc run` would be (environment, \
             config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the \
-            embedded cluster, at log level warning. Build it in release mode:
+            embedded cluster. It logs at --log-level (default: the service's, info) to --log-file (default: \
+            /dev/null), as a daemon logs to a container's standard output. Build it in release mode:
             swift run -c release profile-svc bench
             """
     )
@@ -36,19 +37,26 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
+    @Option(help: "The worker's log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "info"
+    @Option(help: "Where the worker's JSON log lines go.") var logFile: String = "/dev/null"
     @Flag(help: .hidden) var serveCluster = false
 
     func run() async throws {
-        LoggingSetup.bootstrap(level: .warning, stream: .standardError)
         if serveCluster {
+            LoggingSetup.bootstrap(level: .warning, stream: .standardError)
             try await BenchmarkClusterProcess.serve(events: events)
             return
         }
         guard events >= 0, rate > 0, duration > 0, replicas > 0 else {
             throw ValidationError("--events, --rate, --duration and --replicas must be positive")
         }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
+        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log))
         var base = ServiceConfiguration()
         try await exitingOnFailure { base = try options.loadConfiguration() }
+        base.logLevel = level
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }

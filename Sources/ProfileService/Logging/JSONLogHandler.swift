@@ -6,11 +6,19 @@ import Synchronization
 /// A swift-log handler that writes one JSON object per line: `timestamp`, `level`, `logger`, `message`,
 /// then the metadata's keys at the top level (so `request_id`, `topic`, `offset` are plain fields).
 public struct JSONLogHandler: LogHandler {
-    /// Where lines go: standard output for the daemon, standard error for the CLI commands.
+    /// Where lines go: standard output for the daemon, standard error for the CLI commands, a file the caller opened
+    /// for the benchmark.
     public enum Stream: Sendable {
         case standardOutput, standardError
+        case file(descriptor: Int32)
 
-        var descriptor: Int32 { self == .standardOutput ? 1 : 2 }
+        var descriptor: Int32 {
+            switch self {
+            case .standardOutput: 1
+            case .standardError: 2
+            case .file(let descriptor): descriptor
+            }
+        }
     }
 
     public var metadata: Logger.Metadata = [:]
