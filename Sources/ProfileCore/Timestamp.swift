@@ -54,17 +54,47 @@ public enum Timestamp {
 
     /// Formats as `2025-07-04T10:30:00.000Z`.
     public static func formatRFC3339(milliseconds: Int64) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        appendRFC3339(milliseconds: milliseconds, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``formatRFC3339(milliseconds:)``'s text as UTF-8, digit by digit: no intermediate strings (a log line
+    /// starts with one).
+    public static func appendRFC3339(milliseconds: Int64, to output: inout [UInt8]) {
         let millis = Int(((milliseconds % 1000) + 1000) % 1000)
         let totalSeconds = (milliseconds - Int64(millis)) / 1000
         let days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
         let secondsOfDay = Int(totalSeconds - Int64(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        /// `value` in decimal, zero-padded to `width` digits (a wider value, a year past 9999, in full).
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            guard (0..<divisor * 10).contains(value) else {
+                output.append(contentsOf: String(value).utf8)
+                return
+            }
+            while divisor > 0 {
+                output.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):"
-            + "\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2)).\(pad(millis, 3))Z"
+        digits(year, 4)
+        output.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        output.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        output.append(UInt8(ascii: "T"))
+        digits(secondsOfDay / 3600, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(secondsOfDay / 60 % 60, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(secondsOfDay % 60, 2)
+        output.append(UInt8(ascii: "."))
+        digits(millis, 3)
+        output.append(UInt8(ascii: "Z"))
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

@@ -74,5 +74,6 @@ extension ChildProcess {
         let took = ContinuousClock.now - stoppingAt
         #expect(status == 0, "exit status \(String(describing: status)) after \(took): \(logTail())")
         #expect(took < .seconds(30), "stopped after \(took): \(logTail())")
+        #expect(log.contains(#""message":"profile-svc stopped""#), "its last line is not lost: \(logTail())")
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// The one writer of a log stream (a file descriptor): a line logged is appended to a buffer, under a lock held for
+/// that copy only, with no system call; a thread of its own writes the buffer out every 100 ms. So logging at `info`
+/// (a line per event) costs the hot path a copy, not a `write(2)` under a global lock.
+///
+/// Nothing is lost on a graceful exit: the buffers are written out when the process exits (`atexit`), and
+/// ``flushAll()`` writes them out at once. A crash loses at most the last 100 ms. A buffer that reaches 1 MiB (the
+/// stream cannot keep up) is written out by the caller that filled it, which bounds the memory and slows the
+/// logging threads to the stream's pace rather than dropping lines.
+final class LogWriter: Sendable {
+    private let descriptor: Int32
+    private let pending = Mutex<[UInt8]>([])
+    /// Held while a buffer is written out, so that two write-outs never interleave their lines.
+    private let writing = Mutex(())
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// The writer of `descriptor`, made on first use.
+    static func shared(for descriptor: Int32) -> LogWriter {
+        registry.withLock { writers in
+            if let writer = writers[descriptor] { return writer }
+            let writer = LogWriter(descriptor: descriptor)
+            writers[descriptor] = writer
+            if writers.count == 1 { startFlushing() }
+            return writer
+        }
+    }
+
+    /// Appends one line (its own newline included), UTF-8; writes the buffer out at once when it has reached 1 MiB.
+    func append(_ line: [UInt8]) {
+        let full = pending.withLock { buffer in
+            buffer.append(contentsOf: line)
+            return buffer.count >= Self.inlineFlushBytes
+        }
+        if full { flush() }
+    }
+
+    /// Writes out what is buffered.
+    func flush() {
+        writing.withLock { _ in
+            let bytes = pending.withLock { buffer in
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return buffer
+            }
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    // A stream that is gone (a closed pipe) takes nothing more; the service goes on.
+                    if written <= 0 { return }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Writes out every writer's buffer (at exit, and before a process hands over its output).
+    static func flushAll() {
+        for writer in registry.withLock({ Array($0.values) }) { writer.flush() }
+    }
+
+    private static let registry = Mutex<[Int32: LogWriter]>([:])
+    private static let inlineFlushBytes = 1 << 20
+
+    private static func startFlushing() {
+        atexit { LogWriter.flushAll() }
+        let thread = Thread {
+            while true {
+                Thread.sleep(forTimeInterval: 0.1)
+                flushAll()
+            }
+        }
+        thread.name = "profile-svc.log-writer"
+        thread.start()
+    }
+}
