@@ -6,7 +6,7 @@ import Testing
 @testable import ProfileService
 
 /// The JSON log lines, written to a real file through the buffered writer: whole lines from many threads, escaped
-/// strings, numbers as numbers, and a line written out by itself within the writer's 100 ms.
+/// strings, numbers as numbers, and a line written out by the writer's own thread, unasked.
 @Suite("JSON log")
 struct JSONLogTests {
     @Test func linesFromManyThreadsAreWholeJSONObjectsWithTheirFieldsEscaped() throws {
@@ -38,14 +38,15 @@ struct JSONLogTests {
         #expect(seen.count == 4_000, "every line once")
     }
 
-    @Test func aLineIsWrittenOutWithinTheFlushIntervalWithoutBeingAskedTo() async throws {
+    @Test func aLineIsWrittenOutByTheWritersThreadWithoutBeingAskedTo() async throws {
         let file = try LogFile()
         var logger = Logger(label: "test.log") { label in
             JSONLogHandler(label: label, level: .info, stream: .file(descriptor: file.descriptor))
         }
         logger.logLevel = .info
         logger.info("written by the writer's own thread")
-        try await eventually(timeout: .seconds(2), "the line to reach the file") {
+        // Every 100 ms, on an idle machine; the bound is loose for a machine busy with the other tests.
+        try await eventually(timeout: .seconds(20), "the line to reach the file") {
             try file.lines().contains { $0.contains("written by the writer's own thread") }
         }
     }
