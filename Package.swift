@@ -97,6 +97,7 @@ let package = Package(
                 "ProfileDemo",
                 "ProfileService",
                 "ProfileStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

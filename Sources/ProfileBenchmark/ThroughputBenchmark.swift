@@ -22,6 +22,8 @@ public enum ThroughputBenchmark {
         /// `sqlite` or `postgresql`, and how many workers shared it.
         public var store: String
         public var replicas: Int
+        /// Profiles the database held before the run (`--preload`).
+        public var preloaded: Int
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
@@ -35,16 +37,17 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) log_level=\(logLevel) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) log_level=\(logLevel) ok=\(ok)"
         }
     }
 
-    /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with a new SQLite
-    /// database at `databasePath` (which must not exist yet), or the PostgreSQL database `base` names (which must
-    /// be empty).
-    public static func run(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, replicas: Int)
-        async throws -> Result
-    {
+    /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
+    /// database at `databasePath` (new, or holding `preloaded` profiles and their ledger entries), or the PostgreSQL
+    /// database `base` names (which must be empty).
+    public static func run(
+        base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, batchSize: Int?,
+        replicas: Int
+    ) async throws -> Result {
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
             try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder)
@@ -78,11 +81,11 @@ public enum ThroughputBenchmark {
         let sizes = reports.map(\.messageCount).sorted()
         let applies = reports.map { $0.applyDuration.inMilliseconds }.sorted()
         var failures: [String] = []
-        if counts.profiles != cluster.validUnique {
-            failures.append("rows \(counts.profiles) != valid unique events \(cluster.validUnique)")
+        if counts.profiles != preloaded + cluster.validUnique {
+            failures.append("rows \(counts.profiles) != preloaded \(preloaded) + valid unique events \(cluster.validUnique)")
         }
-        if counts.events != cluster.validUnique {
-            failures.append("ledger \(counts.events) != valid unique event ids \(cluster.validUnique)")
+        if counts.events != preloaded + cluster.validUnique {
+            failures.append("ledger \(counts.events) != preloaded \(preloaded) + valid unique event ids \(cluster.validUnique)")
         }
         if deadLettered != Int64(cluster.poison) { failures.append("dlq \(deadLettered) != poison \(cluster.poison)") }
         if storedOffsetTotal != Int64(cluster.published) {
@@ -98,7 +101,7 @@ public enum ThroughputBenchmark {
                 BenchmarkStatistics.percentile(50, of: applies), BenchmarkStatistics.percentile(99, of: applies), applies.last ?? 0
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
-            store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas,
+            store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }

@@ -34,6 +34,10 @@ struct BenchCommand: AsyncParsableCommand {
             "SQLite file to write (default: a new temporary file, removed afterwards). With PROFILE_DB_URL set, the benchmark writes that PostgreSQL database instead, which must be empty."
     ) var dbPath: String?
     @Option(help: "Workers in the group, sharing the store (replicas; PostgreSQL or one SQLite file).") var replicas: Int = 1
+    @Option(
+        help:
+            "Start from a SQLite database already holding N profiles and ledger entries with random ids (built once into ~/.cache/profile-svc/, then copied for each run)."
+    ) var preload: Int = 0
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
@@ -47,8 +51,8 @@ struct BenchCommand: AsyncParsableCommand {
             try await BenchmarkClusterProcess.serve(events: events)
             return
         }
-        guard events >= 0, rate > 0, duration > 0, replicas > 0 else {
-            throw ValidationError("--events, --rate, --duration and --replicas must be positive")
+        guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
+            throw ValidationError("--events, --rate, --duration and --replicas must be positive, --preload not negative")
         }
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
@@ -61,6 +65,16 @@ struct BenchCommand: AsyncParsableCommand {
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
 
+        if preload > 0 {
+            guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            let prepared = try BenchmarkPreload.prepare(profiles: preload, at: path)
+            print(
+                "bench: preloaded \(preload) profiles from \(prepared.cacheFile.path) ("
+                    + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
+                    + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+        }
         let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events)
         defer { cluster.stop() }
         let info = cluster.info
@@ -77,7 +91,7 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         let result = try await ThroughputBenchmark.run(
-            base: base, cluster: info, databasePath: path, batchSize: batchSize, replicas: replicas)
+            base: base, cluster: info, databasePath: path, preloaded: preload, batchSize: batchSize, replicas: replicas)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }
