@@ -1,9 +1,13 @@
+import Dispatch
 import Logging
 import ProfileCore
 import ProfileStore
 
 /// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
-/// retried (never skipped) while the store fails passingly; then one `info` line per outcome and the counters.
+/// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome.
+///
+/// The lines are built on a queue of their own, in batch order, while the next batch is applied: at `info` they
+/// would otherwise add their cost to every transaction. ``finishReporting()`` waits for them.
 ///
 /// The batch's poison messages must already be dead-lettered (``DeadLetterStep``): the transaction records
 /// offsets past them.
@@ -14,6 +18,15 @@ struct ApplyStep: Sendable {
     let retry: TransientRetry
     let metrics: ServiceMetrics
     let logger: Logger
+    private let reporting = DispatchQueue(label: "profile-svc.worker.outcome-log")
+
+    init(store: any ProfileStorage, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger) {
+        self.store = store
+        self.group = group
+        self.retry = retry
+        self.metrics = metrics
+        self.logger = logger
+    }
 
     /// What applying a batch did.
     struct Result: Sendable {
@@ -45,12 +58,21 @@ struct ApplyStep: Sendable {
         return Result(outcomes: outcomes, duration: duration)
     }
 
-    /// One log line per outcome, at `info`, and the counters.
+    /// Returns once every batch's outcome lines are logged (before the worker returns).
+    func finishReporting() {
+        reporting.sync {}
+    }
+
+    /// The counters now; one log line per outcome, at `info`, on the reporting queue.
     private func report(_ events: [DecodedMessage.Event], outcomes: [EventOutcome]) {
         var counts: [EventOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
-        guard logger.logLevel <= .info else { return }
+        guard logger.logLevel <= .info || events.contains(where: { $0.decoded.conflictingHeaderEventID != nil }) else { return }
+        reporting.async { [logger] in Self.log(events, outcomes: outcomes, to: logger) }
+    }
+
+    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], to logger: Logger) {
         for (event, outcome) in zip(events, outcomes) {
             var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
             metadata["user_id"] = .string(event.decoded.event.userID)

@@ -94,6 +94,7 @@ public final class ConsumerWorker: Service {
         } catch {
             failure = error
         }
+        applyStep.finishReporting()
         // Leaving the group revokes the assignment; every batch applied is already stored and its commit asked for.
         if await consumer.close(timeout: configuration.worker.consumerCloseTimeout) {
             logger.info("consumer stopped and left the group")
