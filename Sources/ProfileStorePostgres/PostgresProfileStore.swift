@@ -121,7 +121,7 @@ public final class PostgresProfileStore: ProfileStorage {
             try await schema.ready()
             guard !offsets.isEmpty else { return }
             let sorted = offsets.sorted { $0.partitionKey < $1.partitionKey }
-            try await pool.withConnection { [logger] connection in
+            _ = try await pool.withConnection { [logger] connection in
                 try await connection.queryIfOpen(
                     """
                     INSERT INTO consumer_offset (group_id, topic, partition, next_offset)
