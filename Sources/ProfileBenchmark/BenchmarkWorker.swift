@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Kafka
 import Logging
 import ProfileService
@@ -50,6 +51,16 @@ struct BenchmarkWorker {
     /// Stops the worker gracefully (it finishes its batch and leaves the group).
     func stop() async {
         await group.triggerGracefulShutdown()
+    }
+
+    /// Serves the daemon's HTTP API (lookups, health, metrics) on this worker's store, at `port`, until cancelled.
+    func serveHTTP(port: Int) async throws {
+        let logger = configuration.logger("profile-svc.http")
+        let router = HTTPRouter.build(store: database, health: health, metrics: ServiceMetrics(), apiToken: nil, logger: logger)
+        let application = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "profile-svc-bench"),
+            logger: logger)
+        try await application.run()
     }
 
     /// Returns once the consumer has joined its group.

@@ -44,15 +44,20 @@ public enum ThroughputBenchmark {
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
     /// database at `databasePath` (new, or holding `preloaded` profiles and their ledger entries), or the PostgreSQL
     /// database `base` names (which must be empty).
+    ///
+    /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
+    /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain).
     public static func run(
         base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, batchSize: Int?,
-        replicas: Int
+        replicas: Int, httpPort: Int? = nil
     ) async throws -> Result {
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
             try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder)
         }
         let worker = workers[0]
+        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
+        defer { server?.cancel() }
         let started = ContinuousClock.now
         let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
             for worker in workers {

@@ -38,6 +38,10 @@ struct BenchCommand: AsyncParsableCommand {
         help:
             "Start from a SQLite database already holding N profiles and ledger entries with random ids (built once into ~/.cache/profile-svc/, then copied for each run)."
     ) var preload: Int = 0
+    @Option(
+        help:
+            "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
+    ) var httpPort: Int?
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
@@ -90,8 +94,10 @@ struct BenchCommand: AsyncParsableCommand {
             "bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
+        if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
         let result = try await ThroughputBenchmark.run(
-            base: base, cluster: info, databasePath: path, preloaded: preload, batchSize: batchSize, replicas: replicas)
+            base: base, cluster: info, databasePath: path, preloaded: preload, batchSize: batchSize, replicas: replicas,
+            httpPort: httpPort)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }
