@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+/// `profile-svc bench` as a user runs it (the built binary, its own mock cluster in a child process), kept small.
+@Suite("bench command line", .timeLimit(.minutes(3)))
+struct BenchCommandLineTests {
+    @Test func aPreloadedRunCountsThePreloadedRowsAndTheNextRunReusesTheCache() async throws {
+        let cache = TemporaryDirectory.make()
+        let environment = ["XDG_CACHE_HOME": cache.path, "HOME": cache.path]
+        let arguments = ["bench", "--events", "2000", "--preload", "5000", "--log-level", "info"]
+
+        let first = try await ProfileSvcBinary.run(arguments, environment: environment)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("built in"), "\(first.stdout)")
+        // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 5,000 preloaded.
+        #expect(first.stdout.contains("rows=6960 ledger=6960"), "\(first.stdout)")
+        #expect(first.stdout.contains("preloaded=5000 log_level=info ok=true"), "\(first.stdout)")
+        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000.sqlite")
+        #expect(FileManager.default.fileExists(atPath: cacheFile.path))
+
+        let second = try await ProfileSvcBinary.run(arguments, environment: environment)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(!second.stdout.contains("built in") && second.stdout.contains("copied in"), "\(second.stdout)")
+        #expect(second.stdout.contains("rows=6960 ledger=6960"), "the cache is copied, never written to: \(second.stdout)")
+    }
+}
