@@ -11,15 +11,3 @@ enum MetricsProbe {
         return 0
     }
 }
-
-extension MetricsProbe {
-    /// The sum of every series of `name` (all label values), nil when the daemon does not answer.
-    static func total(port: Int, _ name: String) -> Double? {
-        let answer = HTTPProbe.get(port: port, "/metrics")
-        guard answer.status == 200 else { return nil }
-        return answer.body.split(separator: "\n")
-            .filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
-            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
-            .reduce(0, +)
-    }
-}
