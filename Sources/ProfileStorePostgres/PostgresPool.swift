@@ -50,8 +50,8 @@ struct PostgresPool: Sendable {
             do {
                 value = try await body(connection)
             } catch {
-                // A closed connection's transaction is already rolled back by the server.
-                if !connection.isClosed { _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger) }
+                // On a closed connection this fails at once: the server has rolled the transaction back already.
+                _ = try? await connection.queryIfOpen("ROLLBACK", logger: logger)
                 throw error
             }
             try await connection.queryIfOpen("COMMIT", logger: logger)
