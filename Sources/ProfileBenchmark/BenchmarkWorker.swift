@@ -7,8 +7,9 @@ import ProfileStore
 import ServiceLifecycle
 
 /// The real consumer-group worker (``ConsumerWorker`` with the configured store: a SQLite file, or PostgreSQL when
-/// `PROFILE_DB_URL` is set), pointed at the benchmark's cluster, with a recorder as its batch observer. No HTTP
-/// server: it is not on the path. Several of them in one group are replicas sharing the store.
+/// `PROFILE_DB_URL` is set), pointed at the benchmark's cluster, with a recorder as its batch observer. The HTTP API
+/// runs only when asked (``serveHTTP(port:)``): it is not on the ingest path. Several of them in one group are replicas
+/// sharing the store.
 struct BenchmarkWorker {
     let configuration: ServiceConfiguration
     let database: any ProfileStorage
