@@ -68,7 +68,9 @@ struct ApplyStep: Sendable {
         var counts: [EventOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
-        guard logger.logLevel <= .info || events.contains(where: { $0.decoded.conflictingHeaderEventID != nil }) else { return }
+        // At `warning` and above the hot path logs nothing per message but dead letters (the contract), so not the
+        // header/envelope conflicts either.
+        guard logger.logLevel <= .info else { return }
         reporting.async { [logger] in Self.log(events, outcomes: outcomes, to: logger) }
     }
 
