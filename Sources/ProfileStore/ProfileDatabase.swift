@@ -133,6 +133,10 @@ public final class ProfileDatabase: ProfileStorage {
         }
     }
 
+    public func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk {
+        try await pool.write { db in try LedgerPruning.prune(appliedBefore: cutoff, after: cursor, limit: limit, in: db) }
+    }
+
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await pool.read { db in
             (

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema, as named migrations.
@@ -80,6 +81,15 @@ enum ProfileMigrations {
                         epoch     INTEGER NOT NULL,
                         PRIMARY KEY (group_id, topic, partition)
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v5: the hour each ledger entry was applied, for PROFILE_LEDGER_RETENTION") { db in
+            // Hours since the epoch (AppliedHour). The default is a constant, the hour this migration runs, so the
+            // existing entries count as applied now and no row is rewritten: SQLite reads the default for rows
+            // stored without the column. New entries bind their own hour (ProfileWrites.recordEventIDs).
+            try db.execute(
+                sql: """
+                    ALTER TABLE processed_event ADD COLUMN applied_hour INTEGER NOT NULL DEFAULT \(AppliedHour.containing(Date()))
                     """)
         }
         return migrator

@@ -1,3 +1,4 @@
+import Foundation
 import ProfileCore
 
 /// Where profiles, the ledger of processed event ids and the consumer's offsets live. The worker, the HTTP
@@ -35,6 +36,16 @@ public protocol ProfileStorage: Sendable {
     /// Sets the stored offsets of `group` to exactly `offsets` (backwards too), leaving their cluster ids: for
     /// `profile-svc offsets reset`, while no member of the group runs.
     func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) async throws
+
+    /// Removes, in one short transaction, the ledger entries applied before `cutoff` among the next `limit`
+    /// entries in event-id order after `cursor` (from the first entry when nil). A pass over the whole ledger
+    /// calls it again with the returned ``LedgerPruneChunk/next`` until that is nil: each call examines at most
+    /// `limit` entries, so the pass reads the ledger once, and the worker's batches are written between calls.
+    /// An entry may outlive `cutoff` by up to an hour (SQLite records the hour of each entry); one removed
+    /// concurrently by another caller is simply not counted.
+    ///
+    /// - Precondition: `limit` is at least 1.
+    func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk
 
     /// How many profiles and recorded event ids there are.
     func counts() async throws -> (profiles: Int, events: Int)

@@ -73,17 +73,20 @@ enum ProfileWrites {
         .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"]) }
     }
 
-    /// Pass one: inserts every event id into the ledger, in key order; returns the positions of the events
-    /// whose id was new (for a repeated id, the first position only).
+    /// Pass one: inserts every event id into the ledger, in key order, with the hour the batch is applied in;
+    /// returns the positions of the events whose id was new (for a repeated id, the first position only).
     private static func recordEventIDs(_ events: [UserCreatedEvent], in db: Database) throws -> [Int] {
         let recordEvent = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, \(LedgerOutcome.created.rawValue))")
+            sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome, applied_hour) VALUES (?, \(LedgerOutcome.created.rawValue), ?)")
+        let hour = AppliedHour.containing(Date())
         // The 16 bytes of an id, as two big-endian integers, order exactly as SQLite's memcmp orders the blob.
         let keys = events.map { UUIDKey($0.eventID) }
         var recorded: [Int] = []
         recorded.reserveCapacity(events.count)
         for index in events.indices.sorted(by: { (keys[$0], $0) < (keys[$1], $1) }) {
-            let isNew = try withUnsafeBytes(of: events[index].eventID.uuid) { try RawStatement(recordEvent, db).blob(1, $0).run() }
+            let isNew = try withUnsafeBytes(of: events[index].eventID.uuid) {
+                try RawStatement(recordEvent, db).blob(1, $0).integer(2, hour).run()
+            }
             if isNew { recorded.append(index) }
         }
         return recorded.sorted()

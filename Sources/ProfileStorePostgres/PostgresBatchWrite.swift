@@ -9,7 +9,8 @@ import ProfileStore
 /// 1. The owner epochs of the batch's partitions, read and share-locked in key order: a mismatch refuses the
 ///    batch (``PartitionsFenced``) before anything is written, and the lock keeps a concurrent claim waiting
 ///    until this transaction ends.
-/// 2. The ledger: each distinct event id, in id order, inserted if new (provisionally "user existed").
+/// 2. The ledger: each distinct event id, in id order, inserted if new (provisionally "user existed"), applied at
+///    the transaction's start (`applied_at`'s default).
 /// 3. The profiles of the new events, the earliest event per user, in user-id order, inserted if the user has
 ///    none; the ledger rows of those that did are marked "created".
 /// 4. The offsets, in key order, moving only forward within one cluster.

@@ -57,7 +57,15 @@ enum PostgresMigrations {
                     PRIMARY KEY (group_id, topic, partition)
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "the time each ledger entry was applied, for PROFILE_LEDGER_RETENTION",
+            statements: [
+                // now() is evaluated once, as the ALTER runs: a non-volatile default, so (PostgreSQL 11 and later) no
+                // row is rewritten and the existing entries count as applied now. New entries take the default too:
+                // the start of the batch's transaction.
+                "ALTER TABLE processed_event ADD COLUMN applied_at timestamptz NOT NULL DEFAULT now()"
+            ]),
     ]
 
     /// The advisory lock key that serialises migrations ("profile" in ASCII).

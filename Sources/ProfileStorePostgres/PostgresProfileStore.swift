@@ -134,6 +134,39 @@ public final class PostgresProfileStore: ProfileStorage {
         }
     }
 
+    /// One statement, so one short transaction. The chunk is the next `limit` keys after the cursor; of those, the
+    /// entries applied before `cutoff` are locked in key order, skipping any another replica's pruner holds (it is
+    /// deleting them), and deleted. Concurrent pruners therefore neither wait for each other nor deadlock.
+    public func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk {
+        precondition(limit >= 1, "a chunk holds at least one entry")
+        return try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                let rows = try await connection.queryIfOpen(
+                    """
+                    WITH chunk AS (
+                        SELECT event_id FROM processed_event
+                        WHERE \(cursor)::uuid IS NULL OR event_id > \(cursor)::uuid
+                        ORDER BY event_id LIMIT \(Int64(limit))
+                    ), expired AS (
+                        SELECT event_id FROM processed_event
+                        WHERE event_id IN (SELECT event_id FROM chunk) AND applied_at < \(cutoff)
+                        ORDER BY event_id
+                        FOR UPDATE SKIP LOCKED
+                    ), deleted AS (
+                        DELETE FROM processed_event WHERE event_id IN (SELECT event_id FROM expired) RETURNING 1
+                    )
+                    SELECT (SELECT count(*) FROM chunk), (SELECT event_id FROM chunk ORDER BY event_id DESC LIMIT 1),
+                           (SELECT count(*) FROM deleted)
+                    """, logger: logger)
+                for try await (examined, last, removed) in rows.decode((Int64, UUID?, Int64).self) {
+                    return LedgerPruneChunk(removed: Int(removed), next: examined < limit ? nil : last)
+                }
+                return LedgerPruneChunk(removed: 0, next: nil)
+            }
+        }
+    }
+
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await PostgresStoreError.translating {
             try await schema.ready()

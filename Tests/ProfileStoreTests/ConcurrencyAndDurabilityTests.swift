@@ -85,7 +85,7 @@ struct ConcurrencyAndDurabilityTests {
         let migrations = try await DatabaseQueue(path: directory.databasePath).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 4)
+        #expect(migrations == 5)
     }
 
     @Test func aVersion1DatabaseKeepsItsProfilesThroughTheV2Migration() async throws {
@@ -160,7 +160,7 @@ struct ConcurrentColdStartTests {
             let migrations = try await DatabaseQueue(path: path).read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
             }
-            #expect(migrations == 4)
+            #expect(migrations == 5)
         }
     }
 }

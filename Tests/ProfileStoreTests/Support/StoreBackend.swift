@@ -17,20 +17,29 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .sqlite:
             let directory = try TemporaryDirectory()
-            return TestStore(try ProfileDatabase(path: directory.databasePath), keeping: directory)
+            return TestStore(try ProfileDatabase(path: directory.databasePath), location: .file(directory.databasePath), keeping: directory)
         case .postgresql:
-            return TestStore(PostgresProfileStore(settings: try await TestPostgresServer.newDatabase(), logger: Logger(label: "test")))
+            let settings = try await TestPostgresServer.newDatabase()
+            return TestStore(PostgresProfileStore(settings: settings, logger: Logger(label: "test")), location: .postgres(settings))
         }
     }
 }
 
 /// A store opened for one test, closed when the test lets go of it.
 final class TestStore: Sendable {
+    /// Where a store keeps its data, for a test to reach it from outside the store.
+    enum Location: Sendable {
+        case file(String)
+        case postgres(PostgresSettings)
+    }
+
     let storage: any ProfileStorage
+    let location: Location
     private let directory: TemporaryDirectory?
 
-    init(_ storage: any ProfileStorage, keeping directory: TemporaryDirectory? = nil) {
+    init(_ storage: any ProfileStorage, location: Location, keeping directory: TemporaryDirectory? = nil) {
         self.storage = storage
+        self.location = location
         self.directory = directory
     }
 
