@@ -57,6 +57,7 @@ struct ConfigurationTests {
         #expect(configuration.http.apiToken == nil)
         #expect(configuration.logLevel == .info)
         #expect(configuration.maxMessageBytes == 1 << 20)
+        #expect(configuration.ledgerRetention == nil)
     }
 
     @Test func everyContractVariableIsRead() throws {
@@ -325,5 +326,43 @@ struct ConfigurationTests {
             failingSetting(["PROFILE_DB_URL": "postgres://svc@db/profiles", "PROFILE_DB_PASSWORD_FILE": "/nonexistent/secret"])
                 == "PROFILE_DB_PASSWORD_FILE")
         #expect(failingSetting(["PROFILE_DB_PASSWORD_FILE": secret.path]) == "PROFILE_DB_PASSWORD_FILE", "without a URL it is a mistake")
+    }
+
+    @Test(arguments: ["off", "OFF", " Off "])
+    func aLedgerRetentionOfOffKeepsEveryEntry(value: String) throws {
+        #expect(try load(["PROFILE_LEDGER_RETENTION": value]).ledgerRetention == nil)
+    }
+
+    /// Each value, its length in seconds, and how the start-up line shows it (in the largest whole unit).
+    @Test(
+        arguments: [
+            ("30d", 2_592_000, "30d"), ("720h", 2_592_000, "30d"), ("90m", 5_400, "90m"), ("1h", 3_600, "1h"), (" 7d ", 604_800, "7d"),
+        ] as [(String, Int64, String)])
+    func aLedgerRetentionIsALengthOfTime(value: String, seconds: Int64, shown: String) throws {
+        let configuration = try load(["PROFILE_LEDGER_RETENTION": value])
+        #expect(configuration.ledgerRetention == .seconds(seconds))
+        #expect(configuration.loggable["ledger_retention"] == .string(shown))
+    }
+
+    @Test func aLedgerRetentionInTheFileIsReadAndTheEnvironmentWins() throws {
+        let file = try ConfigFile("PROFILE_LEDGER_RETENTION=14d\n")
+        #expect(try ConfigurationLoader.load(environment: [:], file: file.path).ledgerRetention == .seconds(14 * 86_400))
+        #expect(try ConfigurationLoader.load(environment: ["PROFILE_LEDGER_RETENTION": "off"], file: file.path).ledgerRetention == nil)
+    }
+
+    @Test(arguments: ["30", "d", "30x", "-1d", "", "1.5d", "30 d", "thirty days", "99999999999999999d"])
+    func aBadLedgerRetentionIsAnErrorNamingIt(value: String) {
+        #expect(failingSetting(["PROFILE_LEDGER_RETENTION": value]) == "PROFILE_LEDGER_RETENTION")
+    }
+
+    @Test(arguments: ["59m", "0h", "3599s", "0d"])
+    func aLedgerRetentionShorterThanAnHourIsAnErrorNamingTheMinimum(value: String) {
+        do {
+            _ = try load(["PROFILE_LEDGER_RETENTION": value])
+            Issue.record("\(value) was accepted")
+        } catch {
+            #expect(error.setting == "PROFILE_LEDGER_RETENTION")
+            #expect("\(error)".hasPrefix("PROFILE_LEDGER_RETENTION: ") && "\(error)".contains("minimum, 1h"))
+        }
     }
 }

@@ -59,6 +59,7 @@ public enum ConfigurationLoader {
         }
         configuration.maxMessageBytes = try reader.integer(.maxMessageBytes, in: 1...(64 << 20), default: configuration.maxMessageBytes)
         configuration.worker.maxBatchSize = try reader.integer(.maxBatchSize, in: 1...100_000, default: configuration.worker.maxBatchSize)
+        configuration.ledgerRetention = try reader.ledgerRetention()
         let level = try reader.oneOf(.logLevel, Logger.Level.allCases.map(\.rawValue), default: configuration.logLevel.rawValue)
         configuration.logLevel = Logger.Level(rawValue: level)!
         return configuration
@@ -147,6 +148,24 @@ struct SettingsReader {
             settings.password = password.trimmingCharacters(in: .newlines)
         }
         return settings
+    }
+
+    /// The shortest `PROFILE_LEDGER_RETENTION`: the ledger records the hour of each entry.
+    static let minimumLedgerRetention: Duration = .seconds(3600)
+
+    /// `PROFILE_LEDGER_RETENTION`: nil when unset or `off`, else a length of time (``AgeText``) of at least an hour.
+    func ledgerRetention() throws(ConfigurationError) -> Duration? {
+        guard let text = raw(.ledgerRetention) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.caseInsensitiveCompare("off") == .orderedSame { return nil }
+        let name = Setting.ledgerRetention.rawValue
+        guard let retention = AgeText.parse(trimmed) else {
+            throw ConfigurationError(setting: name, reason: "'\(text)' is not off or a length of time such as 30d, 720h or 90m")
+        }
+        guard retention >= Self.minimumLedgerRetention else {
+            throw ConfigurationError(setting: name, reason: "'\(text)' is shorter than the minimum, 1h")
+        }
+        return retention
     }
 
     func integer(_ setting: Setting, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {

@@ -65,6 +65,9 @@ public struct ServiceConfiguration: Sendable {
     /// The PostgreSQL store (`PROFILE_DB_URL`); nil for the SQLite file at ``databasePath``.
     public var postgres: PostgresSettings?
     public var maxMessageBytes = 1 << 20
+    /// How long the ledger remembers an event id (`PROFILE_LEDGER_RETENTION`); nil (off, the default) keeps every
+    /// entry forever. When set, ``LedgerPruner`` removes the older entries every hour.
+    public var ledgerRetention: Duration?
     public var logLevel: Logger.Level = .info
     /// How long a graceful shutdown may take before the process stops anyway.
     public var shutdownTimeout: Duration = .seconds(30)
@@ -103,6 +106,7 @@ public struct ServiceConfiguration: Sendable {
             "api_token": .string(http.apiToken == nil ? "unset" : "set"),
             "max_message_bytes": .stringConvertible(maxMessageBytes),
             "max_batch_size": .stringConvertible(worker.maxBatchSize),
+            "ledger_retention": .string(ledgerRetention.map(AgeText.format) ?? "off"),
             "log_level": .string(logLevel.rawValue),
         ]
     }

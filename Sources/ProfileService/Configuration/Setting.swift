@@ -18,6 +18,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case apiToken = "PROFILE_API_TOKEN"
     case maxMessageBytes = "PROFILE_MAX_MESSAGE_BYTES"
     case maxBatchSize = "PROFILE_MAX_BATCH_SIZE"
+    case ledgerRetention = "PROFILE_LEDGER_RETENTION"
     case logLevel = "LOG_LEVEL"
 
     /// The default as text, read off a default ``ServiceConfiguration`` (the loader's own starting point).
@@ -40,6 +41,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .apiToken: return defaults.http.apiToken == nil ? "unset" : "set"
         case .maxMessageBytes: return String(defaults.maxMessageBytes)
         case .maxBatchSize: return String(defaults.worker.maxBatchSize)
+        case .ledgerRetention: return defaults.ledgerRetention.map(AgeText.format) ?? "off"
         case .logLevel: return defaults.logLevel.rawValue
         }
     }
@@ -65,6 +67,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>."
         case .maxMessageBytes: "A larger message is dead-lettered as too_large."
         case .maxBatchSize: "Most messages applied in one database transaction."
+        case .ledgerRetention:
+            "off, or how long processed event ids are remembered (30d, 720h; at least 1h); older ones are pruned every hour."
         case .logLevel: "trace, debug, info, notice, warning, error or critical."
         }
     }

@@ -33,8 +33,7 @@ public struct DeadLetterSelection: Sendable {
     /// `7d` (that long before `now`). `nil` when it is neither.
     public static func parseSince(_ text: String, now: Date = Date()) -> Int64? {
         if let time = Timestamp.parseRFC3339(text) { return time }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last.flatMap({ units[$0] }), let amount = Int64(text.dropLast()), amount >= 0 else { return nil }
-        return Int64(now.timeIntervalSince1970 * 1000) - amount * unit * 1000
+        guard let age = AgeText.parse(text) else { return nil }
+        return Int64(now.timeIntervalSince1970 * 1000) - age.components.seconds * 1000
     }
 }
