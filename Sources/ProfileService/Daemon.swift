@@ -78,18 +78,24 @@ public struct Daemon: Sendable {
                     "http server listening", metadata: ["host": .string(configuration.http.host), "port": .stringConvertible(port)])
             },
             logger: httpLogger)
-        // Shutdown runs in reverse order: the worker stops first (finishing its batch and leaving the group),
-        // the HTTP server last, so health checks answer until the end.
+        // Shutdown runs in reverse order: the ledger pruner (when the retention is set) stops first, then the worker
+        // (finishing its batch and leaving the group), the HTTP server last, so health checks answer until the end.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: monitor),
+            .init(
+                service: worker, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let retention = configuration.ledgerRetention {
+            let pruner = LedgerPruner(
+                store: database, retention: retention, metrics: metrics, logger: configuration.logger("profile-svc.ledger"))
+            services.append(.init(service: pruner))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(
-                    service: http, successTerminationBehavior: .gracefullyShutdownGroup,
-                    failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: monitor),
-                .init(
-                    service: worker, successTerminationBehavior: .gracefullyShutdownGroup,
-                    failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: configuration.logger("profile-svc.lifecycle"))
         // A shutdown that takes longer (a batch stuck on a locked database) is cut short by cancellation; the

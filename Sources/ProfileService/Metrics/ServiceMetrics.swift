@@ -38,6 +38,7 @@ public final class ServiceMetrics: Sendable {
         }
         for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
         fencedBatch(count: 0)
+        ledgerPruned(count: 0)
         CoreMetrics.Gauge(
             label: "profile_build_info",
             dimensions: [("version", BuildInfo.version), ("librdkafka", BuildInfo.librdkafka), ("sqlite", BuildInfo.sqlite)],
@@ -87,6 +88,11 @@ public final class ServiceMetrics: Sendable {
     /// them without knowing yet: a long pause, a network partition).
     func fencedBatch(count: Int = 1) {
         counter("profile_store_fenced_batches_total", [:]).increment(by: count)
+    }
+
+    /// Ledger entries removed by ``LedgerPruner`` (`PROFILE_LEDGER_RETENTION`).
+    func ledgerPruned(count: Int) {
+        counter("profile_ledger_pruned_total", [:]).increment(by: count)
     }
 
     func transientRetry(operation: TransientRetry.Operation) {
