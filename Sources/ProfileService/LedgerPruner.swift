@@ -14,14 +14,14 @@ import ServiceLifecycle
 /// between passes at once. Several replicas pruning one PostgreSQL ledger at once is harmless: an entry is removed
 /// by one of them.
 public struct LedgerPruner: Service {
-    /// What one pass did.
-    public struct Pass: Sendable, Equatable {
-        /// Entries applied before it were removed.
-        public var cutoff: Date
-        /// Entries removed.
-        public var removed: Int
-        /// Whether it reached the end of the ledger (false: stopped by a failure or a shutdown).
-        public var complete: Bool
+    /// How far a pass has come.
+    private struct Pass {
+        /// Entries applied before it are removed.
+        var cutoff: Date
+        /// Entries removed so far.
+        var removed: Int
+        /// Whether it reached the end of the ledger.
+        var complete: Bool
     }
 
     let store: any ProfileStorage
@@ -61,8 +61,7 @@ public struct LedgerPruner: Service {
 
     /// One pass over the ledger, logged in one line: `info` when it completed or was stopped by a shutdown,
     /// `warning` when the store failed (the next pass tries again).
-    @discardableResult
-    public func pass() async -> Pass {
+    private func pass() async {
         let cutoff = now().addingTimeInterval(-Double(retention.components.seconds))
         var pass = Pass(cutoff: cutoff, removed: 0, complete: false)
         var cursor: UUID?
@@ -78,10 +77,9 @@ public struct LedgerPruner: Service {
         } catch {
             logger.warning(
                 "ledger pruning failed; the next pass retries", metadata: metadata(of: pass).merging(["error": "\(error)"]) { $1 })
-            return pass
+            return
         }
         logger.info(pass.complete ? "ledger pruned" : "ledger pruning stopped for shutdown", metadata: metadata(of: pass))
-        return pass
     }
 
     private func metadata(of pass: Pass) -> Logger.Metadata {
