@@ -114,6 +114,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The ceiling of the SQLite store: the worker's transaction on its schema, in C, with nothing else in the way.
+        .executableTarget(
+            name: "sqlite-limit",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay, with the helpers
         // its users share (child processes, free ports, waiting for a condition): for the tests and the fault suite's
         // static-membership scenarios (never linked into the service).
