@@ -16,8 +16,11 @@ public final class ProfileDatabase: ProfileStorage {
         public var busyTimeout: Duration = .seconds(5)
         /// SQLite's `synchronous`: `NORMAL` is durable against process crashes; `FULL` also against power loss.
         public var synchronous: String = "NORMAL"
-        /// WAL pages after which a checkpoint runs, on a connection and thread of its own (see `WALCheckpointer`).
+        /// WAL pages after which a checkpoint runs, on a connection and thread of its own, in a small database; a
+        /// larger one raises it to a quarter of its pages, up to ``walAutocheckpointMaximumPages`` (see `WALCheckpointer`).
         public var walAutocheckpointPages: Int = 20_000
+        /// The most WAL pages a large database lets accumulate before a checkpoint runs.
+        public var walAutocheckpointMaximumPages: Int = 100_000
         /// The writer's page cache, in KiB. (Readers, which look up one profile at a time, keep
         /// ``ProfileDatabase/readerCacheSizeKiB`` each.)
         public var cacheSizeKiB: Int = 8_192
@@ -44,7 +47,8 @@ public final class ProfileDatabase: ProfileStorage {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout.inSeconds)
-        let checkpointer = WALCheckpointer(thresholdPages: options.walAutocheckpointPages)
+        let checkpointer = WALCheckpointer(
+            minimumPages: options.walAutocheckpointPages, maximumPages: options.walAutocheckpointMaximumPages)
         configuration.prepareDatabase { db in
             checkpointer.install(on: db)
             // Only a new, empty file takes it; an existing database keeps the page size it was created with.
@@ -149,6 +153,9 @@ public final class ProfileDatabase: ProfileStorage {
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
+
+    /// WAL pages after which the next checkpoint runs (it grows with the database).
+    var walCheckpointThresholdPages: Int { checkpointer.currentThresholdPages }
 
     /// An integer `PRAGMA` as the writer connection sees it (for tests and diagnostics).
     public func writerPragma(_ name: String) throws -> Int? {
