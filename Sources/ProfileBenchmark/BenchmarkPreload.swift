@@ -16,14 +16,16 @@ public enum BenchmarkPreload {
         public var copySeconds: Double
     }
 
-    /// Writes the cached database of `profiles` profiles to `path` (which must not exist), building the cache first
-    /// when it is missing.
-    public static func prepare(profiles: Int, at path: String) throws -> Prepared {
-        let cacheFile = cacheDirectory.appendingPathComponent("bench-preload-\(profiles).sqlite")
+    /// Writes the cached database of `profiles` profiles to `path` (which must not exist), the last `ledgerEntries`
+    /// of them with their ledger entry (all, unless the run models a ledger that PROFILE_LEDGER_RETENTION bounds),
+    /// building the cache first when it is missing.
+    public static func prepare(profiles: Int, ledgerEntries: Int, at path: String) throws -> Prepared {
+        let name = ledgerEntries == profiles ? "bench-preload-\(profiles)" : "bench-preload-\(profiles)-ledger-\(ledgerEntries)"
+        let cacheFile = cacheDirectory.appendingPathComponent("\(name).sqlite")
         var built = false
         let buildStarted = ContinuousClock.now
         if !FileManager.default.fileExists(atPath: cacheFile.path) {
-            try build(profiles: profiles, into: cacheFile)
+            try build(profiles: profiles, ledgerEntries: ledgerEntries, into: cacheFile)
             built = true
         }
         let buildSeconds = (ContinuousClock.now - buildStarted).inSeconds
@@ -43,7 +45,7 @@ public enum BenchmarkPreload {
     /// The schema from the store's own migrations; then the rows, generated inside SQLite: the profiles appended
     /// with the `user_id` index dropped and built afterwards (a sort, not ten million random inserts), and the ledger
     /// inserted in key order. Written to a temporary name and renamed, so an interrupted build leaves no cache.
-    private static func build(profiles: Int, into cacheFile: URL) throws {
+    private static func build(profiles: Int, ledgerEntries: Int, into cacheFile: URL) throws {
         try FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         let partial = cacheFile.deletingLastPathComponent().appendingPathComponent("\(cacheFile.lastPathComponent).partial")
         for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: partial.path + suffix) }
@@ -67,8 +69,11 @@ public enum BenchmarkPreload {
                                1700000000000 + i, event
                         FROM ids;
                         CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
-                        INSERT INTO processed_event (event_id, outcome) SELECT event_id, 1 FROM profile ORDER BY event_id;
                         """, arguments: [profiles])
+                // The ledger entries of the last `ledgerEntries` profiles: the recent events a retention window keeps.
+                try db.execute(
+                    sql: "INSERT INTO processed_event (event_id, outcome) SELECT event_id, 1 FROM profile WHERE id > ? ORDER BY event_id",
+                    arguments: [profiles - ledgerEntries])
                 return .commit
             }
             try db.execute(sql: "PRAGMA journal_mode = WAL")

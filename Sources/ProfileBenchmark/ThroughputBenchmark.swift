@@ -24,6 +24,8 @@ public enum ThroughputBenchmark {
         public var replicas: Int
         /// Profiles the database held before the run (`--preload`).
         public var preloaded: Int
+        /// Ledger entries the database held before the run (`--preload-ledger`).
+        public var preloadedLedger: Int
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
@@ -37,18 +39,19 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) log_level=\(logLevel) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) log_level=\(logLevel) ok=\(ok)"
         }
     }
 
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
-    /// database at `databasePath` (new, or holding `preloaded` profiles and their ledger entries), or the PostgreSQL
+    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries), or the PostgreSQL
     /// database `base` names (which must be empty).
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
     /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain).
     public static func run(
-        base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, batchSize: Int?,
+        base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, preloadedLedger: Int = 0,
+        batchSize: Int?,
         replicas: Int, httpPort: Int? = nil
     ) async throws -> Result {
         let recorder = BenchmarkRecorder(keepLatencies: false)
@@ -89,8 +92,8 @@ public enum ThroughputBenchmark {
         if counts.profiles != preloaded + cluster.validUnique {
             failures.append("rows \(counts.profiles) != preloaded \(preloaded) + valid unique events \(cluster.validUnique)")
         }
-        if counts.events != preloaded + cluster.validUnique {
-            failures.append("ledger \(counts.events) != preloaded \(preloaded) + valid unique event ids \(cluster.validUnique)")
+        if counts.events != preloadedLedger + cluster.validUnique {
+            failures.append("ledger \(counts.events) != preloaded \(preloadedLedger) + valid unique event ids \(cluster.validUnique)")
         }
         if deadLettered != Int64(cluster.poison) { failures.append("dlq \(deadLettered) != poison \(cluster.poison)") }
         if storedOffsetTotal != Int64(cluster.published) {
@@ -107,6 +110,7 @@ public enum ThroughputBenchmark {
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
+            preloadedLedger: preloadedLedger,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }

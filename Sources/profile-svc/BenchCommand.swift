@@ -40,6 +40,10 @@ struct BenchCommand: AsyncParsableCommand {
     ) var preload: Int = 0
     @Option(
         help:
+            "Of the --preload profiles, how many still have their ledger entry (default: all): the ledger PROFILE_LEDGER_RETENTION keeps, when it holds only the recent events."
+    ) var preloadLedger: Int?
+    @Option(
+        help:
             "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
     ) var httpPort: Int?
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
@@ -58,6 +62,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
             throw ValidationError("--events, --rate, --duration and --replicas must be positive, --preload not negative")
         }
+        let preloadedLedger = preloadLedger ?? preload
+        guard (0...preload).contains(preloadedLedger) else { throw ValidationError("--preload-ledger must be between 0 and --preload") }
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
@@ -73,9 +79,9 @@ struct BenchCommand: AsyncParsableCommand {
             guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            let prepared = try BenchmarkPreload.prepare(profiles: preload, at: path)
+            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, at: path)
             print(
-                "bench: preloaded \(preload) profiles from \(prepared.cacheFile.path) ("
+                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry) from \(prepared.cacheFile.path) ("
                     + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
                     + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
@@ -96,7 +102,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
         let result = try await ThroughputBenchmark.run(
-            base: base, cluster: info, databasePath: path, preloaded: preload, batchSize: batchSize, replicas: replicas,
+            base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+            replicas: replicas,
             httpPort: httpPort)
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)

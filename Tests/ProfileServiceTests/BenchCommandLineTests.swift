@@ -14,7 +14,7 @@ struct BenchCommandLineTests {
         #expect(first.stdout.contains("built in"), "\(first.stdout)")
         // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 5,000 preloaded.
         #expect(first.stdout.contains("rows=6960 ledger=6960"), "\(first.stdout)")
-        #expect(first.stdout.contains("preloaded=5000 log_level=info ok=true"), "\(first.stdout)")
+        #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 log_level=info ok=true"), "\(first.stdout)")
         let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000.sqlite")
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
@@ -22,5 +22,27 @@ struct BenchCommandLineTests {
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(!second.stdout.contains("built in") && second.stdout.contains("copied in"), "\(second.stdout)")
         #expect(second.stdout.contains("rows=6960 ledger=6960"), "the cache is copied, never written to: \(second.stdout)")
+    }
+
+    @Test func aPreloadWithAShorterLedgerKeepsTheLedgerEntriesOfTheLastProfilesOnly() async throws {
+        let cache = TemporaryDirectory.make()
+        let result = try await ProfileSvcBinary.run(
+            ["bench", "--events", "2000", "--preload", "5000", "--preload-ledger", "1200", "--log-level", "warning"],
+            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        // The profiles are all there; the ledger holds 1,200 preloaded entries and the run's 1,960.
+        #expect(result.stdout.contains("rows=6960 ledger=3160"), "\(result.stdout)")
+        #expect(result.stdout.contains("preloaded=5000 preloaded_ledger=1200"), "\(result.stdout)")
+        #expect(
+            FileManager.default.fileExists(atPath: cache.appendingPathComponent("profile-svc/bench-preload-5000-ledger-1200.sqlite").path))
+    }
+
+    @Test func aLedgerLongerThanThePreloadIsABadArgument() async throws {
+        let cache = TemporaryDirectory.make()
+        let result = try await ProfileSvcBinary.run(
+            ["bench", "--events", "10", "--preload", "100", "--preload-ledger", "101"],
+            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path])
+        #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("--preload-ledger"), "\(result.stderr)")
     }
 }
