@@ -29,6 +29,8 @@ let package = Package(
         ),
         // glibc's malloc.h (mallopt), for the executable's allocator settings.
         .systemLibrary(name: "CMalloc"),
+        // The calling thread's kernel id (gettid), for per-thread CPU priority.
+        .systemLibrary(name: "CThreadID"),
         // A thin, safe Swift layer over librdkafka: consumer, producer, headers, errors, mock cluster.
         .target(
             name: "Kafka",
@@ -48,6 +50,7 @@ let package = Package(
         .target(
             name: "ProfileStore",
             dependencies: [
+                "CThreadID",
                 "ProfileCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -156,6 +159,7 @@ let package = Package(
         .testTarget(
             name: "ProfileStoreTests",
             dependencies: [
+                "CThreadID",
                 "ProfileStore",
                 "ProfileStorePostgres",
                 "PostgresSupport",

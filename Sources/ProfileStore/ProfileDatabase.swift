@@ -77,7 +77,8 @@ public final class ProfileDatabase: ProfileStorage {
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
-        try await pool.write { db in try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
+        try await pool.write { db in try BackgroundPriority.run { try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
+        }
     }
 
     /// The blocking form of ``apply(_:offsets:group:)``, for callers on a thread of their own.

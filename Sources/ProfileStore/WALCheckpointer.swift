@@ -80,7 +80,7 @@ final class WALCheckpointer: Sendable {
         } else if walPages >= thresholdPages, !requested.exchange(true, ordering: .acquiringAndReleasing) {
             queue.async { [self] in
                 if let connection = connection.withLock({ $0 }) {
-                    _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                    _ = try? BackgroundPriority.run { try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
                     try? updateThreshold(on: connection)
                 }
                 requested.store(false, ordering: .releasing)

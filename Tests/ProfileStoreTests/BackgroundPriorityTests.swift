@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+    import CThreadID
+    import Glibc
+    import Testing
+
+    @testable import ProfileStore
+
+    /// Background work (a batch's write, a checkpoint) runs nicer than the process, and its thread goes back to its
+    /// own priority afterwards.
+    @Suite("Background priority")
+    struct BackgroundPriorityTests {
+        private func niceness(of thread: pid_t) -> Int32 {
+            getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(thread))
+        }
+
+        @Test func theWorkRunsNicerThanTheProcessAndTheThreadGetsItsPriorityBack() {
+            let thread = profile_svc_thread_id()
+            let process = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+            let before = niceness(of: thread)
+            let during = BackgroundPriority.run { niceness(of: profile_svc_thread_id()) }
+            #expect(during == min(process + BackgroundPriority.niceness, 19))
+            if geteuid() == 0 {
+                // Going back to a lower niceness needs the privilege, which a non-root test run lacks.
+                #expect(niceness(of: thread) == before)
+            }
+        }
+
+        @Test func workAlreadyInTheBackgroundIsNotMadeNicerStill() {
+            let nested = BackgroundPriority.run { BackgroundPriority.run { niceness(of: profile_svc_thread_id()) } }
+            let process = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+            #expect(nested == min(process + BackgroundPriority.niceness, 19))
+        }
+    }
+#endif
