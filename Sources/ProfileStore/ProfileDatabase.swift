@@ -39,6 +39,8 @@ public final class ProfileDatabase: ProfileStorage {
 
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
+    /// Lookups served lately: the writes yield the CPU to them.
+    private let lookups: LookupActivity
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -47,8 +49,9 @@ public final class ProfileDatabase: ProfileStorage {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout.inSeconds)
+        let lookups = LookupActivity()
         let checkpointer = WALCheckpointer(
-            minimumPages: options.walAutocheckpointPages, maximumPages: options.walAutocheckpointMaximumPages)
+            minimumPages: options.walAutocheckpointPages, maximumPages: options.walAutocheckpointMaximumPages, lookups: lookups)
         configuration.prepareDatabase { db in
             checkpointer.install(on: db)
             // Only a new, empty file takes it; an existing database keeps the page size it was created with.
@@ -73,11 +76,13 @@ public final class ProfileDatabase: ProfileStorage {
         }
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
+        self.lookups = lookups
         self.path = path
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
-        try await pool.write { db in try BackgroundPriority.run { try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
+        try await pool.write { db in
+            try lookups.yieldingToLookups { try ProfileWrites.apply(events, offsets: offsets, group: group, in: db) }
         }
     }
 
@@ -110,7 +115,8 @@ public final class ProfileDatabase: ProfileStorage {
     /// reader's dispatch queue and back), which cost a lookup more than the read itself. (A synchronous function, so
     /// that `pool.read` is GRDB's synchronous one.)
     private func lookUp(userID: String) throws -> Profile? {
-        try pool.read { db in
+        lookups.lookedUp()
+        return try pool.read { db in
             try Profile.fetchOne(
                 db.cachedStatement(
                     sql: """

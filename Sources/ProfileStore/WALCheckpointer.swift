@@ -37,7 +37,11 @@ final class WALCheckpointer: Sendable {
     private let queue = DispatchQueue(label: "profile-svc.wal-checkpoint")
     private let requested = Atomic<Bool>(false)
 
-    init(minimumPages: Int, maximumPages: Int) {
+    /// Lookups served lately: checkpoints yield the CPU to them.
+    private let lookups: LookupActivity
+
+    init(minimumPages: Int, maximumPages: Int, lookups: LookupActivity) {
+        self.lookups = lookups
         self.minimumPages = minimumPages
         self.maximumPages = max(minimumPages, maximumPages)
         thresholdPages = Atomic(minimumPages)
@@ -80,7 +84,7 @@ final class WALCheckpointer: Sendable {
         } else if walPages >= thresholdPages, !requested.exchange(true, ordering: .acquiringAndReleasing) {
             queue.async { [self] in
                 if let connection = connection.withLock({ $0 }) {
-                    _ = try? BackgroundPriority.run { try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
+                    _ = try? lookups.yieldingToLookups { try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
                     try? updateThreshold(on: connection)
                 }
                 requested.store(false, ordering: .releasing)
