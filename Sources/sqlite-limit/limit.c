@@ -6,13 +6,14 @@
 // decoding and no Swift: what is left is SQLite and the kernel. profile-svc's events/s divided by this program's
 // is how close the service is to the limit of its schema.
 //
-//   sqlite-limit build --rows N [--layout grown|packed] [--page-size P] FILE
-//       a database holding N profiles and their ledger entries under random ids. `grown`: inserted in random
-//       order into the indexes, as a year of traffic leaves them (leaves about 70 % full); `packed`: indexes
-//       built by sorting (leaves full, as after a VACUUM or a rebuild).
-//   sqlite-limit run [--events M] [--batch B] [--cache-kib K] [--checkpoint-pages C] FILE
-//       applies M new events in batches of B and prints one line: events/s, and per event the pages the
-//       transaction wrote, the bytes written (WAL and checkpoint, from /proc/self/io) and the bytes read.
+//   sqlite-limit build --rows N [--ledger-rows L] [--layout grown|packed] [--page-size P] FILE
+//       a database holding N profiles under random ids, the last L of them (default: all) with their ledger
+//       entry. `grown`: inserted in random order into the indexes, as traffic grows them; `packed`: indexes
+//       built by sorting (leaves full, as after a rebuild; the shape of `profile-svc bench --preload`'s cache).
+//   sqlite-limit run [--events M] [--batch B] [--group G] [--cache-kib K] [--checkpoint-pages C] FILE
+//       applies M new events in batches of B (G batches per transaction, default 1) and prints one line:
+//       events/s, and per event the pages the transactions wrote, the bytes written (WAL and checkpoint, from
+//       /proc/self/io) and the bytes read.
 
 #include <errno.h>
 #include <inttypes.h>
@@ -296,8 +297,8 @@ static const char *text_option(int argc, char **argv, const char *name, const ch
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: sqlite-limit build --rows N [--layout grown|packed] [--page-size P] FILE\n"
-                        "       sqlite-limit run [--events M] [--batch B] [--cache-kib K] [--checkpoint-pages C] FILE\n");
+        fprintf(stderr, "usage: sqlite-limit build --rows N [--ledger-rows L] [--layout grown|packed] [--page-size P] FILE\n"
+                        "       sqlite-limit run [--events M] [--batch B] [--group G] [--cache-kib K] [--checkpoint-pages C] FILE\n");
         return 64;
     }
     const char *path = argv[argc - 1];

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import Testing
+
+/// `sqlite-limit`, the ceiling program of the SQLite store: it must write what the worker writes, or its figure
+/// would measure something else.
+@Suite("sqlite-limit", .timeLimit(.minutes(1)))
+struct SQLiteLimitTests {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+    }
+
+    /// Runs the `sqlite-limit` built next to the test bundle; its standard output.
+    private func sqliteLimit(_ arguments: [String]) throws -> String {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("sqlite-limit")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the sqlite-limit product first")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "sqlite-limit \(arguments) exited \(process.terminationStatus)")
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func itBuildsThePreloadAndAppliesEveryEventAsTheWorkerWould() throws {
+        let path = directory.databasePath
+        _ = try sqliteLimit(["build", "--rows", "3000", "--ledger-rows", "1000", "--layout", "grown", path])
+        let line = try sqliteLimit(["run", "--events", "2500", "--batch", "1000", "--group", "2", path])
+        #expect(line.hasPrefix("events=2500 batch=1000 page_size=8192"), "\(line)")
+        #expect(line.contains("events_per_s="), "\(line)")
+
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        try queue.read { db throws in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") == 5500)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") == 3500)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT user_id) FROM profile") == 5500)
+            // The run's offsets: 6 partitions, each at the run's last batch.
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consumer_offset WHERE next_offset = 2500") == 6)
+        }
+    }
+}
