@@ -11,7 +11,7 @@ enum LedgerPruning {
     static func prune(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int, in db: Database) throws -> LedgerPruneChunk {
         precondition(limit >= 1, "a chunk holds at least one entry")
         // Every 16-byte key sorts after the empty blob: a nil cursor starts at the first entry.
-        let start = cursor.map { uuid in withUnsafeBytes(of: uuid.uuid) { Data($0) } }
+        let start = cursor?.blob
         let end = try Data.fetchOne(
             db.cachedStatement(
                 sql: "SELECT event_id FROM processed_event WHERE event_id > coalesce(?, x'') ORDER BY event_id LIMIT 1 OFFSET ?"),
@@ -27,6 +27,6 @@ enum LedgerPruning {
                 .execute(arguments: [start, firstKeptHour])
         }
         return LedgerPruneChunk(
-            removed: db.changesCount, next: end.map { key in UUID(uuid: key.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }) })
+            removed: db.changesCount, next: end.map(UUID.init(blob:)))
     }
 }

@@ -28,6 +28,6 @@ public struct Profile: Sendable, Equatable, Codable, FetchableRecord {
         displayName = row["display_name"]
         source = EventSource(rawValue: row["source"]) ?? .authService
         createdAt = row["created_at"]
-        eventID = UUID(uuid: (row["event_id"] as Data).withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) })
+        eventID = UUID(blob: row["event_id"])
     }
 }

@@ -97,7 +97,7 @@ public final class ProfileDatabase: ProfileStorage {
             let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
             return (
                 try events.map { event in
-                    try Int.fetchOne(eventSeen, arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }]) != nil
+                    try Int.fetchOne(eventSeen, arguments: [event.eventID.blob]) != nil
                 },
                 try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil }
             )
