@@ -27,7 +27,7 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
-        // glibc's malloc.h (mallopt), for the executable's allocator settings.
+        // glibc's malloc.h (mallopt), for the executables' allocator settings.
         .systemLibrary(name: "CMalloc"),
         // The calling thread's kernel id (gettid), for per-thread CPU priority.
         .systemLibrary(name: "CThreadID"),
@@ -46,21 +46,28 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
-        // SQLite through GRDB: profiles, the event-id ledger and the consumer's offsets.
+        // The storage interface: the `ProfileStore` protocol every backend implements, the rule that decides each
+        // event's outcome, and the value types (profiles, offsets, partitions) the service and the backends share.
         .target(
-            name: "ProfileStore",
+            name: "ProfileStorage",
+            dependencies: ["ProfileCore"]
+        ),
+        // SQLite through GRDB: the embedded store of one host.
+        .target(
+            name: "ProfileStorageSQLite",
             dependencies: [
                 "CThreadID",
                 "ProfileCore",
+                "ProfileStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // PostgreSQL through postgres-nio: the shared store of replicas on several hosts, with fenced partition ownership.
         .target(
-            name: "ProfileStorePostgres",
+            name: "ProfileStoragePostgres",
             dependencies: [
                 "ProfileCore",
-                "ProfileStore",
+                "ProfileStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,10 +76,12 @@ let package = Package(
         .target(
             name: "ProfileService",
             dependencies: [
+                "CMalloc",
                 "Kafka",
                 "ProfileCore",
-                "ProfileStore",
-                "ProfileStorePostgres",
+                "ProfileStorage",
+                "ProfileStorageSQLite",
+                "ProfileStoragePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,85 +100,97 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // `profile-svc bench`: the real worker against a mock cluster in a child process (this executable again).
-        .target(
-            name: "ProfileBenchmark",
-            dependencies: [
-                "Kafka",
-                "ProfileCore",
-                "ProfileDemo",
-                "ProfileService",
-                "ProfileStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
         // The thin executable: argument parsing only.
         .executableTarget(
             name: "profile-svc",
             dependencies: [
-                "CMalloc",
-                "ProfileBenchmark",
                 "ProfileDemo",
                 "ProfileService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Tools/: what measures and tests the product, never linked into it.
+
+        // `profile-bench`: the real worker against a mock cluster in a child process (this executable again).
+        .executableTarget(
+            name: "profile-bench",
+            dependencies: [
+                "Kafka",
+                "ProfileCore",
+                "ProfileDemo",
+                "ProfileService",
+                "ProfileStorage",
+                "ProfileStorageSQLite",
+                "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tools/profile-bench"
+        ),
         // The ceiling of the SQLite store: the worker's transaction on its schema, in C, with nothing else in the way.
         .executableTarget(
             name: "sqlite-limit",
+            path: "Tools/sqlite-limit",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
-        // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay, with the helpers
-        // its users share (child processes, free ports, waiting for a condition): for the tests and the fault suite's
-        // static-membership scenarios (never linked into the service).
-        .target(name: "TansuSupport"),
+        // Helpers the tests and tools share: child processes, free ports, waiting for a condition, a seeded generator.
+        .target(name: "TestSupport", path: "Tools/TestSupport"),
+        // Tansu, an independent Kafka-protocol broker, as a child process behind an ApiVersions relay: for the tests and
+        // the fault suite's static-membership scenarios.
+        .target(name: "TansuSupport", dependencies: ["TestSupport"], path: "Tools/TansuSupport"),
         // A database of its own per test on the throwaway PostgreSQL server scripts/test starts
         // (PROFILE_TEST_POSTGRES_URL): for the store suite, the daemon's tests and the fault suite.
         .target(
             name: "PostgresSupport",
             dependencies: [
-                "ProfileStorePostgres",
+                "ProfileStoragePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            path: "Tools/PostgresSupport"
         ),
         // The fault suite: crashes, outages, rebalances and bad input against the built daemon.
         .executableTarget(
             name: "FaultSuite",
             dependencies: [
                 "Kafka",
+                "TestSupport",
                 "TansuSupport",
                 "PostgresSupport",
-                "ProfileStorePostgres",
+                "ProfileStoragePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "ProfileCore",
-                "ProfileStore",
+                "ProfileStorage",
+                "ProfileStorageSQLite",
                 "ProfileService",
                 "ProfileDemo",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Tools/FaultSuite"
         ),
         .testTarget(
             name: "ProfileCoreTests",
-            dependencies: ["ProfileCore"]
+            dependencies: ["ProfileCore", "TestSupport"]
         ),
         .testTarget(
             name: "ProfileStoreTests",
             dependencies: [
                 "CThreadID",
-                "ProfileStore",
-                "ProfileStorePostgres",
+                "ProfileStorage",
+                "ProfileStorageSQLite",
+                "ProfileStoragePostgres",
                 "PostgresSupport",
-                "TansuSupport",
+                "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "ProfileCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // The deployment files (deploy/, config/) checked against the code's contract.
+        // The deployment files (deploy/, config/, the Dockerfile) and the documented interface checked against the code.
         .testTarget(
             name: "DeploymentTests",
             dependencies: [
@@ -180,14 +201,17 @@ let package = Package(
         // The built binary against Tansu, an independent Kafka-compatible broker.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Kafka", "ProfileDemo", "ProfileService", "TansuSupport"]
+            dependencies: ["Kafka", "ProfileDemo", "ProfileService", "TansuSupport", "TestSupport"]
         ),
         .testTarget(
             name: "ProfileServiceTests",
             dependencies: [
                 "ProfileService",
                 "ProfileDemo",
+                "ProfileStorage",
+                "ProfileStorageSQLite",
                 "Kafka",
+                "TestSupport",
                 "TansuSupport",
                 "PostgresSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),

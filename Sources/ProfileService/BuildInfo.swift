@@ -1,5 +1,6 @@
 import Kafka
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 
 /// What this build is and what it runs with: for `profile-svc --version`, the `profile_build_info` metric and
 /// the start-up log line.

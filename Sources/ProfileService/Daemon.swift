@@ -3,7 +3,7 @@ import Hummingbird
 import Kafka
 import Logging
 import NIOCore
-import ProfileStore
+import ProfileStorage
 import ServiceLifecycle
 import Synchronization
 
@@ -12,7 +12,7 @@ import Synchronization
 public struct Daemon: Sendable {
     public let configuration: ServiceConfiguration
     /// The store of profiles, ledger and offsets.
-    public let database: any ProfileStorage
+    public let database: any ProfileStore
     public let health: ServiceHealth
     public let metrics: ServiceMetrics
     public let serviceGroup: ServiceGroup
@@ -39,7 +39,7 @@ public struct Daemon: Sendable {
     }
 
     private init(
-        configuration: ServiceConfiguration, database: any ProfileStorage, logger: Logger,
+        configuration: ServiceConfiguration, database: any ProfileStore, logger: Logger,
         observer: WorkerBatchObserver?
     ) throws {
         self.configuration = configuration
@@ -145,7 +145,7 @@ public struct Daemon: Sendable {
     }
 }
 
-/// Why the daemon could not start, with the exit code the contract gives it.
+/// Why the daemon could not start, with the exit code docs/interface.md gives it.
 public struct StartupError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Int32, Sendable {
         /// A setting is unusable (EX_CONFIG).

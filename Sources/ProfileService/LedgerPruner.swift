@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 import ServiceLifecycle
 
 /// Keeps the ledger of processed event ids to `PROFILE_LEDGER_RETENTION`: a pass at start and then one every
@@ -24,7 +24,7 @@ public struct LedgerPruner: Service {
         var complete: Bool
     }
 
-    let store: any ProfileStorage
+    let store: any ProfileStore
     let retention: Duration
     let interval: Duration
     let chunkSize: Int
@@ -38,7 +38,7 @@ public struct LedgerPruner: Service {
     ///   - chunkSize: the entries each store call examines (at least 1).
     ///   - now: the clock the cutoff is computed from.
     public init(
-        store: any ProfileStorage, retention: Duration, metrics: ServiceMetrics, logger: Logger,
+        store: any ProfileStore, retention: Duration, metrics: ServiceMetrics, logger: Logger,
         interval: Duration = .seconds(3600), chunkSize: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         precondition(chunkSize >= 1, "a chunk holds at least one entry")

@@ -13,7 +13,7 @@ struct ProfileSvc: AsyncParsableCommand {
             """,
         version: BuildInfo.summary,
         subcommands: [
-            RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, DemoCommand.self, HealthcheckCommand.self, BenchCommand.self,
+            RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, DemoCommand.self, HealthcheckCommand.self,
         ]
     )
 

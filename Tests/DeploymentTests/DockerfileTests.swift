@@ -41,6 +41,21 @@ struct DockerfileTests {
             builds.contains { $0.contains("-c release") && $0.contains("--product profile-svc") && $0.contains("--static-swift-stdlib") })
     }
 
+    /// SwiftPM reads the whole manifest, whichever product it builds: a target whose folder is missing fails the build.
+    /// No Docker engine runs here, so the image's build is checked this way.
+    @Test func builderCopiesEveryFolderThePackageManifestNames() throws {
+        let manifest = try RepositoryFile.text("Package.swift")
+        let targetFolders = ManifestFolders.targetFolders(of: manifest)
+        #expect(targetFolders.contains("Sources/profile-svc") && targetFolders.contains("Tools/profile-bench"), "\(targetFolders)")
+        for folder in targetFolders {
+            #expect(FileManager.default.fileExists(atPath: RepositoryFile.url(folder).path), "\(folder) is named by Package.swift")
+        }
+        let copied = Set(builder.all("COPY").compactMap { $0.split(separator: " ").first.map(String.init) })
+        let topLevel = ManifestFolders.topLevelFolders(of: manifest)
+        #expect(topLevel == ["Sources", "Tests", "Tools"])
+        #expect(topLevel.isSubset(of: copied), "copied: \(copied.sorted())")
+    }
+
     @Test func runtimeInstallsOnlyTheSharedLibrariesTheBinaryLinks() {
         #expect(runtime.aptPackages == ["librdkafka1", "libsqlite3-0", "ca-certificates"])
         #expect(runtime.all("RUN").allSatisfy { !$0.contains("apt-get install") || $0.contains("--no-install-recommends") })

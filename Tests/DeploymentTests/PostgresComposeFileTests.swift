@@ -3,7 +3,7 @@ import ProfileService
 import Testing
 
 /// deploy/docker-compose.postgres.yml: two replicas of one group sharing PostgreSQL 16, next to the same Kafka as
-/// deploy/docker-compose.yml. (No Docker engine runs here: the file is checked against the code's contract.)
+/// deploy/docker-compose.yml. (No Docker engine runs here: the file is checked against the code and docs/interface.md.)
 @Suite(.timeLimit(.minutes(1)))
 struct PostgresComposeFileTests {
     let compose: ComposeFile

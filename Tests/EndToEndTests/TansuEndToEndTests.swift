@@ -4,6 +4,7 @@ import Logging
 import ProfileDemo
 import ProfileService
 import TansuSupport
+import TestSupport
 import Testing
 
 /// The built `profile-svc run` binary against Tansu, a Kafka-compatible broker that is not librdkafka's own

@@ -1,5 +1,6 @@
 import Foundation
 import ProfileCore
+import TestSupport
 import Testing
 
 /// Seeded fuzzing of the decoder, with properties that a wrong decoder fails:

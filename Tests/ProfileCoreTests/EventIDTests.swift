@@ -2,7 +2,7 @@ import Foundation
 import ProfileCore
 import Testing
 
-/// The event-id rules of the contract: the idempotency key of each format.
+/// The documented event-id rules (docs/interface.md): the idempotency key of each format.
 @Suite("Event ids", .timeLimit(.minutes(1)))
 struct EventIDTests {
     private static let envelopeID = UUID(uuidString: "0b9e4c1a-7d2f-4e63-8a5b-1f0c3d2e4a77")!

@@ -1,15 +1,15 @@
 import Foundation
 import Testing
 
-/// `profile-svc bench` as a user runs it (the built binary, its own mock cluster in a child process), kept small.
+/// `profile-bench` as a user runs it (the built binary, its own mock cluster in a child process), kept small.
 @Suite("bench command line", .timeLimit(.minutes(3)))
 struct BenchCommandLineTests {
     @Test func aPreloadedRunCountsThePreloadedRowsAndTheNextRunReusesTheCache() async throws {
         let cache = TemporaryDirectory.make()
         let environment = ["XDG_CACHE_HOME": cache.path, "HOME": cache.path]
-        let arguments = ["bench", "--events", "2000", "--preload", "5000", "--log-level", "info"]
+        let arguments = ["--events", "2000", "--preload", "5000", "--log-level", "info"]
 
-        let first = try await ProfileSvcBinary.run(arguments, environment: environment)
+        let first = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(first.stdout.contains("built in"), "\(first.stdout)")
         // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 5,000 preloaded.
@@ -18,7 +18,7 @@ struct BenchCommandLineTests {
         let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000.sqlite")
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
-        let second = try await ProfileSvcBinary.run(arguments, environment: environment)
+        let second = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(!second.stdout.contains("built in") && second.stdout.contains("copied in"), "\(second.stdout)")
         #expect(second.stdout.contains("rows=6960 ledger=6960"), "the cache is copied, never written to: \(second.stdout)")
@@ -27,8 +27,8 @@ struct BenchCommandLineTests {
     @Test func aPreloadWithAShorterLedgerKeepsTheLedgerEntriesOfTheLastProfilesOnly() async throws {
         let cache = TemporaryDirectory.make()
         let result = try await ProfileSvcBinary.run(
-            ["bench", "--events", "2000", "--preload", "5000", "--preload-ledger", "1200", "--log-level", "warning"],
-            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path])
+            ["--events", "2000", "--preload", "5000", "--preload-ledger", "1200", "--log-level", "warning"],
+            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path], executable: "profile-bench")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         // The profiles are all there; the ledger holds 1,200 preloaded entries and the run's 1,960.
         #expect(result.stdout.contains("rows=6960 ledger=3160"), "\(result.stdout)")
@@ -40,8 +40,8 @@ struct BenchCommandLineTests {
     @Test func aLedgerLongerThanThePreloadIsABadArgument() async throws {
         let cache = TemporaryDirectory.make()
         let result = try await ProfileSvcBinary.run(
-            ["bench", "--events", "10", "--preload", "100", "--preload-ledger", "101"],
-            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path])
+            ["--events", "10", "--preload", "100", "--preload-ledger", "101"],
+            environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path], executable: "profile-bench")
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("--preload-ledger"), "\(result.stderr)")
     }

@@ -4,7 +4,7 @@ import Logging
 import ProfileService
 import Testing
 
-/// Configuration from the environment over a file: the contract's defaults, overrides, and one-line errors
+/// Configuration from the environment over a file: the documented defaults, overrides, and one-line errors
 /// that name the setting. Pure: no Kafka, no network.
 @Suite("Configuration", .timeLimit(.minutes(1)))
 struct ConfigurationTests {

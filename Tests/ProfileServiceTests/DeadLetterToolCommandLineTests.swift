@@ -3,11 +3,12 @@ import Kafka
 import ProfileCore
 import ProfileDemo
 import ProfileService
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 /// The built `profile-svc dlq ...` binary as an operator runs it: against the mock cluster over TCP, with
-/// its configuration from the environment, results on stdout, logs on stderr, and the contract's exit codes.
+/// its configuration from the environment, results on stdout, logs on stderr, and the documented exit codes.
 @Suite("DLQ tools from the command line", .timeLimit(.minutes(2)))
 struct DeadLetterToolCommandLineTests {
     @Test func listAndReprocessPrintCleanJSONAndExitWithTheContractsCodes() async throws {
@@ -43,7 +44,7 @@ struct DeadLetterToolCommandLineTests {
         #expect(summary["created"] as? Int == 1)
         #expect(summary["still_failing"] as? [String: Int] == ["invalid_json": 1])
         #expect(reprocess.stderr.contains(#""message":"profile created""#), "logs go to stderr as JSON")
-        #expect(try await ProfileDatabase(path: database).profile(userID: "3") != nil)
+        #expect(try await SQLiteProfileStore(path: database).profile(userID: "3") != nil)
 
         let pending = try await ProfileSvcBinary.run(["dlq", "list"], environment: environment)
         #expect(pending.status == 0)

@@ -4,7 +4,8 @@ import Logging
 import ProfileCore
 import ProfileDemo
 import ProfileService
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 /// `dlq list`, `dlq reprocess` and `dlq replay` against the mock cluster over TCP, with a real SQLite file.
@@ -39,7 +40,7 @@ struct DeadLetterToolTests {
         #expect(summary.reparked == 2)
         #expect(summary.run.duplicateCopies == 1)
         #expect(summary.run.committedOffsets == ["0": 4])
-        let database = try ProfileDatabase(path: configuration.databasePath)
+        let database = try SQLiteProfileStore(path: configuration.databasePath)
         #expect(try await database.profile(userID: "now-valid")?.email == "user-now-vali@example.com")
         #expect(try await database.counts().profiles == 2)
 
@@ -83,7 +84,7 @@ struct DeadLetterToolTests {
         let again = try await DeadLetterReprocessor(configuration: configuration, options: fromTheStart, logger: Self.logger).run()
         #expect(again.created == 0)
         #expect(again.eventIDSeen == 3)
-        let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
+        let counts = try await SQLiteProfileStore(path: configuration.databasePath).counts()
         #expect(counts.profiles == 3)
         #expect(counts.events == 3)
         #expect(try await TestKafka.readAll(topics.deadLetter).count == 3)
@@ -112,7 +113,7 @@ struct DeadLetterToolTests {
         #expect(reprocess.reparked == 0)
         #expect(reprocess.run.committedOffsets.isEmpty)
         #expect(replay.replayed == [topics.userCreated: 3])
-        let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
+        let counts = try await SQLiteProfileStore(path: configuration.databasePath).counts()
         #expect(counts.profiles == 0 && counts.events == 0)
         #expect(try await TestKafka.readAll(topics.deadLetter).count == 3)
         #expect(try await TestKafka.readAll(topics.userCreated).isEmpty)
@@ -152,7 +153,7 @@ struct DeadLetterToolTests {
         // The third run's snapshot also holds the first run's re-park of origin 3: it is parked once more.
         #expect(first.run.handled + second.run.handled + third.run.handled == 11)
 
-        let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
+        let counts = try await SQLiteProfileStore(path: configuration.databasePath).counts()
         #expect(counts.profiles == 7)
         #expect(counts.events == 7)
         let pending = try await DeadLetterLister(configuration: configuration, selection: DeadLetterSelection(), logger: Self.logger).list(

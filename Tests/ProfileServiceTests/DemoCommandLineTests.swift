@@ -1,5 +1,5 @@
 import Foundation
-import TansuSupport
+import TestSupport
 import Testing
 
 /// The built `profile-svc demo` as a newcomer runs it: the same settings as `run` (environment over the file),

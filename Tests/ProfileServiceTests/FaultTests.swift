@@ -3,7 +3,7 @@ import GRDB
 import Kafka
 import ProfileDemo
 import ProfileService
-import TansuSupport
+import TestSupport
 import Testing
 
 /// The fault suite's short subset (the full one is `swift run FaultSuite`): passing failures of the broker,

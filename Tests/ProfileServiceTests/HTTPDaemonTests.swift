@@ -6,7 +6,7 @@ import NIOCore
 import ProfileCore
 import ProfileDemo
 import ProfileService
-import TansuSupport
+import TestSupport
 import Testing
 
 /// The HTTP API of a running daemon, over a real socket, with the worker consuming from the mock cluster.

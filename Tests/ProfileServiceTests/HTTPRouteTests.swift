@@ -4,7 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 @testable import ProfileService
@@ -304,14 +305,14 @@ struct HTTPRouteTests {
 
 /// An API over a fresh database holding ``HTTPRouteTests/authProfile`` and ``HTTPRouteTests/awkwardProfile``.
 struct HTTPFixture {
-    let database: ProfileDatabase
+    let database: SQLiteProfileStore
     let health = ServiceHealth()
     let metrics = ServiceMetrics()
     let token: String?
     let logger: Logger
 
     init(token: String? = nil, logger: Logger = Logger(label: "test.http", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        database = try ProfileDatabase(path: TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path)
+        database = try SQLiteProfileStore(path: TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path)
         _ = try database.applyBlocking([HTTPRouteTests.authProfile, HTTPRouteTests.awkwardProfile], offsets: [], group: "test")
         self.token = token
         self.logger = logger
@@ -337,7 +338,7 @@ func JSONBody(_ response: TestResponse) throws -> [String: Any] {
     return try #require(object as? [String: Any], "not a JSON object: \(String(buffer: response.body))")
 }
 
-/// The contract's error shape: JSON `{"error": "...", "request_id": "..."}`, the id the header's.
+/// The documented error shape: JSON `{"error": "...", "request_id": "..."}`, the id the header's.
 func expectJSONError(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws {
     #expect(response.headers[.contentType] == "application/json", sourceLocation: sourceLocation)
     let json = try JSONBody(response)

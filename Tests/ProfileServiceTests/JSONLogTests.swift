@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import TansuSupport
+import TestSupport
 import Testing
 
 @testable import ProfileService

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import ProfileCore
 import ProfileService
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import ServiceLifecycle
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
 @Suite("Ledger pruner", .timeLimit(.minutes(1)))
 final class LedgerPrunerTests {
     let directory: String
-    let database: ProfileDatabase
+    let database: SQLiteProfileStore
     let store: SteppedPruningStore
     let metrics = ServiceMetrics()
     let logs = LogRecorder()
@@ -20,7 +21,7 @@ final class LedgerPrunerTests {
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-pruner-\(UUID().uuidString)").path
-        database = try ProfileDatabase(path: directory + "/profiles.sqlite")
+        database = try SQLiteProfileStore(path: directory + "/profiles.sqlite")
         store = SteppedPruningStore(database)
         let events = (0..<30).map { index in
             UserCreatedEvent(

@@ -3,7 +3,8 @@ import Kafka
 import Logging
 import ProfileDemo
 import ProfileService
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 /// `profile-svc offsets show` and `reset --dry-run` against the mock cluster over TCP and a real SQLite file: both
@@ -30,7 +31,7 @@ struct OffsetsToolTests {
 
         // The mock cannot tell whether the group has members: a reset is refused unless forced (a refusal because
         // of active members is tested against Tansu, which can).
-        let database = try ProfileDatabase(path: configuration.databasePath)
+        let database = try SQLiteProfileStore(path: configuration.databasePath)
         let tool = OffsetsTool(configuration: configuration, store: database, logger: Self.logger)
         await #expect {
             try await tool.reset(topic: topics.userCreated, to: .earliest, dryRun: false)

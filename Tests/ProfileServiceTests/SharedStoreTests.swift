@@ -4,9 +4,10 @@ import Logging
 import PostgresSupport
 import ProfileDemo
 import ProfileService
-import ProfileStore
-import ProfileStorePostgres
-import TansuSupport
+import ProfileStorage
+import ProfileStoragePostgres
+import ProfileStorageSQLite
+import TestSupport
 import Testing
 
 /// Replicas of one group sharing a store: on PostgreSQL, as on several hosts, and on one SQLite file.
@@ -25,11 +26,11 @@ struct SharedStoreTests {
         }
 
         /// Another handle on the same store, as another replica has.
-        func open(_ configuration: ServiceConfiguration) throws -> any ProfileStorage {
+        func open(_ configuration: ServiceConfiguration) throws -> any ProfileStore {
             if let postgres = configuration.postgres {
                 return PostgresProfileStore(settings: postgres, logger: Logger(label: "test.store"))
             }
-            return try ProfileDatabase(path: configuration.databasePath)
+            return try SQLiteProfileStore(path: configuration.databasePath)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 import ProfileDemo
-import TansuSupport
+import TestSupport
 import Testing
 
 /// SIGTERM when leaving the group cannot go cleanly, run as `profile-svc run` processes: the daemon ends within its

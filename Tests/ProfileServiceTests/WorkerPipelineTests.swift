@@ -3,7 +3,8 @@ import Kafka
 import ProfileCore
 import ProfileDemo
 import ProfileService
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -35,7 +36,7 @@ struct WorkerPipelineTests {
         #expect(counts.events == 12)
         try await daemon.stop()
 
-        let profile = try #require(try await ProfileDatabase(path: daemon.daemon.configuration.databasePath).profile(userID: "1"))
+        let profile = try #require(try await SQLiteProfileStore(path: daemon.daemon.configuration.databasePath).profile(userID: "1"))
         #expect(profile.source == .usersService)
         #expect(profile.email == "user1@example.com")
         #expect(profile.displayName == "Juan Pérez")
@@ -106,7 +107,7 @@ struct WorkerPipelineTests {
         #expect(firstBatch.messageCount > 0 && firstBatch.messageCount <= 100)
         let firstRun = first.batches.messageCount
         #expect(firstRun > firstBatch.messageCount && firstRun <= 200)
-        let database = try ProfileDatabase(path: configuration.databasePath)
+        let database = try SQLiteProfileStore(path: configuration.databasePath)
         let afterFirst = try await database.counts()
         #expect(afterFirst.profiles == firstRun && afterFirst.events == firstRun)
         #expect(
@@ -120,7 +121,7 @@ struct WorkerPipelineTests {
         #expect(
             second.batches.messageCount == count - firstRun,
             "the restart reads from the stored offsets: each message once over both runs")
-        let counts = try await ProfileDatabase(path: configuration.databasePath).counts()
+        let counts = try await SQLiteProfileStore(path: configuration.databasePath).counts()
         #expect(counts.profiles == count)
         #expect(counts.events == count)
     }

@@ -3,7 +3,7 @@
     import Glibc
     import Testing
 
-    @testable import ProfileStore
+    @testable import ProfileStorageSQLite
 
     /// Background work (a batch's write, a checkpoint) runs nicer than the process while lookups are being served, and
     /// its thread goes back to its own priority afterwards.

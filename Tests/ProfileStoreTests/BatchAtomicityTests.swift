@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import ProfileCore
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 /// A batch and its offsets are one transaction: all of it is stored, or none of it.
@@ -19,9 +20,9 @@ struct BatchAtomicityTests {
     }
 
     @Test func aBatchThatFillsTheDiskStoresNothingAndLeavesTheOffsets() async throws {
-        var options = ProfileDatabase.Options()
+        var options = SQLiteProfileStore.Options()
         options.maxPageCount = 16  // 64 KiB with 4 KiB pages: the schema and a few rows fit, the big batch does not
-        let database = try ProfileDatabase(path: directory.databasePath, options: options)
+        let database = try SQLiteProfileStore(path: directory.databasePath, options: options)
         let small = SampleEvent.make(user: "small")
         let before = [StoredOffset(topic: "t", partition: 0, nextOffset: 1)]
         #expect(try await database.apply([small], offsets: before, group: "g") == [.created])
@@ -40,7 +41,7 @@ struct BatchAtomicityTests {
         // The failure passes: the same connection goes on working, and with room the same batch applies whole.
         #expect(try await database.apply([SampleEvent.make(user: "small-2")], offsets: [], group: "g") == [.created])
         try database.close()
-        let roomy = try ProfileDatabase(path: directory.databasePath)
+        let roomy = try SQLiteProfileStore(path: directory.databasePath)
         #expect(try await roomy.apply(batch, offsets: after, group: "g") == Array(repeating: .created, count: batch.count))
         #expect(try await roomy.counts() == (profiles: 202, events: 202))
         #expect(try Set(roomy.storedOffsets(group: "g")) == Set(after))
@@ -96,7 +97,7 @@ struct BatchAtomicityTests {
     }
 
     @Test func offsetsAreStoredWithTheRowsTheyAccountFor() async throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         let events = (0..<3).map { SampleEvent.make(user: "user-\($0)") }
         let offsets = [StoredOffset(topic: "t", partition: 2, nextOffset: 43)]
         _ = try await database.apply(events, offsets: offsets, group: "g")

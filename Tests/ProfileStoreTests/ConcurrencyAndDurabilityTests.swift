@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import ProfileCore
-import ProfileStore
+import ProfileStorage
+import ProfileStorageSQLite
 import Testing
 
 /// WAL mode, readers beside a writer, and a file that keeps everything across reopening.
@@ -15,7 +16,7 @@ struct ConcurrencyAndDurabilityTests {
 
     @Test func theDatabaseIsInWALMode() throws {
         // Open while probed: closing it (its checkpoint) must not race the probe's first read.
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         let probe = try DatabaseQueue(path: directory.databasePath)
         #expect(try probe.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         try database.close()
@@ -23,7 +24,7 @@ struct ConcurrencyAndDurabilityTests {
 
     @Test func createsItsDirectory() async throws {
         let nested = directory.path + "/a/b/profiles.sqlite"
-        let database = try ProfileDatabase(path: nested)
+        let database = try SQLiteProfileStore(path: nested)
         try await database.ping()
         #expect(FileManager.default.fileExists(atPath: nested))
     }
@@ -31,7 +32,7 @@ struct ConcurrencyAndDurabilityTests {
     /// Another connection holds a write transaction big enough to spill its pages out of a tiny cache
     /// (which in rollback-journal mode would lock readers out); reads go on, seeing only committed rows.
     @Test func aReaderSeesCommittedDataWhileAWriteTransactionIsOpen() async throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         let committed = SampleEvent.make(user: "committed")
         _ = try await database.apply([committed], offsets: [], group: "g")
 
@@ -70,12 +71,12 @@ struct ConcurrencyAndDurabilityTests {
         let event = SampleEvent.make(user: "user-a", displayName: nil)
         let offsets = [StoredOffset(topic: "t", partition: 0, nextOffset: 12)]
         do {
-            let database = try ProfileDatabase(path: directory.databasePath)
+            let database = try SQLiteProfileStore(path: directory.databasePath)
             _ = try await database.apply([event], offsets: offsets, group: "g")
             try database.close()
         }
         for _ in 0..<3 {
-            let database = try ProfileDatabase(path: directory.databasePath)
+            let database = try SQLiteProfileStore(path: directory.databasePath)
             #expect(try await database.profile(userID: "user-a") == SampleEvent.profile(of: event))
             #expect(try database.storedOffsets(group: "g") == offsets)
             #expect(try await database.apply([event], offsets: [], group: "g") == [.eventIDSeen])
@@ -108,7 +109,7 @@ struct ConcurrencyAndDurabilityTests {
             try db.execute(
                 sql: "INSERT INTO processed_event VALUES (?, 1)", arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
         }
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         #expect(try await database.profile(userID: event.userID) == SampleEvent.profile(of: event))
         #expect(try await database.apply([SampleEvent.make(user: event.userID)], offsets: [], group: "g") == [.userExists])
         #expect(try await database.counts() == (profiles: 1, events: 2))
@@ -118,7 +119,7 @@ struct ConcurrencyAndDurabilityTests {
     }
 
     @Test func aNewDatabaseHasEightKiBPages() throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         #expect(try database.writerPragma("page_size") == 8192)
         try database.close()
     }
@@ -126,15 +127,15 @@ struct ConcurrencyAndDurabilityTests {
     @Test(arguments: zip(["NORMAL", "FULL"], [1, 2]))
     func theChosenSynchronousModeIsTheWritersMode(mode: String, value: Int) async throws {
         // GRDB sets NORMAL as it enables WAL mode; the chosen mode must win. A write's connection is the writer.
-        var options = ProfileDatabase.Options()
+        var options = SQLiteProfileStore.Options()
         options.synchronous = mode
-        let database = try ProfileDatabase(path: directory.databasePath, options: options)
+        let database = try SQLiteProfileStore(path: directory.databasePath, options: options)
         #expect(try database.writerPragma("synchronous") == value)
         try database.close()
     }
 
     @Test func aClosedDatabaseRefusesFurtherCalls() async throws {
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         try database.close()
         await #expect(throws: (any Error).self) { try await database.ping() }
     }
@@ -149,7 +150,7 @@ struct ConcurrentColdStartTests {
             let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<6 {
                     group.addTask {
-                        let database = try ProfileDatabase(path: path)
+                        let database = try SQLiteProfileStore(path: path)
                         try database.close()
                         return true
                     }

@@ -1,6 +1,7 @@
 import Foundation
 import ProfileCore
-import ProfileStore
+import ProfileStorage
+import TestSupport
 import Testing
 
 /// An event id seen before changes nothing; one profile per user, the first one wins: the outcome rules, on

@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import ProfileCore
+import ProfileStorage
 import Testing
 
-@testable import ProfileStore
+@testable import ProfileStorageSQLite
 
 /// SQLite's v5 migration adds the hour each ledger entry was applied: the entries already there count as applied
 /// when it runs, and new ones record their own hour.
@@ -32,7 +33,7 @@ struct LedgerMigrationTests {
         let first = SampleEvent.make(user: "user-a")
         let second = SampleEvent.make(user: "user-a")
         let queue = try DatabaseQueue(path: directory.databasePath)
-        try ProfileMigrations.migrator.migrate(queue, upTo: "v4: partition owner epochs, to fence members that lost a partition")
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "v4: partition owner epochs, to fence members that lost a partition")
         try await queue.write { db in
             for (event, outcome) in [(first, LedgerOutcome.created), (second, .userExisted)] {
                 try db.execute(
@@ -43,7 +44,7 @@ struct LedgerMigrationTests {
         try queue.close()
 
         let before = AppliedHour.containing(Date())
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         let after = AppliedHour.containing(Date())
         for hour in try await appliedHours([first.eventID, second.eventID]) {
             #expect(hour.map { (before...after).contains($0) } == true)
@@ -57,7 +58,7 @@ struct LedgerMigrationTests {
     @Test func aNewEntryRecordsTheHourItWasAppliedInNotTheMigrations() async throws {
         // A database migrated to v5 long ago: the column's default is an old hour, which a new entry must not take.
         let queue = try DatabaseQueue(path: directory.databasePath)
-        try ProfileMigrations.migrator.migrate(queue, upTo: "v4: partition owner epochs, to fence members that lost a partition")
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "v4: partition owner epochs, to fence members that lost a partition")
         try await queue.write { db in
             try db.execute(sql: "ALTER TABLE processed_event ADD COLUMN applied_hour INTEGER NOT NULL DEFAULT 1000")
             try db.execute(
@@ -65,7 +66,7 @@ struct LedgerMigrationTests {
         }
         try queue.close()
 
-        let database = try ProfileDatabase(path: directory.databasePath)
+        let database = try SQLiteProfileStore(path: directory.databasePath)
         let event = SampleEvent.make(user: "user-a")
         let before = AppliedHour.containing(Date())
         _ = try await database.apply([event], offsets: [], group: "g")

@@ -1,9 +1,9 @@
 import Foundation
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 import Testing
 
-/// `PROFILE_LEDGER_RETENTION`'s store side, on both backends: a pass of ``ProfileStorage/pruneLedger`` calls removes
+/// `PROFILE_LEDGER_RETENTION`'s store side, on both backends: a pass of ``ProfileStore/pruneLedger`` calls removes
 /// the entries applied before the cutoff and only those, in chunks that together walk the ledger once.
 @Suite("Ledger pruning", .timeLimit(.minutes(1)))
 struct LedgerPruningTests {
@@ -11,7 +11,7 @@ struct LedgerPruningTests {
     private let cutoff = Date().addingTimeInterval(-24 * 3600)
 
     /// Calls `pruneLedger` from the start of the ledger until it says the pass is complete; returns each call's chunk.
-    private func pass(_ storage: any ProfileStorage, limit: Int) async throws -> [LedgerPruneChunk] {
+    private func pass(_ storage: any ProfileStore, limit: Int) async throws -> [LedgerPruneChunk] {
         var chunks: [LedgerPruneChunk] = []
         var cursor: UUID?
         repeat {

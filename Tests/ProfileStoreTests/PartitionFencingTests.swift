@@ -1,6 +1,6 @@
 import Foundation
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 import Testing
 
 /// Partition ownership in the store, on both backends: each claim takes the next owner epoch, and a batch under

@@ -3,11 +3,11 @@ import Logging
 import PostgresNIO
 import PostgresSupport
 import ProfileCore
-import ProfileStore
-import TansuSupport
+import ProfileStorage
+import TestSupport
 import Testing
 
-@testable import ProfileStorePostgres
+@testable import ProfileStoragePostgres
 
 /// What only the PostgreSQL store meets: replicas migrating at once, replicas writing the same users at once,
 /// and a server that is not there.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ProfileStorePostgres
+import ProfileStoragePostgres
 
 /// Reads ``ServiceConfiguration`` from environment variables, over an optional `KEY=VALUE` file.
 ///

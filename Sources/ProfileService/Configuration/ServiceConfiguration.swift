@@ -1,8 +1,9 @@
 import Kafka
 import Logging
 import ProfileCore
-import ProfileStore
-import ProfileStorePostgres
+import ProfileStorage
+import ProfileStoragePostgres
+import ProfileStorageSQLite
 
 /// Everything profile-svc can be told, with the documented defaults. Built by ``ConfigurationLoader``
 /// from the environment and an optional file; tests build it directly.
@@ -23,7 +24,7 @@ public struct ServiceConfiguration: Sendable {
         /// librdkafka properties from `KAFKA_PROP_*`, by librdkafka name; they override this service's own choices.
         public var passthrough: [String: String] = [:]
 
-        /// The documented defaults: a local broker, group and client `profile-svc`, the contract's topic names.
+        /// The documented defaults: a local broker, group and client `profile-svc`, the documented topic names.
         public init() {}
 
         /// The source topics and the format each carries.
@@ -61,7 +62,7 @@ public struct ServiceConfiguration: Sendable {
     public var http = HTTP()
     public var worker = Worker()
     public var databasePath = "data/profiles.sqlite"
-    public var database = ProfileDatabase.Options()
+    public var database = SQLiteProfileStore.Options()
     /// The PostgreSQL store (`PROFILE_DB_URL`); nil for the SQLite file at ``databasePath``.
     public var postgres: PostgresSettings?
     public var maxMessageBytes = 1 << 20

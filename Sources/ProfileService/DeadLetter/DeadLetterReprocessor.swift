@@ -2,7 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// `dlq reprocess`: runs dead-lettered messages through the daemon's own decode → apply path again.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// Builds the HTTP API: `/v1/profiles/{user_id}`, `/healthz`, `/readyz`, `/metrics`.
 public enum HTTPRouter {
@@ -11,7 +11,7 @@ public enum HTTPRouter {
     /// The API's routes, its middleware (access log outermost, then request ids and JSON errors, then the
     /// bearer token on `/v1`), reading profiles from `store` and readiness from `health`.
     public static func build(
-        store: any ProfileStorage, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
+        store: any ProfileStore, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
     ) -> Router<ProfileRequestContext> {
         let router = Router(context: ProfileRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))

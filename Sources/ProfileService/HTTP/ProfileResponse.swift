@@ -1,6 +1,6 @@
 import NIOCore
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// A profile's JSON as the API serves it:
 /// `{"user_id","email","display_name" (string or null),"source","created_at" (RFC 3339),"event_id"}`.

@@ -3,7 +3,7 @@ import Foundation
 import Kafka
 import Metrics
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 import Prometheus
 import Synchronization
 

@@ -1,16 +1,16 @@
 import Kafka
 import Logging
-import ProfileStore
+import ProfileStorage
 
 /// `profile-svc offsets show` and `offsets reset`: the worker's positions (stored with the rows, the source of
 /// truth) beside the group's committed offsets and the partitions' watermarks, and moving both together.
 public struct OffsetsTool: Sendable {
     let configuration: ServiceConfiguration
-    let store: any ProfileStorage
+    let store: any ProfileStore
     let timeout: Duration
     let logger: Logger
 
-    public init(configuration: ServiceConfiguration, store: any ProfileStorage, timeout: Duration = .seconds(10), logger: Logger) {
+    public init(configuration: ServiceConfiguration, store: any ProfileStore, timeout: Duration = .seconds(10), logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.timeout = timeout

@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
 /// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome.
@@ -12,7 +12,7 @@ import ProfileStore
 /// The batch's poison messages must already be dead-lettered (``DeadLetterStep``): the transaction records
 /// offsets past them.
 struct ApplyStep: Sendable {
-    let store: any ProfileStorage
+    let store: any ProfileStore
     /// The group whose offsets the transaction stores.
     let group: String
     let retry: TransientRetry
@@ -20,7 +20,7 @@ struct ApplyStep: Sendable {
     let logger: Logger
     private let reporting = DispatchQueue(label: "profile-svc.worker.outcome-log")
 
-    init(store: any ProfileStorage, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger) {
+    init(store: any ProfileStore, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger) {
         self.store = store
         self.group = group
         self.retry = retry
@@ -68,7 +68,7 @@ struct ApplyStep: Sendable {
         var counts: [EventOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
-        // At `warning` and above the hot path logs nothing per message but dead letters (the contract), so not the
+        // At `warning` and above the hot path logs nothing per message but dead letters (docs/interface.md), so not the
         // header/envelope conflicts either.
         guard logger.logLevel <= .info else { return }
         reporting.async { [logger] in Self.log(events, outcomes: outcomes, to: logger) }

@@ -1,7 +1,7 @@
 import Kafka
 import Logging
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 import ServiceLifecycle
 import Synchronization
 
@@ -34,7 +34,7 @@ public final class ConsumerWorker: Service {
     private let stopping = Atomic<Bool>(false)
 
     public init(
-        configuration: ServiceConfiguration, store: any ProfileStorage, deadLetters: DeadLetterPublisher,
+        configuration: ServiceConfiguration, store: any ProfileStore, deadLetters: DeadLetterPublisher,
         health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil
     ) throws {
         self.configuration = configuration

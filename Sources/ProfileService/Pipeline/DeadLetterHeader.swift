@@ -1,4 +1,4 @@
-/// The headers a dead-lettered message carries (names fixed by the public contract).
+/// The headers a dead-lettered message carries (public names: docs/interface.md).
 public enum DeadLetterHeader {
     public static let prefix = "dlq."
     public static let originalTopic = "dlq.original.topic"

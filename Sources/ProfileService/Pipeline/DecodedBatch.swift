@@ -1,6 +1,6 @@
 import Kafka
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// One polled batch, split by the decoder: events to apply, poison messages to dead-letter, and the offsets
 /// the batch accounts for.

@@ -1,7 +1,7 @@
-import ProfileStore
+import ProfileStorage
 import Synchronization
 
-/// The partitions this member owns, each with the owner epoch it claimed in the store (``ProfileStorage/claim(_:group:)``).
+/// The partitions this member owns, each with the owner epoch it claimed in the store (``ProfileStore/claim(_:group:)``).
 ///
 /// A batch is applied only for partitions held here, carrying their epochs; the store refuses it when another
 /// member has claimed one of them since (``PartitionsFenced``). A partition is here from its assignment until

@@ -1,7 +1,7 @@
 import Dispatch
 import Kafka
 import Logging
-import ProfileStore
+import ProfileStorage
 import Synchronization
 
 /// The worker's side of group rebalances.
@@ -20,7 +20,7 @@ import Synchronization
 ///
 /// Called on the consumer's own thread, inside its poll (never on the Swift concurrency pool), so it may block.
 final class PartitionOwnership: KafkaRebalanceHandler {
-    private let store: any ProfileStorage
+    private let store: any ProfileStore
     private let group: String
     private let inFlight: InFlightBatches
     private let inFlightWait: Duration
@@ -32,7 +32,7 @@ final class PartitionOwnership: KafkaRebalanceHandler {
     let epochs = PartitionEpochs()
 
     init(
-        store: any ProfileStorage, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
+        store: any ProfileStore, group: String, inFlight: InFlightBatches, inFlightWait: Duration, health: ServiceHealth,
         metrics: ServiceMetrics, logger: Logger
     ) {
         self.store = store

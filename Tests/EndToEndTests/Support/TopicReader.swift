@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 import Logging
-import TansuSupport
+import TestSupport
 
 /// Reads a whole topic as an outside observer: every partition, from the beginning to the end as of now.
 enum TopicReader {

@@ -1,4 +1,5 @@
 import ProfileCore
+import TestSupport
 
 /// Makes near-valid messages: an upstream example changed structurally (members deleted, repeated,
 /// retyped, added) and then at the byte level (bits flipped, bytes inserted or deleted, text cut short).

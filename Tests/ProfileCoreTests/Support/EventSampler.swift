@@ -1,5 +1,6 @@
 import Foundation
 import ProfileCore
+import TestSupport
 
 /// A JSON document kept as a tree, so that one member can be changed, removed or retyped on purpose, and written
 /// out with the freedom a producer has (white space, string escapes), or with bytes that are not UTF-8.

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Runs the `profile-svc` binary built next to the test bundle, in an empty working directory.
+/// Runs the `profile-svc` binary (or another executable of the package, such as `profile-bench`) built next to the
+/// test bundle, in an empty working directory.
 enum ProfileSvcBinary {
     struct Result {
         var status: Int32
@@ -9,11 +10,11 @@ enum ProfileSvcBinary {
         var stderr: String
     }
 
-    /// The binary next to the test bundle.
-    static func url() throws -> URL {
+    /// The executable `name` next to the test bundle.
+    static func url(_ name: String = "profile-svc") throws -> URL {
         let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("profile-svc")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the profile-svc product first: \(binary.path)")
+            .appendingPathComponent(name)
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the \(name) product first: \(binary.path)")
         return binary
     }
 
@@ -65,9 +66,9 @@ enum ProfileSvcBinary {
         }
     }
 
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String], executable: String = "profile-svc") async throws -> Result {
         let directory = TemporaryDirectory.make()
-        let binary = try url()
+        let binary = try url(executable)
         let stdout = directory.appendingPathComponent("stdout")
         let stderr = directory.appendingPathComponent("stderr")
         #expect(FileManager.default.createFile(atPath: stdout.path, contents: nil))

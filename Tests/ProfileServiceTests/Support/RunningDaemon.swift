@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ProfileService
 import Synchronization
-import TansuSupport
+import TestSupport
 
 /// A daemon running in this process, stopped the way SIGTERM stops it, whose worker reports each applied batch to
 /// ``batches``.

@@ -1,11 +1,11 @@
 import Foundation
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// A store whose ledger pruning a test steps through: each ``pruneLedger(appliedBefore:after:limit:)`` call prunes
 /// the inner store's ledger, then is announced on ``calls`` with its chunk and waits for the test's answer, which
 /// lets it return or makes it fail. Everything else goes straight to the inner store.
-final class SteppedPruningStore: ProfileStorage {
+final class SteppedPruningStore: ProfileStore {
     /// What a waiting call does next.
     enum Answer: Sendable {
         case proceed
@@ -24,9 +24,9 @@ final class SteppedPruningStore: ProfileStorage {
 
     let calls: AsyncStream<Call>
     private let announce: AsyncStream<Call>.Continuation
-    private let inner: any ProfileStorage
+    private let inner: any ProfileStore
 
-    init(_ inner: any ProfileStorage) {
+    init(_ inner: any ProfileStore) {
         self.inner = inner
         (calls, announce) = AsyncStream.makeStream()
     }

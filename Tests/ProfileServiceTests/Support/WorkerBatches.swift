@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 import ProfileService
-import ProfileStore
+import ProfileStorage
 import Synchronization
 
 /// The batches a daemon's worker applied, as its ``WorkerBatchObserver`` reports them: what a test awaits when it
@@ -76,7 +76,7 @@ final class WorkerBatches: Sendable {
     /// same transaction as the messages' rows) have reached each partition's high watermark as of this call.
     /// Offsets stored for another cluster count too: a test that recreates its cluster waits on its own condition.
     func waitUntilConsumed(
-        _ topics: [String], group: String, database: any ProfileStorage, bootstrapServers: String,
+        _ topics: [String], group: String, database: any ProfileStore, bootstrapServers: String,
         timeout: Duration = .seconds(30)
     ) async throws {
         let ends = try await TestKafka.highWatermarks(of: topics, bootstrapServers: bootstrapServers).filter { $0.value > 0 }

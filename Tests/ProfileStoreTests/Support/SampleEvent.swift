@@ -1,6 +1,6 @@
 import Foundation
 import ProfileCore
-import ProfileStore
+import ProfileStorage
 
 /// Events and the profiles they should create.
 enum SampleEvent {

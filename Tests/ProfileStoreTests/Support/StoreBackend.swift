@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import PostgresSupport
-import ProfileStore
-import ProfileStorePostgres
+import ProfileStorage
+import ProfileStoragePostgres
+import ProfileStorageSQLite
 import Testing
 
-/// The two implementations of ``ProfileStorage``; the store suites run against each.
+/// The two implementations of ``ProfileStore``; the store suites run against each.
 enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgresql
@@ -17,7 +18,8 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .sqlite:
             let directory = try TemporaryDirectory()
-            return TestStore(try ProfileDatabase(path: directory.databasePath), location: .file(directory.databasePath), keeping: directory)
+            return TestStore(
+                try SQLiteProfileStore(path: directory.databasePath), location: .file(directory.databasePath), keeping: directory)
         case .postgresql:
             let settings = try await TestPostgresServer.newDatabase()
             return TestStore(PostgresProfileStore(settings: settings, logger: Logger(label: "test")), location: .postgres(settings))
@@ -33,11 +35,11 @@ final class TestStore: Sendable {
         case postgres(PostgresSettings)
     }
 
-    let storage: any ProfileStorage
+    let storage: any ProfileStore
     let location: Location
     private let directory: TemporaryDirectory?
 
-    init(_ storage: any ProfileStorage, location: Location, keeping directory: TemporaryDirectory? = nil) {
+    init(_ storage: any ProfileStore, location: Location, keeping directory: TemporaryDirectory? = nil) {
         self.storage = storage
         self.location = location
         self.directory = directory

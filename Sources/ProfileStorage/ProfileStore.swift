@@ -1,0 +1,58 @@
+import Foundation
+import ProfileCore
+
+/// Where profiles, the ledger of processed event ids and the consumer's offsets live. The worker, the HTTP
+/// lookup and the DLQ tools talk to this interface; ``SQLiteProfileStore`` (SQLite, one host) and
+/// `PostgresProfileStore` (PostgreSQL, replicas on several hosts) implement it.
+///
+/// - Important: Every implementation gives the outcomes of ``OutcomeRule``, stores a batch's rows and its
+///   offsets in one transaction (after any crash the stored offsets and the stored rows agree), and fences
+///   partitions by owner epoch (a member that lost a partition can no longer write a batch for it).
+public protocol ProfileStore: Sendable {
+    /// Applies `events` in order, in one transaction with `offsets` (next offsets to read, for `group`), and
+    /// returns each event's outcome. Offsets only move forward, unless they are of another cluster than the
+    /// stored ones (``StoredOffset/clusterID``).
+    ///
+    /// - Throws: ``PartitionsFenced``, having written nothing, when an offset's ``StoredOffset/ownerEpoch`` is no
+    ///   longer its partition's stored epoch.
+    func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome]
+
+    /// Takes ownership of `partitions` for the member of `group` they were just assigned to: each one's owner
+    /// epoch moves up by one, so that a batch carrying an older epoch (from a member that has lost the partition
+    /// and does not know it yet) is refused from now on. Waits for such a batch already being written, so the
+    /// offsets returned are after it.
+    func claim(_ partitions: [PartitionKey], group: String) async throws -> PartitionClaims
+
+    /// What ``apply(_:offsets:group:)`` would do with `events` now, without writing anything, as `rule` decides
+    /// after the events it has already seen (for `dlq reprocess --dry-run`).
+    func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome]
+
+    /// The profile of `userID`, if there is one.
+    func profile(userID: String) async throws -> Profile?
+
+    /// The offsets stored for `group`, by topic and partition.
+    func storedOffsets(group: String) async throws -> [StoredOffset]
+
+    /// Sets the stored offsets of `group` to exactly `offsets` (backwards too), leaving their cluster ids: for
+    /// `profile-svc offsets reset`, while no member of the group runs.
+    func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) async throws
+
+    /// Removes, in one short transaction, the ledger entries applied before `cutoff` among the next `limit`
+    /// entries in event-id order after `cursor` (from the first entry when nil). A pass over the whole ledger
+    /// calls it again with the returned ``LedgerPruneChunk/next`` until that is nil: each call examines at most
+    /// `limit` entries, so the pass reads the ledger once, and the worker's batches are written between calls.
+    /// An entry may outlive `cutoff` by up to an hour (SQLite records the hour of each entry); one removed
+    /// concurrently by another caller is simply not counted.
+    ///
+    /// - Precondition: `limit` is at least 1.
+    func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk
+
+    /// How many profiles and recorded event ids there are.
+    func counts() async throws -> (profiles: Int, events: Int)
+
+    /// Succeeds when the store answers a read (for readiness).
+    func ping() async throws
+
+    /// Closes the store, waiting for what is under way. Further calls fail.
+    func close() throws
+}

@@ -1,0 +1,223 @@
+import Foundation
+import PostgresNIO
+import ProfileCore
+import ProfileStorage
+import Synchronization
+
+/// profile-svc's PostgreSQL store, shared by replicas on several hosts: the same tables and outcomes as the
+/// SQLite store (`SQLiteProfileStore`), through a pool of postgres-nio connections.
+///
+/// Opening it connects to nothing: an unreachable server at start is not a start failure. A task of its own
+/// migrates the schema as soon as the server answers, logging while it does not; every call waits for the
+/// schema and fails (to be retried by the caller) while the server is away.
+public final class PostgresProfileStore: ProfileStore {
+    public let settings: PostgresSettings
+    private let pool: PostgresPool
+    private let schema: PostgresSchema
+    private let logger: Logger
+    private let tasks: [Task<Void, Never>]
+
+    /// Starts the connection pool and, beside it, the schema's migration (retried until the server answers).
+    public init(settings: PostgresSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        let client = PostgresClient(configuration: settings.clientConfiguration)
+        let pool = PostgresPool(client: client, leaseTimeout: settings.leaseTimeout, database: settings.redactedURL)
+        let schema = PostgresSchema(pool: pool, logger: logger)
+        self.pool = pool
+        self.schema = schema
+        tasks = [
+            Task { await client.run() },
+            Task { await schema.migrateUntilReady(database: settings.redactedURL) },
+        ]
+    }
+
+    public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            let write = PostgresBatchWrite(events: events, offsets: offsets, group: group, logger: logger)
+            return try await pool.withTransaction(logger: logger) { connection in try await write.run(on: connection) }
+        }
+    }
+
+    public func claim(_ partitions: [PartitionKey], group: String) async throws -> PartitionClaims {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            let sorted = partitions.sorted()
+            return try await pool.withTransaction(logger: logger) { [logger] connection in
+                // A previous owner's batch holding the rows is waited for, but not forever (a replica frozen
+                // mid-batch): the claim then fails, and the worker claims again before its first batch.
+                try await connection.queryIfOpen("SET LOCAL lock_timeout = '5s'", logger: logger)
+                var epochs: [PartitionKey: Int64] = [:]
+                // In key order; waits for a batch of the previous owner that holds the rows (FOR SHARE) to end.
+                let rows = try await connection.queryIfOpen(
+                    """
+                    INSERT INTO partition_owner AS owner (group_id, topic, partition, epoch)
+                    SELECT \(group), topic, partition, 1
+                    FROM unnest(\(sorted.map(\.topic))::text[], \(sorted.map(\.partition))::integer[]) AS input(topic, partition)
+                    ORDER BY topic, partition
+                    ON CONFLICT (group_id, topic, partition) DO UPDATE SET epoch = owner.epoch + 1
+                    RETURNING topic, partition, epoch
+                    """, logger: logger)
+                for try await (topic, partition, epoch) in rows.decode((String, Int32, Int64).self) {
+                    epochs[PartitionKey(topic: topic, partition: partition)] = epoch
+                }
+                let stored = try await Self.storedOffsets(group: group, on: connection, logger: logger)
+                return PartitionClaims(epochs: epochs, storedOffsets: stored.filter { epochs[$0.partitionKey] != nil })
+            }
+        }
+    }
+
+    public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
+        let (eventIDsStored, usersWithProfile) = try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                var seen: Set<UUID> = []
+                for try await id in try await connection.queryIfOpen(
+                    "SELECT event_id FROM processed_event WHERE event_id = ANY(\(events.map(\.eventID))::uuid[])", logger: logger
+                ).decode(UUID.self) {
+                    seen.insert(id)
+                }
+                var users: Set<String> = []
+                for try await user in try await connection.queryIfOpen(
+                    "SELECT user_id FROM profile WHERE user_id = ANY(\(events.map(\.userID))::text[])", logger: logger
+                ).decode(String.self) {
+                    users.insert(user)
+                }
+                return (seen, users)
+            }
+        }
+        return events.map { event in
+            rule.outcome(
+                of: event, eventIDStored: eventIDsStored.contains(event.eventID), userHasProfile: usersWithProfile.contains(event.userID))
+        }
+    }
+
+    public func profile(userID: String) async throws -> Profile? {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                for try await row in try await connection.execute(ProfileByUserID(userID: userID), logger: logger) {
+                    return Profile(
+                        userID: row.0, email: row.1, displayName: row.2, source: EventSource(rawValue: row.3) ?? .authService,
+                        createdAt: row.4, eventID: row.5)
+                }
+                return nil
+            }
+        }
+    }
+
+    public func storedOffsets(group: String) async throws -> [StoredOffset] {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                try await Self.storedOffsets(group: group, on: connection, logger: logger)
+            }
+        }
+    }
+
+    public func replaceStoredOffsets(_ offsets: [StoredOffset], group: String) async throws {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            guard !offsets.isEmpty else { return }
+            let sorted = offsets.sorted { $0.partitionKey < $1.partitionKey }
+            _ = try await pool.withConnection { [logger] connection in
+                try await connection.queryIfOpen(
+                    """
+                    INSERT INTO consumer_offset (group_id, topic, partition, next_offset)
+                    SELECT \(group), topic, partition, next_offset
+                    FROM unnest(\(sorted.map(\.topic))::text[], \(sorted.map(\.partition))::integer[], \(sorted.map(\.nextOffset))::bigint[])
+                         AS input(topic, partition, next_offset)
+                    ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// One statement, so one short transaction. The chunk is the next `limit` keys after the cursor; of those, the
+    /// entries applied before `cutoff` are locked in key order, skipping any another replica's pruner holds (it is
+    /// deleting them), and deleted. Concurrent pruners therefore neither wait for each other nor deadlock.
+    public func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk {
+        precondition(limit >= 1, "a chunk holds at least one entry")
+        return try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                let rows = try await connection.queryIfOpen(
+                    """
+                    WITH chunk AS (
+                        SELECT event_id FROM processed_event
+                        WHERE \(cursor)::uuid IS NULL OR event_id > \(cursor)::uuid
+                        ORDER BY event_id LIMIT \(Int64(limit))
+                    ), expired AS (
+                        SELECT event_id FROM processed_event
+                        WHERE event_id IN (SELECT event_id FROM chunk) AND applied_at < \(cutoff)
+                        ORDER BY event_id
+                        FOR UPDATE SKIP LOCKED
+                    ), deleted AS (
+                        DELETE FROM processed_event WHERE event_id IN (SELECT event_id FROM expired) RETURNING 1
+                    )
+                    SELECT (SELECT count(*) FROM chunk), (SELECT event_id FROM chunk ORDER BY event_id DESC LIMIT 1),
+                           (SELECT count(*) FROM deleted)
+                    """, logger: logger)
+                for try await (examined, last, removed) in rows.decode((Int64, UUID?, Int64).self) {
+                    return LedgerPruneChunk(removed: Int(removed), next: examined < limit ? nil : last)
+                }
+                return LedgerPruneChunk(removed: 0, next: nil)
+            }
+        }
+    }
+
+    public func counts() async throws -> (profiles: Int, events: Int) {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection { [logger] connection in
+                for try await (profiles, events) in try await connection.queryIfOpen(
+                    "SELECT (SELECT count(*) FROM profile), (SELECT count(*) FROM processed_event)", logger: logger
+                ).decode((Int64, Int64).self) {
+                    return (Int(profiles), Int(events))
+                }
+                return (0, 0)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            try await pool.withConnection { [logger] connection in _ = try await connection.queryIfOpen("SELECT 1", logger: logger) }
+        }
+    }
+
+    /// Stops the pool and the migration task; calls after it fail.
+    public func close() throws {
+        for task in tasks { task.cancel() }
+    }
+
+    private static func storedOffsets(group: String, on connection: PostgresConnection, logger: Logger) async throws -> [StoredOffset] {
+        var offsets: [StoredOffset] = []
+        let rows = try await connection.queryIfOpen(
+            "SELECT topic, partition, next_offset, cluster_id FROM consumer_offset WHERE group_id = \(group)", logger: logger)
+        for try await (topic, partition, nextOffset, clusterID) in rows.decode((String, Int32, Int64, String?).self) {
+            offsets.append(StoredOffset(topic: topic, partition: partition, nextOffset: nextOffset, clusterID: clusterID))
+        }
+        return offsets
+    }
+}
+
+/// The HTTP lookup's one query, prepared once per connection.
+private struct ProfileByUserID: PostgresPreparedStatement {
+    static let sql = "SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = $1"
+    typealias Row = (String, String, String?, String, Int64, UUID)
+
+    var userID: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}

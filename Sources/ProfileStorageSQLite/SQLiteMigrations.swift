@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import ProfileStorage
+
+/// The schema, as named migrations.
+///
+/// - Important: A migration that has shipped is never edited: add a new one. GRDB records which ran.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: profiles, processed events, consumer offsets") { db in
+            // One profile per user. `event_id` is the creating event's UUID as 16 bytes.
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile (
+                        user_id      TEXT    NOT NULL PRIMARY KEY,
+                        email        TEXT    NOT NULL,
+                        display_name TEXT,
+                        source       TEXT    NOT NULL,
+                        created_at   INTEGER NOT NULL,
+                        event_id     BLOB    NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            // The idempotency ledger: every event id ever applied, with what it did (1 created, 2 user existed).
+            try db.execute(
+                sql: """
+                    CREATE TABLE processed_event (
+                        event_id BLOB    NOT NULL PRIMARY KEY,
+                        outcome  INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            // The next offset to read, per consumer group and partition, written with the rows.
+            try db.execute(
+                sql: """
+                    CREATE TABLE consumer_offset (
+                        group_id    TEXT    NOT NULL,
+                        topic       TEXT    NOT NULL,
+                        partition   INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, topic, partition)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v2: profiles appended in insertion order, found by a unique index on user_id") { db in
+            // v1 kept each whole profile in a B-tree ordered by user id. User ids are random (UUIDs), so every
+            // new profile landed on a random page of a tree as large as all the profiles, and each batch
+            // rewrote (into the WAL, then the file) about one such page per profile. Here the rows go to the end
+            // of a rowid table and only the compact (user_id, rowid) index takes random inserts: a smaller tree,
+            // so fewer pages for a batch to change.
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile_v2 (
+                        id           INTEGER PRIMARY KEY,
+                        user_id      TEXT    NOT NULL,
+                        email        TEXT    NOT NULL,
+                        display_name TEXT,
+                        source       TEXT    NOT NULL,
+                        created_at   INTEGER NOT NULL,
+                        event_id     BLOB    NOT NULL
+                    );
+                    INSERT INTO profile_v2 (user_id, email, display_name, source, created_at, event_id)
+                        SELECT user_id, email, display_name, source, created_at, event_id FROM profile;
+                    DROP TABLE profile;
+                    ALTER TABLE profile_v2 RENAME TO profile;
+                    CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
+                    """)
+        }
+        migrator.registerMigration("v3: the cluster each stored offset was read from") { db in
+            // Stored offsets outlive the cluster they came from: a rebuilt cluster or a recreated topic starts its
+            // offsets again at 0. Knowing the cluster of an offset lets the worker tell. NULL: stored before v3.
+            try db.execute(sql: "ALTER TABLE consumer_offset ADD COLUMN cluster_id TEXT")
+        }
+        migrator.registerMigration("v4: partition owner epochs, to fence members that lost a partition") { db in
+            // Each assignment of a partition takes the next epoch; a batch stores its offsets only while its
+            // epoch is still the partition's (ProfileStore.claim).
+            try db.execute(
+                sql: """
+                    CREATE TABLE partition_owner (
+                        group_id  TEXT    NOT NULL,
+                        topic     TEXT    NOT NULL,
+                        partition INTEGER NOT NULL,
+                        epoch     INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, topic, partition)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v5: the hour each ledger entry was applied, for PROFILE_LEDGER_RETENTION") { db in
+            // Hours since the epoch (AppliedHour). The default is a constant, the hour this migration runs, so the
+            // existing entries count as applied now and no row is rewritten: SQLite reads the default for rows
+            // stored without the column. New entries bind their own hour (SQLiteBatchWrite.recordEventIDs).
+            try db.execute(
+                sql: """
+                    ALTER TABLE processed_event ADD COLUMN applied_hour INTEGER NOT NULL DEFAULT \(AppliedHour.containing(Date()))
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Kafka
+import PostgresNIO
+import PostgresSupport
+import ProfileStorage
+import ProfileStoragePostgres
+
+/// Reads a scenario's PostgreSQL database from outside, as an operator with `psql` would (the counterpart of
+/// ``StoreReader``). Each call opens a connection of its own.
+struct PostgresStoreReader {
+    let settings: PostgresSettings
+
+    func snapshot() async throws -> StoreReader.Snapshot {
+        try await TestPostgresServer.withClient(settings) { client in
+            var snapshot = StoreReader.Snapshot()
+            for try await (id, outcome) in try await client.query("SELECT event_id, outcome FROM processed_event").decode(
+                (UUID, Int16).self)
+            {
+                snapshot.ledger[id] = LedgerOutcome(rawValue: Int(outcome))
+            }
+            for try await (user, id) in try await client.query("SELECT user_id, event_id FROM profile").decode((String, UUID).self) {
+                snapshot.profiles[user] = id
+            }
+            return snapshot
+        }
+    }
+
+    func storedOffsets(group: String) async throws -> [KafkaTopicPartition: Int64] {
+        try await TestPostgresServer.withClient(settings) { client in
+            var offsets: [KafkaTopicPartition: Int64] = [:]
+            for try await (topic, partition, next) in try await client.query(
+                "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = \(group)"
+            ).decode((String, Int32, Int64).self) {
+                offsets[KafkaTopicPartition(topic: topic, partition: partition)] = next
+            }
+            return offsets
+        }
+    }
+
+    /// The owner epoch of each partition of `group` that has one.
+    func ownerEpochs(group: String) async throws -> [KafkaTopicPartition: Int64] {
+        try await TestPostgresServer.withClient(settings) { client in
+            var epochs: [KafkaTopicPartition: Int64] = [:]
+            for try await (topic, partition, epoch) in try await client.query(
+                "SELECT topic, partition, epoch FROM partition_owner WHERE group_id = \(group)"
+            ).decode((String, Int32, Int64).self) {
+                epochs[KafkaTopicPartition(topic: topic, partition: partition)] = epoch
+            }
+            return epochs
+        }
+    }
+
+    /// Runs `body` while a transaction of this reader holds the owner epochs locked against every replica: a batch
+    /// then waits at its first statement (the epoch check), holding no lock yet. `body` gets the sessions of
+    /// `applicationName`, to see them wait and to cancel what they wait in.
+    func whileOwnerEpochsLocked<T: Sendable>(
+        sessionsOf applicationName: String, _ body: @Sendable (LockedSessions) async throws -> T
+    ) async throws -> T {
+        try await TestPostgresServer.withClient(settings) { client in
+            try await client.withTransaction(logger: Logger(label: "faults.postgres")) { connection in
+                try await connection.query("LOCK TABLE partition_owner IN EXCLUSIVE MODE", logger: Logger(label: "faults.postgres"))
+                return try await body(LockedSessions(applicationName: applicationName, client: client))
+            }
+        }
+    }
+
+    /// The sessions of one replica (its `application_name`) while ``whileOwnerEpochsLocked(sessionsOf:_:)`` holds the lock.
+    struct LockedSessions: Sendable {
+        let applicationName: String
+        let client: PostgresClient
+
+        /// How many of them wait for a lock now in a batch's epoch check (the statement that reads the epochs `FOR SHARE`).
+        func waitingInEpochCheck() async -> Int {
+            let query: PostgresQuery = """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE application_name = \(applicationName) AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'
+                """
+            guard let rows = try? await client.query(query), let count = try? await rows.decode(Int64.self).first(where: { _ in true })
+            else { return 0 }
+            return Int(count)
+        }
+
+        /// Cancels the statements they wait in (`pg_cancel_backend`): each fails with `query_canceled`, its transaction
+        /// aborted and holding nothing, as the replica finds out when it next runs. Returns how many were cancelled.
+        func cancelWaitingStatements() async throws -> Int {
+            let query: PostgresQuery = """
+                SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity
+                WHERE application_name = \(applicationName) AND wait_event_type = 'Lock'
+                """
+            return Int(try await client.query(query).decode(Int64.self).first(where: { _ in true }) ?? 0)
+        }
+    }
+}

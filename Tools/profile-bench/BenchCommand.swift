@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProfileService
+
+/// `profile-bench`: the throughput and latency benchmark of profile-svc's worker, against an embedded mock cluster.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile-bench",
+        abstract: "Measure the worker: drain a backlog of events (or a trickle, with --latency) and check the result.",
+        discussion: """
+            Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix \
+            (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder, \
+            dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s \
+            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events, \
+            ledger == valid unique event ids and DLQ == poison, and ends with one parsable line \
+            (`bench: ... ok=true`). Exit 1 when the check fails.
+
+            --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce \
+            to the profile being readable. The worker is configured as `profile-svc run` would be (environment, \
+            config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the \
+            embedded cluster. It logs at --log-level (default: the service's, info) to --log-file (default: \
+            /dev/null), as a daemon logs to a container's standard output. Build it in release mode:
+            swift run -c release profile-bench
+            """
+    )
+
+    @Option(help: "A KEY=VALUE configuration file, as `profile-svc run --config` takes (the environment wins over it).")
+    var config: String?
+    @Option(help: "Events to publish and drain.") var events: Int = 1_000_000
+    @Option(help: "Most messages per transaction (default: PROFILE_MAX_BATCH_SIZE, else the service default).") var batchSize: Int?
+    @Option(
+        help:
+            "SQLite file to write (default: a new temporary file, removed afterwards). With PROFILE_DB_URL set, the benchmark writes that PostgreSQL database instead, which must be empty."
+    ) var dbPath: String?
+    @Option(help: "Workers in the group, sharing the store (replicas; PostgreSQL or one SQLite file).") var replicas: Int = 1
+    @Option(
+        help:
+            "Start from a SQLite database already holding N profiles and ledger entries with random ids (built once into ~/.cache/profile-svc/, then copied for each run)."
+    ) var preload: Int = 0
+    @Option(
+        help:
+            "Of the --preload profiles, how many still have their ledger entry (default: all): the ledger PROFILE_LEDGER_RETENTION keeps, when it holds only the recent events."
+    ) var preloadLedger: Int?
+    @Option(
+        help:
+            "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
+    ) var httpPort: Int?
+    @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
+    @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
+    @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
+    @Option(help: "The worker's log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "info"
+    @Option(help: "Where the worker's JSON log lines go.") var logFile: String = "/dev/null"
+    @Flag(help: .hidden) var serveCluster = false
+
+    static func main() async {
+        MallocArenas.limit(to: 2)
+        await main(nil)
+    }
+
+    func run() async throws {
+        if serveCluster {
+            LoggingSetup.bootstrap(level: .warning, stream: .standardError)
+            try await BenchmarkClusterProcess.serve(events: events)
+            return
+        }
+        guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
+            throw ValidationError("--events, --rate, --duration and --replicas must be positive, --preload not negative")
+        }
+        let preloadedLedger = preloadLedger ?? preload
+        guard (0...preload).contains(preloadedLedger) else { throw ValidationError("--preload-ledger must be between 0 and --preload") }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
+        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log))
+        var base: ServiceConfiguration
+        do {
+            base = try ConfigurationLoader.load(environment: ProcessInfo.processInfo.environment, file: config)
+        } catch {
+            FileHandle.standardError.write(Data("profile-bench: configuration error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        base.logLevel = level
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
+        let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
+        defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
+
+        if preload > 0 {
+            guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, at: path)
+            print(
+                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry) from \(prepared.cacheFile.path) ("
+                    + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
+                    + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+        }
+        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events)
+        defer { cluster.stop() }
+        let info = cluster.info
+        if latency {
+            print("bench: latency at \(rate) events/s for \(duration) s; \(info.partitions) partitions per topic")
+            let result = try await LatencyBenchmark.run(
+                base: base, cluster: info, databasePath: path, batchSize: batchSize,
+                rate: rate, duration: .seconds(duration))
+            print(result.summaryLine)
+            return
+        }
+        print(
+            "bench: published \(info.published) events (\(info.validUnique) valid unique, \(info.duplicates) duplicates, "
+                + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
+        if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
+        if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
+        let result = try await ThroughputBenchmark.run(
+            base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+            replicas: replicas,
+            httpPort: httpPort)
+        for failure in result.failures { print("bench: check failed: \(failure)") }
+        print(result.summaryLine)
+        if !result.ok { throw ExitCode(1) }
+    }
+}
