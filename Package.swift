@@ -50,7 +50,10 @@ let package = Package(
         // event's outcome, and the value types (profiles, offsets, partitions) the service and the backends share.
         .target(
             name: "ProfileStorage",
-            dependencies: ["ProfileCore"]
+            dependencies: [
+                "ProfileCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // SQLite through GRDB: the embedded store of one host.
         .target(
@@ -60,6 +63,7 @@ let package = Package(
                 "ProfileCore",
                 "ProfileStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // PostgreSQL through postgres-nio: the shared store of replicas on several hosts, with fenced partition ownership.
@@ -70,6 +74,7 @@ let package = Package(
                 "ProfileStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The service: configuration, logging, metrics, the worker pipeline, HTTP, and the DLQ and offsets tools.

@@ -79,8 +79,12 @@ public struct Daemon: Sendable {
             },
             logger: httpLogger)
         // Shutdown runs in reverse order: the ledger pruner (when the retention is set) stops first, then the worker
-        // (finishing its batch and leaving the group), the HTTP server last, so health checks answer until the end.
+        // (finishing its batch and leaving the group), the HTTP server, so health checks answer until the end, and the
+        // store last (closing the database, or PostgreSQL's connection pool).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: database, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(
                 service: http, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -109,7 +113,7 @@ public struct Daemon: Sendable {
         self.boundPort = boundPort
     }
 
-    /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then closes the DLQ producer and the database.
+    /// Runs until SIGTERM/SIGINT (or ``shutdown()``); the store closes as its service ends, then the DLQ producer.
     public func run() async throws {
         logger.info(
             "profile-svc starting",
@@ -127,7 +131,6 @@ public struct Daemon: Sendable {
         }
         defer {
             deadLetters.close()
-            do { try database.close() } catch { logger.error("closing the database failed", metadata: ["error": "\(error)"]) }
             health.update { $0.databaseOpen = false }
             logger.info("profile-svc stopped")
         }

@@ -1,14 +1,19 @@
 import Foundation
 import ProfileCore
+import ServiceLifecycle
 
 /// Where profiles, the ledger of processed event ids and the consumer's offsets live. The worker, the HTTP
 /// lookup and the DLQ tools talk to this interface; ``SQLiteProfileStore`` (SQLite, one host) and
 /// `PostgresProfileStore` (PostgreSQL, replicas on several hosts) implement it.
 ///
-/// - Important: Every implementation gives the outcomes of ``OutcomeRule``, stores a batch's rows and its
-///   offsets in one transaction (after any crash the stored offsets and the stored rows agree), and fences
-///   partitions by owner epoch (a member that lost a partition can no longer write a batch for it).
-public protocol ProfileStore: Sendable {
+/// A store is a `Service`: ``run()`` runs what it keeps in the background (PostgreSQL's connection pool and its
+/// migration) until the graceful shutdown, then closes the store. The daemon's `ServiceGroup` runs it first, so that
+/// it stops last, after the worker and the HTTP server; a tool runs it around its work (``whileRunning(_:)``).
+///
+/// - Important: Every implementation gives the outcomes of ``OutcomeRule`` (written as ``BatchPlan`` says), stores a
+///   batch's rows and its offsets in one transaction (after any crash the stored offsets and the stored rows
+///   agree), and fences partitions by owner epoch (a member that lost a partition can no longer write a batch for it).
+public protocol ProfileStore: Service {
     /// Applies `events` in order, in one transaction with `offsets` (next offsets to read, for `group`), and
     /// returns each event's outcome. Offsets only move forward, unless they are of another cluster than the
     /// stored ones (``StoredOffset/clusterID``).
@@ -52,7 +57,16 @@ public protocol ProfileStore: Sendable {
 
     /// Succeeds when the store answers a read (for readiness).
     func ping() async throws
+}
 
-    /// Closes the store, waiting for what is under way. Further calls fail.
-    func close() throws
+extension ProfileStore {
+    /// Runs `body` with the store running beside it (``run()``, in a child task), then stops and closes the store:
+    /// for the tools, which use a store outside the daemon's `ServiceGroup`.
+    public func whileRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { try await self.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
 }

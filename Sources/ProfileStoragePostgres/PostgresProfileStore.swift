@@ -2,34 +2,41 @@ import Foundation
 import PostgresNIO
 import ProfileCore
 import ProfileStorage
-import Synchronization
+import ServiceLifecycle
 
 /// profile-svc's PostgreSQL store, shared by replicas on several hosts: the same tables and outcomes as the
 /// SQLite store (`SQLiteProfileStore`), through a pool of postgres-nio connections.
 ///
-/// Opening it connects to nothing: an unreachable server at start is not a start failure. A task of its own
-/// migrates the schema as soon as the server answers, logging while it does not; every call waits for the
-/// schema and fails (to be retried by the caller) while the server is away.
+/// Creating it connects to nothing: an unreachable server at start is not a start failure. While it runs
+/// (``run()``, a `Service`), its connection pool serves the calls and the schema is migrated as soon as the server
+/// answers, with a log line while it does not; every call waits for the schema and fails (to be retried by the
+/// caller) while the server is away.
 public final class PostgresProfileStore: ProfileStore {
     public let settings: PostgresSettings
+    private let client: PostgresClient
     private let pool: PostgresPool
     private let schema: PostgresSchema
     private let logger: Logger
-    private let tasks: [Task<Void, Never>]
 
-    /// Starts the connection pool and, beside it, the schema's migration (retried until the server answers).
+    /// Prepares the connection pool; nothing connects until ``run()``.
     public init(settings: PostgresSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        let client = PostgresClient(configuration: settings.clientConfiguration)
-        let pool = PostgresPool(client: client, leaseTimeout: settings.leaseTimeout, database: settings.redactedURL)
-        let schema = PostgresSchema(pool: pool, logger: logger)
-        self.pool = pool
-        self.schema = schema
-        tasks = [
-            Task { await client.run() },
-            Task { await schema.migrateUntilReady(database: settings.redactedURL) },
-        ]
+        client = PostgresClient(configuration: settings.clientConfiguration)
+        pool = PostgresPool(client: client, leaseTimeout: settings.leaseTimeout, database: settings.redactedURL)
+        schema = PostgresSchema(pool: pool, logger: logger)
+    }
+
+    /// Runs the connection pool and, beside it, the schema's migration (retried until the server answers), until the
+    /// graceful shutdown or the task's cancellation; then the pool closes its connections.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { [client] in await client.run() }
+            group.addTask { [schema, settings] in await schema.migrateUntilReady(database: settings.redactedURL) }
+            // The pool runs until its task is cancelled: at the graceful shutdown, or with the task running the store.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
@@ -186,11 +193,6 @@ public final class PostgresProfileStore: ProfileStore {
             try await schema.ready()
             try await pool.withConnection { [logger] connection in _ = try await connection.queryIfOpen("SELECT 1", logger: logger) }
         }
-    }
-
-    /// Stops the pool and the migration task; calls after it fail.
-    public func close() throws {
-        for task in tasks { task.cancel() }
     }
 
     private static func storedOffsets(group: String, on connection: PostgresConnection, logger: Logger) async throws -> [StoredOffset] {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ProfileCore
 import ProfileStorage
+import ServiceLifecycle
 
 /// profile-svc's SQLite database, the embedded ``ProfileStore``: profiles, the ledger of processed event ids,
 /// and the consumer's offsets.
@@ -171,6 +172,14 @@ public final class SQLiteProfileStore: ProfileStore {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
+    /// Nothing runs in the background but the checkpointer's thread: waits for the graceful shutdown (or the task's
+    /// cancellation), then closes the database.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try close()
+    }
+
+    /// Closes the database, waiting for what is under way. Further calls fail.
     public func close() throws {
         try pool.close()
         try checkpointer.close()

@@ -25,7 +25,7 @@ struct SharedStoreTests {
             if self == .postgresql { configuration.postgres = try await TestPostgresServer.newDatabase() }
         }
 
-        /// Another handle on the same store, as another replica has.
+        /// Another handle on the same store, as another replica has (to be run: ``ProfileStore/whileRunning(_:)``).
         func open(_ configuration: ServiceConfiguration) throws -> any ProfileStore {
             if let postgres = configuration.postgres {
                 return PostgresProfileStore(settings: postgres, logger: Logger(label: "test.store"))
@@ -46,32 +46,33 @@ struct SharedStoreTests {
         try await TestKafka.produce(before.map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: $0) })
         try await zombie.waitUntilConsumed()
         let other = try backend.open(configuration)
-        defer { try? other.close() }
-        let storedBefore = try await other.storedOffsets(group: topics.group)
+        try await other.whileRunning {
+            let storedBefore = try await other.storedOffsets(group: topics.group)
 
-        // Another member takes every partition in the store, as a new owner does after a rebalance this member has
-        // not seen yet (it was paused, or cut off).
-        let partitions = [topics.userRegistered, topics.userCreated].flatMap { topic in
-            (0..<2).map { PartitionKey(topic: topic, partition: Int32($0)) }
-        }
-        _ = try await other.claim(partitions, group: topics.group)
-        let after = (0..<20).map { "after-\($0)-\(UUID().uuidString.prefix(8))" }
-        try await TestKafka.produce(after.map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: $0) })
-        // Polled: the fence is counted by the worker, with no batch report to await (the batch is not applied).
-        try await eventually("the zombie's batch to be fenced") {
-            MetricsText.value(zombie.daemon.metrics.render(), "profile_store_fenced_batches_total") >= 1
-        }
-        #expect(try await other.counts() == (profiles: 20, events: 20), "nothing of a fenced batch is written")
-        #expect(try await Set(other.storedOffsets(group: topics.group)) == Set(storedBefore))
+            // Another member takes every partition in the store, as a new owner does after a rebalance this member has
+            // not seen yet (it was paused, or cut off).
+            let partitions = [topics.userRegistered, topics.userCreated].flatMap { topic in
+                (0..<2).map { PartitionKey(topic: topic, partition: Int32($0)) }
+            }
+            _ = try await other.claim(partitions, group: topics.group)
+            let after = (0..<20).map { "after-\($0)-\(UUID().uuidString.prefix(8))" }
+            try await TestKafka.produce(after.map { SampleEvents.userRegistered(topic: topics.userRegistered, userID: $0) })
+            // Polled: the fence is counted by the worker, with no batch report to await (the batch is not applied).
+            try await eventually("the zombie's batch to be fenced") {
+                MetricsText.value(zombie.daemon.metrics.render(), "profile_store_fenced_batches_total") >= 1
+            }
+            #expect(try await other.counts() == (profiles: 20, events: 20), "nothing of a fenced batch is written")
+            #expect(try await Set(other.storedOffsets(group: topics.group)) == Set(storedBefore))
 
-        // A rebalance assigns the partitions again, with new epochs: the work goes on, nothing lost or doubled.
-        let newcomer = try RunningDaemon(configuration, batches: batches)
-        try await newcomer.waitUntilConsumed()
-        #expect(try await other.counts() == (profiles: 40, events: 40))
-        let http = DaemonHTTP(port: await zombie.daemon.httpPort(), token: nil)
-        for user in after.prefix(5) { #expect(try await http.get("/v1/profiles/\(user)").status == .ok) }
-        try await zombie.stop()
-        try await newcomer.stop()
+            // A rebalance assigns the partitions again, with new epochs: the work goes on, nothing lost or doubled.
+            let newcomer = try RunningDaemon(configuration, batches: batches)
+            try await newcomer.waitUntilConsumed()
+            #expect(try await other.counts() == (profiles: 40, events: 40))
+            let http = DaemonHTTP(port: await zombie.daemon.httpPort(), token: nil)
+            for user in after.prefix(5) { #expect(try await http.get("/v1/profiles/\(user)").status == .ok) }
+            try await zombie.stop()
+            try await newcomer.stop()
+        }
     }
 
     @Test func aDaemonWhosePostgreSQLIsUnreachableRunsNotReadyAndStopsCleanlyNeverShowingThePassword() async throws {

@@ -17,10 +17,9 @@ struct PostgresStoreTests {
 
     @Test func replicasStartingAtOnceOnANewDatabaseAllMigrateItOnce() async throws {
         let settings = try await TestPostgresServer.newDatabase()
-        let stores = (0..<8).map { _ in PostgresProfileStore(settings: settings, logger: logger) }
-        defer { for store in stores { try? store.close() } }
+        let stores = (0..<8).map { _ in TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { try await store.ping() } }
+            for store in stores { group.addTask { try await store.storage.ping() } }
             try await group.waitForAll()
         }
         let recorded = try await TestPostgresServer.withClient(settings) { client in
@@ -34,8 +33,7 @@ struct PostgresStoreTests {
         // gets exactly one profile and one `created`, whoever wins, and no transaction deadlocks (keys are
         // locked in order), so every batch applies on the first attempt.
         let settings = try await TestPostgresServer.newDatabase()
-        let stores = (0..<4).map { _ in PostgresProfileStore(settings: settings, logger: logger) }
-        defer { for store in stores { try? store.close() } }
+        let stores = (0..<4).map { _ in TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)) }
         var random = SplitMix64(seed: 16)
         let users = (0..<2_000).map { "user-\($0)" }
         let batches = stores.indices.map { _ in
@@ -46,7 +44,7 @@ struct PostgresStoreTests {
                 group.addTask {
                     var outcomes: [EventOutcome] = []
                     for start in stride(from: 0, to: events.count, by: 250) {
-                        outcomes += try await store.apply(Array(events[start..<start + 250]), offsets: [], group: "g")
+                        outcomes += try await store.storage.apply(Array(events[start..<start + 250]), offsets: [], group: "g")
                     }
                     return outcomes
                 }
@@ -55,7 +53,7 @@ struct PostgresStoreTests {
         }
         #expect(outcomes.count(where: { $0 == .created }) == users.count)
         #expect(outcomes.count(where: { $0 == .userExists }) == users.count * 3)
-        #expect(try await stores[0].counts() == (profiles: users.count, events: users.count * 4))
+        #expect(try await stores[0].storage.counts() == (profiles: users.count, events: users.count * 4))
         let createdInLedger = try await TestPostgresServer.withClient(settings) { client in
             try await client.query("SELECT count(*) FROM processed_event WHERE outcome = 1").decode(Int64.self).reduce(0, +)
         }
@@ -68,8 +66,8 @@ struct PostgresStoreTests {
         settings.port = try closedPort()
         settings.password = "s3cret-pa55word"
         settings.leaseTimeout = .seconds(1)
-        let store = PostgresProfileStore(settings: settings, logger: logger)
-        defer { try? store.close() }
+        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
+        let store = running.storage
         do {
             try await store.ping()
             Issue.record("a store with no server answered a ping")
@@ -86,8 +84,8 @@ struct PostgresStoreTests {
         var settings = try await TestPostgresServer.newDatabase()
         settings.applicationName = "dropped-\(UUID().uuidString.prefix(8))"
         let applicationName = settings.applicationName
-        let store = PostgresProfileStore(settings: settings, logger: logger)
-        defer { try? store.close() }
+        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
+        let store = running.storage
         _ = try await store.apply([SampleEvent.make(user: "before")], offsets: [], group: "g")
         let terminated = try await TestPostgresServer.withClient(try TestPostgresServer.settings()) { client in
             try await client.query(

@@ -41,7 +41,9 @@ struct BenchmarkWorker {
             configuration: configuration, store: database, deadLetters: deadLetters, health: health,
             metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
             observer: recorder.observer)
-        group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: configuration.logger("profile-svc.bench")))
+        group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: database), .init(service: worker)], logger: configuration.logger("profile-svc.bench")))
     }
 
     /// Runs the worker until ``stop()``.
@@ -71,10 +73,9 @@ struct BenchmarkWorker {
         }
     }
 
-    /// Closes the DLQ producer and the database.
-    func close() throws {
+    /// Closes the DLQ producer (the database closes as the group ends).
+    func close() {
         deadLetters.close()
-        try database.close()
     }
 
     /// Messages in the DLQ topic.

@@ -79,7 +79,7 @@ public enum LatencyBenchmark {
             try await group.waitForAll()
         }
         let snapshot = worker.recorder.snapshot
-        try worker.close()
+        worker.close()
         let latencies = snapshot.latenciesMilliseconds.dropFirst(warmUp).sorted()
         return Result(
             events: latencies.count, rate: perTick * 100,

@@ -62,7 +62,8 @@ public enum ThroughputBenchmark {
         let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
         defer { server?.cancel() }
         let started = ContinuousClock.now
-        let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+        // The store is read while the workers' groups still run it: every batch is applied and stored by then.
+        let (finished, counts, storedOffsetTotal) = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
             for worker in workers {
                 group.addTask {
                     try await worker.run(); return nil
@@ -73,18 +74,18 @@ public enum ThroughputBenchmark {
                 return ContinuousClock.now
             }
             let finished = try await group.next()!
+            let counts = try await worker.database.counts()
+            let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
+                $0 + $1.nextOffset
+            }
             for worker in workers { await worker.stop() }
             try await group.waitForAll()
-            return finished ?? .now
+            return (finished ?? .now, counts, storedOffsetTotal)
         }
         let peakRSS = BenchmarkStatistics.peakRSSMiB
         let reports = worker.recorder.snapshot.reports
-        let counts = try await worker.database.counts()
-        let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
-            $0 + $1.nextOffset
-        }
         let deadLettered = try await worker.deadLetterCount()
-        for worker in workers { try worker.close() }
+        for worker in workers { worker.close() }
 
         let sizes = reports.map(\.messageCount).sorted()
         let applies = reports.map { $0.applyDuration.inMilliseconds }.sorted()

@@ -74,7 +74,12 @@ public struct DeadLetterReprocessor: Sendable {
     ) async throws -> Summary {
         let group = options.group ?? Self.defaultGroup(configuration.kafka)
         let store = try StoreOpening.open(configuration)
-        defer { try? store.close() }
+        return try await store.whileRunning { try await reprocess(on: store, group: group, stop: stop, progress: progress) }
+    }
+
+    private func reprocess(
+        on store: any ProfileStore, group: String, stop: DeadLetterStopFlag, progress: (@Sendable (DeadLetterProgress) -> Void)?
+    ) async throws -> Summary {
         let publisher: DeadLetterPublisher?
         do {
             publisher =

@@ -17,13 +17,14 @@ public struct OffsetsTool: Sendable {
         self.logger = logger
     }
 
-    /// Runs `body` with a tool on the store `configuration` names, closed afterwards.
+    /// Runs `body` with a tool on the store `configuration` names, running while it does and closed afterwards.
     public static func withTool<T: Sendable>(_ configuration: ServiceConfiguration, _ body: (OffsetsTool) async throws -> T) async throws
         -> T
     {
         let store = try StoreOpening.open(configuration)
-        defer { try? store.close() }
-        return try await body(OffsetsTool(configuration: configuration, store: store, logger: configuration.logger("profile-svc.offsets")))
+        return try await store.whileRunning {
+            try await body(OffsetsTool(configuration: configuration, store: store, logger: configuration.logger("profile-svc.offsets")))
+        }
     }
 
     /// A reset refused: the group has members (whose own offsets would overwrite the new ones), or the cluster

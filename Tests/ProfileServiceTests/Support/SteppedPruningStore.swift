@@ -1,6 +1,7 @@
 import Foundation
 import ProfileCore
 import ProfileStorage
+import ProfileStorageSQLite
 
 /// A store whose ledger pruning a test steps through: each ``pruneLedger(appliedBefore:after:limit:)`` call prunes
 /// the inner store's ledger, then is announced on ``calls`` with its chunk and waits for the test's answer, which
@@ -24,9 +25,9 @@ final class SteppedPruningStore: ProfileStore {
 
     let calls: AsyncStream<Call>
     private let announce: AsyncStream<Call>.Continuation
-    private let inner: any ProfileStore
+    private let inner: SQLiteProfileStore
 
-    init(_ inner: any ProfileStore) {
+    init(_ inner: SQLiteProfileStore) {
         self.inner = inner
         (calls, announce) = AsyncStream.makeStream()
     }
@@ -72,6 +73,11 @@ final class SteppedPruningStore: ProfileStore {
         try await inner.ping()
     }
 
+    func run() async throws {
+        try await inner.run()
+    }
+
+    /// Ends ``calls`` and closes the inner database.
     func close() throws {
         announce.finish()
         try inner.close()

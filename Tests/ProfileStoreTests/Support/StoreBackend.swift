@@ -27,7 +27,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
-/// A store opened for one test, closed when the test lets go of it.
+/// A store opened for one test, running (``ProfileStore/run()``) until the test lets go of it, then stopped and closed.
 final class TestStore: Sendable {
     /// Where a store keeps its data, for a test to reach it from outside the store.
     enum Location: Sendable {
@@ -38,14 +38,16 @@ final class TestStore: Sendable {
     let storage: any ProfileStore
     let location: Location
     private let directory: TemporaryDirectory?
+    private let running: Task<Void, any Error>
 
     init(_ storage: any ProfileStore, location: Location, keeping directory: TemporaryDirectory? = nil) {
         self.storage = storage
         self.location = location
         self.directory = directory
+        running = Task { try await storage.run() }
     }
 
     deinit {
-        try? storage.close()
+        running.cancel()
     }
 }
