@@ -21,22 +21,10 @@ public final class KafkaConsumer: Sendable {
     /// Metadata and offset requests: answered while a poll or a close runs.
     private let requests = DispatchQueue(label: "profile-svc.kafka.consumer.requests")
     private let rebalanceHandler: (any KafkaRebalanceHandler)?
-    private let state = Mutex(State())
+    private let state = Mutex(ConsumerState())
+    /// The last offset asked to be committed, per partition.
+    private let commitRequested = Mutex<[KafkaTopicPartition: Int64]>([:])
     private let logger: Logger
-
-    /// What the consumer keeps between calls.
-    private struct State {
-        /// The last offset asked to be committed, per partition.
-        var commitRequested: [KafkaTopicPartition: Int64] = [:]
-        /// ``pauseAssignment()`` is in force: partitions assigned meanwhile are paused too.
-        var assignmentPaused = false
-        /// Messages a ``serveGroupWhilePaused()`` poll returned, handed out first by the next poll.
-        var held: [KafkaMessage] = []
-        /// ``close(timeout:)`` has begun: requests are refused rather than sent.
-        var closing = false
-        /// Polls handed to the queue and not yet ended.
-        var pollsUnderWay = 0
-    }
 
     /// Creates the consumer. `group.id` is required; `rebalanceHandler` is told of assignments and
     /// revocations, and may choose starting offsets.
@@ -78,13 +66,13 @@ public final class KafkaConsumer: Sendable {
     /// and the messages the poll returns are dropped: never committed, they are read again by the partitions' next
     /// owner.
     public func poll(maxMessages: Int, timeout: Duration) async throws -> [KafkaMessage] {
-        let held = state.withLock { state in
-            defer { state.held.removeFirst(min(maxMessages, state.held.count)) }
-            return Array(state.held.prefix(maxMessages))
-        }
-        guard held.isEmpty else { return held }
-        return try await servingTheGroup {
-            try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
+        switch state.withLock({ $0.pollRequested(maxMessages: maxMessages) }) {
+        case .handOut(let held):
+            return held
+        case .poll:
+            return try await servingTheGroup {
+                try self.client.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeout.rdKafkaMilliseconds)
+            }
         }
     }
 
@@ -92,7 +80,7 @@ public final class KafkaConsumer: Sendable {
     /// Messages already fetched are dropped and fetched again on resume.
     public func pauseAssignment() {
         state.withLock { state in
-            state.assignmentPaused = true
+            state.pauseRequested()
             client.pause(client.assignment())
         }
     }
@@ -100,7 +88,7 @@ public final class KafkaConsumer: Sendable {
     /// Fetches again from every assigned partition.
     public func resumeAssignment() {
         state.withLock { state in
-            state.assignmentPaused = false
+            state.resumeRequested()
             client.resume(client.assignment())
         }
     }
@@ -111,13 +99,10 @@ public final class KafkaConsumer: Sendable {
     /// ``poll(maxMessages:timeout:)``, and its partition paused. Returns at once when a poll is under way: that poll
     /// serves the group (and may be held by a rebalance callback that waits for the caller).
     public func serveGroupWhilePaused() async throws {
-        guard state.withLock({ $0.pollsUnderWay == 0 }) else { return }
+        guard state.withLock({ $0.serveGroupRequested() }) else { return }
         let messages = try await servingTheGroup { try self.client.pollBlocking(maxMessages: 1000, timeoutMilliseconds: 0) }
         guard !messages.isEmpty else { return }
-        state.withLock { state in
-            state.held.append(contentsOf: messages)
-            client.pause(Array(Set(messages.map(\.topicPartition))))
-        }
+        state.withLock { state in client.pause(state.metWhileServing(messages)) }
     }
 
     /// Stops fetching from `partitions` (messages already fetched are dropped and fetched again on resume).
@@ -188,7 +173,7 @@ public final class KafkaConsumer: Sendable {
     /// fail at once. Returns whether the close ended in time.
     @discardableResult
     public func close(timeout: Duration = .seconds(10)) async -> Bool {
-        state.withLock { $0.closing = true }
+        state.withLock { $0.closeStarted() }
         do {
             try await run(on: io, timeout: timeout) {
                 if let error = self.client.closeBlocking() { self.logger.warning("consumer close", metadata: ["error": "\(error)"]) }
@@ -204,25 +189,24 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func remember(_ offsets: [KafkaTopicPartitionOffset]) {
-        state.withLock { state in
+        commitRequested.withLock { requested in
             for offset in offsets {
-                state.commitRequested[offset.topicPartition] = max(state.commitRequested[offset.topicPartition] ?? 0, offset.offset)
+                requested[offset.topicPartition] = max(requested[offset.topicPartition] ?? 0, offset.offset)
             }
         }
     }
 
-    /// Runs a poll (`body`) on the group's queue, counted in ``State/pollsUnderWay`` from now until it ends.
+    /// Runs a poll (`body`, started in ``state``) on the group's queue, and tells ``state`` when it has ended.
     private func servingTheGroup(_ body: @escaping @Sendable () throws -> [KafkaMessage]) async throws -> [KafkaMessage] {
-        state.withLock { $0.pollsUnderWay += 1 }
-        return try await run(on: io) {
-            defer { self.state.withLock { $0.pollsUnderWay -= 1 } }
+        try await run(on: io) {
+            defer { self.state.withLock { $0.pollEnded() } }
             return try body()
         }
     }
 
     /// Runs `body` on the requests' queue; refused (``KafkaError/isClosing``) once the consumer is closing.
     private func request<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        guard !state.withLock({ $0.closing }) else { throw KafkaError.closing }
+        guard state.withLock({ $0.acceptsRequests }) else { throw KafkaError.closing }
         return try await run(on: requests, body)
     }
 
@@ -257,7 +241,7 @@ extension KafkaConsumer: RDKafkaRebalanceListener {
         // Set either way: librdkafka keeps a partition's pause flag after it was revoked, so a partition paused
         // then, and assigned again after a resume that no longer included it, would stay paused for good.
         state.withLock { state in
-            if state.assignmentPaused {
+            if state.pausesNewPartitions {
                 client.pause(partitions)
             } else {
                 client.resume(partitions)
@@ -274,14 +258,14 @@ extension KafkaConsumer: RDKafkaRebalanceListener {
                 try client.commitBlocking(requested)
             })
         _ = takeCommitRequested(of: revoked)
-        state.withLock { $0.held.removeAll { revoked.contains($0.topicPartition) } }
+        state.withLock { $0.revoked(revoked) }
     }
 
     /// The offsets last asked to be committed for `partitions`, forgotten as they are returned.
     private func takeCommitRequested(of partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartitionOffset] {
-        state.withLock { state in
-            let taken = state.commitRequested.filter { partitions.contains($0.key) }
-            for partition in taken.keys { state.commitRequested[partition] = nil }
+        commitRequested.withLock { requested in
+            let taken = requested.filter { partitions.contains($0.key) }
+            for partition in taken.keys { requested[partition] = nil }
             return taken.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }
         }
     }
