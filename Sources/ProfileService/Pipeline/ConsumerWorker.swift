@@ -181,40 +181,22 @@ public final class ConsumerWorker: Service {
     /// Most messages one poll returns: the messages of one chunk are held whole until decoded.
     private static let pollChunk = 1_000
 
-    /// Stage two: apply the batch (rows and offsets in one transaction, for the partitions this member owns,
-    /// under their owner epochs), then commit it to Kafka. Partitions the store fences are dropped from the batch,
-    /// which is applied again without them.
+    /// Stage two: admit the batch (the partitions this member owns, under their owner epochs), apply it (rows and
+    /// offsets in one transaction), then commit it to Kafka. Partitions the store fences are dropped, and the rest
+    /// of the batch is admitted and applied again without them.
     private func applyStage(_ batch: ReadBatch) async throws {
-        if !ownership.epochs.pending.isEmpty {
-            try await retry.run(.databaseApply, hooks: retryHooks()) { try await ownership.claimPending() }
-        }
         var decoded = batch.decoded
         while true {
-            let epochs = ownership.epochs.current.compactMapValues { claim in
-                if case .held(let epoch) = claim { epoch } else { nil }
-            }
-            let owned = decoded.restricted(to: Set(epochs.keys))
-            if owned.events.count < decoded.events.count {
-                logger.info(
-                    "not applying messages of partitions no longer owned; their owner reads them",
-                    metadata: ["messages": .stringConvertible(decoded.events.count - owned.events.count)])
-            }
-            decoded = owned
-            let clusterID = ownership.clusterID
-            let offsets = decoded.nextOffsets.map { offset in
-                var offset = offset
-                offset.clusterID = clusterID
-                offset.ownerEpoch = epochs[offset.partitionKey]
-                return offset
-            }
+            let admitted = try await retry.run(.databaseApply, hooks: retryHooks()) { try await ownership.admit(decoded) }
             do {
-                let applied = try await applyStep.apply(decoded, offsets: offsets, hooks: retryHooks())
-                observer?(WorkerBatchReport(batch: decoded, polledAt: batch.polledAt, applyDuration: applied.duration))
-                commit(offsets)
+                let applied = try await applyStep.apply(admitted.batch, offsets: admitted.offsets, hooks: retryHooks())
+                observer?(WorkerBatchReport(batch: admitted.batch, polledAt: batch.polledAt, applyDuration: applied.duration))
+                commit(admitted.offsets)
                 return
             } catch let fenced as PartitionsFenced {
-                let dropped = ownership.dropFenced(fenced, epochs: epochs)
+                let dropped = ownership.drop(fenced, from: admitted)
                 consumer.pause(dropped.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) })
+                decoded = admitted.batch
             }
         }
     }
@@ -247,9 +229,11 @@ public final class ConsumerWorker: Service {
                 consumer.resumeAssignment()
                 if operation == .databaseApply { health.update { $0.databaseError = nil } }
             },
-            whileWaiting: { [consumer, logger] in
-                do { try await consumer.serveGroupWhilePaused() } catch {
-                    logger.debug("poll while paused failed", metadata: ["error": "\(error)"])
+            whileWaiting: { [consumer, inFlight, logger] in
+                await inFlight.whileServingTheGroup {
+                    do { try await consumer.serveGroupWhilePaused() } catch {
+                        logger.debug("poll while paused failed", metadata: ["error": "\(error)"])
+                    }
                 }
             })
     }

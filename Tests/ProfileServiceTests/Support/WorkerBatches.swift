@@ -3,12 +3,13 @@ import Kafka
 import ProfileService
 import ProfileStorage
 import Synchronization
+import TestSupport
 
 /// The batches a daemon's worker applied, as its ``WorkerBatchObserver`` reports them: what a test awaits when it
 /// waits for messages to be processed, instead of polling the database on a timer.
 ///
 /// A wait checks its condition once at the start and again after each applied batch (the only moments a
-/// worker-made condition can change), and fails loudly with ``WaitTimedOut`` when its deadline passes. One
+/// worker-made condition can change), and fails loudly with `TimedOut` when its deadline passes. One
 /// instance may observe several daemons (members of one group): each batch any of them applies wakes the waiters.
 final class WorkerBatches: Sendable {
     private struct State {
@@ -37,7 +38,7 @@ final class WorkerBatches: Sendable {
 
     /// Waits until `condition` holds, checking it now and after every applied batch.
     ///
-    /// - Throws: ``WaitTimedOut`` naming `description` and what was applied meanwhile, when `timeout` passes first.
+    /// - Throws: `TimedOut` naming `description` and what was applied meanwhile, when `timeout` passes first.
     func wait(timeout: Duration = .seconds(30), for description: String, until condition: () async throws -> Bool) async throws {
         let start = state.withLock { $0.reports.count }
         let deadline = ContinuousClock.now + timeout
@@ -63,7 +64,7 @@ final class WorkerBatches: Sendable {
                         $0.batches += 1; $0.messages += $1.messageCount
                     }
                 }
-                throw WaitTimedOut(
+                throw TimedOut(
                     description: """
                         timed out after \(timeout) waiting for \(description); the worker applied \(applied.batches) batches \
                         (\(applied.messages) messages) meanwhile
@@ -109,9 +110,4 @@ final class WorkerBatches: Sendable {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
-}
-
-/// A wait for the worker that passed its deadline.
-struct WaitTimedOut: Error, CustomStringConvertible {
-    let description: String
 }
