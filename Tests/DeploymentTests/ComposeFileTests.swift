@@ -75,14 +75,13 @@ struct ComposeFileTests {
         #expect(service.entrypoint == nil && service.command == nil)
     }
 
-    @Test func daemonUsesOnlyContractVariablesAndPointsAtTheInternalListener() throws {
+    @Test func daemonUsesOnlyDocumentedVariablesAndPointsAtTheInternalListener() throws {
         let service = try compose.service("profile-svc")
         let names = Set((service.environment ?? [:]).keys)
-        #expect(
-            names.filter { !ContractSettings.isAllowed($0) }.isEmpty,
-            "not in the contract: \(names.filter { !ContractSettings.isAllowed($0) })")
-        for name in names where !name.hasPrefix(ContractSettings.passthroughPrefix) {
-            #expect(ContractSettings.loaderReads(name), "\(name) is read by the configuration loader")
+        let undocumented = try names.filter { try !InterfaceSettings.isAllowed($0) }
+        #expect(undocumented.isEmpty, "not in docs/interface.md: \(undocumented)")
+        for name in names where !name.hasPrefix(InterfaceSettings.passthroughPrefix) {
+            #expect(InterfaceSettings.loaderReads(name), "\(name) is read by the configuration loader")
         }
         let configuration = try ConfigurationLoader.load(
             environment: service.setEnvironment, file: RepositoryFile.url("config/profile-svc.env").path)

@@ -43,13 +43,13 @@ struct ConfigurationFileTests {
         #expect(loaded.warnings.isEmpty, "every name in the file is a setting: \(loaded.warnings)")
     }
 
-    @Test func setsEveryContractVariableAndOnlySettingsTheLoaderReads() throws {
+    @Test func setsEveryDocumentedVariableAndOnlySettingsTheLoaderReads() throws {
         let active = try names(commented: false)
         let examples = try names(commented: true)
         #expect(Set(active).count == active.count, "no setting twice")
-        #expect(ContractSettings.variables.subtracting(active + examples).isEmpty)
-        for name in active + examples where !name.hasPrefix(ContractSettings.passthroughPrefix) {
-            #expect(ContractSettings.loaderReads(name), "\(name) is read by the configuration loader")
+        #expect(try InterfaceSettings.variables.subtracting(active + examples).isEmpty)
+        for name in active + examples where !name.hasPrefix(InterfaceSettings.passthroughPrefix) {
+            #expect(InterfaceSettings.loaderReads(name), "\(name) is read by the configuration loader")
         }
         #expect(examples.contains("PROFILE_API_TOKEN"), "the token is an example: set but empty would be an error")
         #expect(examples.contains("KAFKA_PROP_SECURITY_PROTOCOL"))

@@ -1,18 +1,20 @@
 import ProfileService
 
-/// The configuration variables the contract names (CONTRACT.md, "Configuration"), and what the loader makes of names.
-enum ContractSettings {
-    /// The contract's variables. `KAFKA_PROP_*` variables are allowed besides these.
-    static let variables: Set<String> = [
-        "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", "KAFKA_GROUP_INSTANCE_ID", "KAFKA_CLIENT_ID", "USER_REGISTERED_TOPIC",
-        "KAFKA_USER_CREATED_TOPIC", "PROFILE_DLQ_TOPIC", "PROFILE_DB_PATH", "PROFILE_DB_URL", "HTTP_HOST", "HTTP_PORT",
-        "PROFILE_API_TOKEN", "LOG_LEVEL",
-    ]
+/// The configuration variables of the public interface, read from docs/interface.md's "Settings" table, and what the
+/// loader makes of names.
+enum InterfaceSettings {
+    /// The variables docs/interface.md lists, but for the `KAFKA_PROP_<NAME>` pattern (``passthroughPrefix``).
+    static var variables: Set<String> {
+        get throws {
+            Set(try MarkdownTable.firstColumn(ofSection: "Settings", in: RepositoryFile.text("docs/interface.md")))
+                .filter { !$0.hasPrefix(passthroughPrefix) }
+        }
+    }
 
     static let passthroughPrefix = "KAFKA_PROP_"
 
-    static func isAllowed(_ name: String) -> Bool {
-        variables.contains(name) || name.hasPrefix(passthroughPrefix)
+    static func isAllowed(_ name: String) throws -> Bool {
+        try variables.contains(name) || name.hasPrefix(passthroughPrefix)
     }
 
     /// Whether ``ConfigurationLoader`` reads `name`: every setting it reads rejects an empty value with an

@@ -43,8 +43,8 @@ struct PostgresComposeFileTests {
             #expect(replica.healthcheck?.test == ["CMD", "profile-svc", "healthcheck", "--path", "/readyz"])
             #expect(replica.secrets == ["profile-db-password"])
             let names = Set((replica.environment ?? [:]).keys)
-            for name in names where !name.hasPrefix(ContractSettings.passthroughPrefix) {
-                #expect(ContractSettings.loaderReads(name), "\(name) is read by the configuration loader")
+            for name in names where !name.hasPrefix(InterfaceSettings.passthroughPrefix) {
+                #expect(InterfaceSettings.loaderReads(name), "\(name) is read by the configuration loader")
             }
             let passwordFile = try #require(replica.setEnvironment["PROFILE_DB_PASSWORD_FILE"])
             #expect(passwordFile == "/run/secrets/profile-db-password")

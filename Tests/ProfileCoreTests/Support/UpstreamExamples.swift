@@ -1,7 +1,7 @@
 import Foundation
 import ProfileCore
 
-/// The two upstream examples of `/work/shared/events/`, their `value` pasted verbatim, and ways to vary them.
+/// The two upstream examples of docs/events/, their `value` pasted verbatim, and ways to vary them.
 enum UpstreamExamples {
     /// `user.registered.v1.json`'s value, as auth-svc publishes it.
     static let userRegistered = """
