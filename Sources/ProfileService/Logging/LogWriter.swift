@@ -3,7 +3,8 @@ import Synchronization
 
 /// The one writer of a log stream (a file descriptor): a line logged is appended to a buffer, under a lock held for
 /// that copy only, with no system call; a thread of its own writes the buffer out every 100 ms. So logging at `info`
-/// (a line per event) costs the hot path a copy, not a `write(2)` under a global lock.
+/// (a line per event) costs the hot path a copy, not a `write(2)` under a global lock. Each stream has its own
+/// thread: a stream that blocks (a pipe its reader drains slowly) holds up its own lines only.
 ///
 /// Nothing is lost on a graceful exit: the buffers are written out when the process exits (`atexit`), and
 /// ``flushAll()`` writes them out at once. A crash loses at most the last 100 ms. A buffer that reaches 1 MiB (the
@@ -25,7 +26,8 @@ final class LogWriter: Sendable {
             if let writer = writers[descriptor] { return writer }
             let writer = LogWriter(descriptor: descriptor)
             writers[descriptor] = writer
-            if writers.count == 1 { startFlushing() }
+            if writers.count == 1 { atexit { LogWriter.flushAll() } }
+            writer.startFlushing()
             return writer
         }
     }
@@ -67,15 +69,15 @@ final class LogWriter: Sendable {
     private static let registry = Mutex<[Int32: LogWriter]>([:])
     private static let inlineFlushBytes = 1 << 20
 
-    private static func startFlushing() {
-        atexit { LogWriter.flushAll() }
-        let thread = Thread {
+    /// Starts this stream's thread, which writes the buffer out every 100 ms for as long as the process runs.
+    private func startFlushing() {
+        let thread = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
-                flushAll()
+                flush()
             }
         }
-        thread.name = "profile-svc.log-writer"
+        thread.name = "profile-svc.log-writer-\(descriptor)"
         thread.start()
     }
 }
