@@ -71,10 +71,15 @@ enum PostgresMigrations {
     /// The advisory lock key that serialises migrations ("profile" in ASCII).
     static let lockKey: Int64 = 0x70_726f_6669_6c65
 
+    /// How long the migrations may take: a migration rewriting a large table takes minutes, beyond the bounds every
+    /// other call has (``PostgresSettings/writeTimeout``, the sessions' `statement_timeout`).
+    static let timeout: Duration = .seconds(3600)
+
     /// Runs the migrations not yet recorded, in one transaction under the advisory lock; returns how many ran.
     @discardableResult
     static func run(on pool: PostgresPool, logger: Logger) async throws -> Int {
-        try await pool.withTransaction(logger: logger) { connection in
+        try await pool.withTransaction(deadline: timeout, logger: logger) { connection in
+            try await connection.queryIfOpen("SET LOCAL statement_timeout = 0", logger: logger)
             try await connection.queryIfOpen("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.queryIfOpen(
                 """

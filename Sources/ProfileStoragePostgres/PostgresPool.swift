@@ -1,35 +1,43 @@
 import PostgresNIO
 import Synchronization
 
-/// postgres-nio's connection pool, with a bound on the wait for a connection.
+/// postgres-nio's connection pool, with a deadline on every call.
 ///
 /// The pool never fails a request by itself: while the server is unreachable, it retries connecting and the
-/// request waits, so a lookup or a health check would hang. Here a request that has no connection within
-/// ``leaseTimeout`` fails with a ``PostgresStoreError`` (the caller retries or answers 503); once it has one,
-/// the query runs as long as it takes.
+/// request waits, and a statement sent to a server that stopped answering (a network partition, a frozen host) waits
+/// for TCP to give up, minutes later. Here every call has a deadline, the wait for a connection included: past it the
+/// call fails with a ``PostgresStoreError`` (the caller retries or answers 503) and, when it had a connection, that
+/// connection is closed, so that the pool opens a new one instead of handing out one with a statement stuck on it.
 struct PostgresPool: Sendable {
     let client: PostgresClient
+    /// Longest a call waits for a connection.
     let leaseTimeout: Duration
     /// Named in the error (password redacted).
     let database: String
 
-    /// Runs `body` on a connection of the pool.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let leased = LeaseFlag()
+    /// Runs `body` on a connection of the pool, within `deadline` from now.
+    func withConnection<T: Sendable>(deadline: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let lease = Lease()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
-                    leased.set()
+                    lease.hold(connection)
                     return try await body(connection)
                 }
             }
             group.addTask { [leaseTimeout, database] in
-                try await Task.sleep(for: leaseTimeout)
-                guard leased.isSet else {
+                let leaseWait = min(leaseTimeout, deadline)
+                try await Task.sleep(for: leaseWait)
+                guard let connection = lease.connection else {
                     throw PostgresStoreError(
-                        description: "no connection to \(database) within \(leaseTimeout) (server unreachable, or every connection busy)")
+                        description: "no connection to \(database) within \(leaseWait) (server unreachable, or every connection busy)")
                 }
-                return nil
+                try await Task.sleep(for: deadline - leaseWait)
+                // Closed, not returned: a statement may be stuck on it (the pool replaces it).
+                try? await connection.close()
+                throw PostgresStoreError(description: "no answer from \(database) within \(deadline); the connection was closed")
             }
             defer { group.cancelAll() }
             while let result = try await group.next() {
@@ -39,12 +47,13 @@ struct PostgresPool: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction on a connection of the pool: committed when it returns, rolled back when it throws
-    /// (the error `body` threw is rethrown as it is). Every statement, `body`'s too, goes through
+    /// Runs `body` in a transaction on a connection of the pool, within `deadline`: committed when it returns, rolled
+    /// back when it throws (the error `body` threw is rethrown as it is). Every statement, `body`'s too, goes through
     /// ``PostgresNIO/PostgresConnection/queryIfOpen(_:logger:)``: a session the server ended fails, it does not hang.
-    func withTransaction<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
-    {
-        try await withConnection { connection in
+    func withTransaction<T: Sendable>(
+        deadline: Duration, logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection(deadline: deadline) { connection in
             try await connection.queryIfOpen("BEGIN", logger: logger)
             let value: T
             do {
@@ -60,13 +69,13 @@ struct PostgresPool: Sendable {
     }
 }
 
-/// Whether the request has its connection, set by the query's task and read by the timer's.
-private final class LeaseFlag: Sendable {
-    private let value = Atomic<Bool>(false)
+/// The connection a call holds, set by the call's task and read by its deadline's.
+private final class Lease: Sendable {
+    private let held = Mutex<PostgresConnection?>(nil)
 
-    var isSet: Bool { value.load(ordering: .relaxed) }
+    var connection: PostgresConnection? { held.withLock { $0 } }
 
-    func set() {
-        value.store(true, ordering: .relaxed)
+    func hold(_ connection: PostgresConnection) {
+        held.withLock { $0 = connection }
     }
 }

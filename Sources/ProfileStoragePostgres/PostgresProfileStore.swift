@@ -43,7 +43,9 @@ public final class PostgresProfileStore: ProfileStore {
         try await PostgresStoreError.translating {
             try await schema.ready()
             let write = PostgresBatchWrite(events: events, offsets: offsets, group: group, logger: logger)
-            return try await pool.withTransaction(logger: logger) { connection in try await write.run(on: connection) }
+            return try await pool.withTransaction(deadline: settings.writeTimeout, logger: logger) { connection in
+                try await write.run(on: connection)
+            }
         }
     }
 
@@ -51,10 +53,9 @@ public final class PostgresProfileStore: ProfileStore {
         try await PostgresStoreError.translating {
             try await schema.ready()
             let sorted = partitions.sorted()
-            return try await pool.withTransaction(logger: logger) { [logger] connection in
-                // A previous owner's batch holding the rows is waited for, but not forever (a replica frozen
-                // mid-batch): the claim then fails, and the worker claims again before its first batch.
-                try await connection.queryIfOpen("SET LOCAL lock_timeout = '5s'", logger: logger)
+            return try await pool.withTransaction(deadline: settings.writeTimeout, logger: logger) { [logger] connection in
+                // A previous owner's batch holding the rows is waited for, but not forever (the sessions'
+                // lock_timeout, a replica frozen mid-batch): the claim then fails, and the worker claims again.
                 var epochs: [PartitionKey: Int64] = [:]
                 // In key order; waits for a batch of the previous owner that holds the rows (FOR SHARE) to end.
                 let rows = try await connection.queryIfOpen(
@@ -78,7 +79,7 @@ public final class PostgresProfileStore: ProfileStore {
     public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
         let (eventIDsStored, usersWithProfile) = try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection { [logger] connection in
+            return try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
                 var seen: Set<UUID> = []
                 for try await id in try await connection.queryIfOpen(
                     "SELECT event_id FROM processed_event WHERE event_id = ANY(\(events.map(\.eventID))::uuid[])", logger: logger
@@ -103,7 +104,7 @@ public final class PostgresProfileStore: ProfileStore {
     public func profile(userID: String) async throws -> Profile? {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection { [logger] connection in
+            return try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
                 for try await row in try await connection.execute(ProfileByUserID(userID: userID), logger: logger) {
                     return Profile(
                         userID: row.0, email: row.1, displayName: row.2, source: EventSource(rawValue: row.3) ?? .authService,
@@ -117,7 +118,7 @@ public final class PostgresProfileStore: ProfileStore {
     public func storedOffsets(group: String) async throws -> [StoredOffset] {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection { [logger] connection in
+            return try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
                 try await Self.storedOffsets(group: group, on: connection, logger: logger)
             }
         }
@@ -128,7 +129,7 @@ public final class PostgresProfileStore: ProfileStore {
             try await schema.ready()
             guard !offsets.isEmpty else { return }
             let sorted = offsets.sorted { $0.partitionKey < $1.partitionKey }
-            _ = try await pool.withConnection { [logger] connection in
+            _ = try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
                 try await connection.queryIfOpen(
                     """
                     INSERT INTO consumer_offset (group_id, topic, partition, next_offset)
@@ -148,7 +149,7 @@ public final class PostgresProfileStore: ProfileStore {
         precondition(limit >= 1, "a chunk holds at least one entry")
         return try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection { [logger] connection in
+            return try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
                 let rows = try await connection.queryIfOpen(
                     """
                     WITH chunk AS (
@@ -177,7 +178,7 @@ public final class PostgresProfileStore: ProfileStore {
     public func counts() async throws -> (profiles: Int, events: Int) {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection { [logger] connection in
+            return try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
                 for try await (profiles, events) in try await connection.queryIfOpen(
                     "SELECT (SELECT count(*) FROM profile), (SELECT count(*) FROM processed_event)", logger: logger
                 ).decode((Int64, Int64).self) {
@@ -191,7 +192,9 @@ public final class PostgresProfileStore: ProfileStore {
     public func ping() async throws {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            try await pool.withConnection { [logger] connection in _ = try await connection.queryIfOpen("SELECT 1", logger: logger) }
+            try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
+                _ = try await connection.queryIfOpen("SELECT 1", logger: logger)
+            }
         }
     }
 

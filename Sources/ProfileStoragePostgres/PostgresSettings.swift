@@ -31,6 +31,24 @@ public struct PostgresSettings: Sendable, Equatable {
     public var maximumConnections = 8
     /// Longest a call waits for a connection before it fails (the server unreachable, or every connection busy).
     public var leaseTimeout: Duration = .seconds(5)
+    /// Longest a lookup or a readiness check takes, the wait for a connection included: past it the call fails (the
+    /// HTTP API answers 503) and its connection is closed, never reused while a statement on it may be stuck.
+    public var readTimeout: Duration = .seconds(1)
+    /// Longest any other call (a batch's transaction, a claim) takes, the wait for a connection included; past it the
+    /// call fails, to be retried, and its connection is closed.
+    public var writeTimeout: Duration = .seconds(30)
+    /// The server-side bounds the service sets on its own sessions (startup parameters), so that a replica that
+    /// freezes or loses its network cannot hold others' work hostage: a statement runs at most
+    /// ``writeTimeout``, a lock is waited for at most 5 s, and a transaction left idle (its client frozen or cut
+    /// off) is ended after 5 s, its locks released.
+    var sessionParameters: [(String, String)] {
+        [
+            ("application_name", applicationName),
+            ("statement_timeout", "\(writeTimeout.components.seconds * 1000)"),
+            ("lock_timeout", "5000"),
+            ("idle_in_transaction_session_timeout", "5000"),
+        ]
+    }
 
     /// Why a URL was refused, in words for an operator.
     public struct InvalidURL: Error, Sendable, CustomStringConvertible {
@@ -89,7 +107,7 @@ public struct PostgresSettings: Sendable, Equatable {
     public var clientConfiguration: PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tls)
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        configuration.options.additionalStartupParameters = sessionParameters
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         return configuration

@@ -111,11 +111,11 @@ struct PostgresStoreTests {
         let settings = try await TestPostgresServer.newDatabase()
         try await TestPostgresServer.withClient(settings) { client in
             let pool = PostgresPool(client: client, leaseTimeout: .seconds(5), database: settings.redactedURL)
-            let pid = try await pool.withConnection { connection in
+            let pid = try await pool.withConnection(deadline: .seconds(30)) { connection in
                 try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).reduce(0) { $1 }
             }
             await #expect(throws: PostgresStoreError.self) {
-                try await pool.withTransaction(logger: logger) { connection in
+                try await pool.withTransaction(deadline: .seconds(30), logger: logger) { connection in
                     try await connection.queryIfOpen("SET LOCAL idle_in_transaction_session_timeout = '100ms'", logger: logger)
                     let ended = try await TestPostgresServer.withClient(settings) { observer in
                         try await eventually("the server to end the idle session") {
@@ -130,11 +130,39 @@ struct PostgresStoreTests {
                 }
             }
             // The pool goes on with another connection.
-            let answer = try await pool.withConnection { connection in
+            let answer = try await pool.withConnection(deadline: .seconds(30)) { connection in
                 try await connection.queryIfOpen("SELECT 41 + 1", logger: logger).decode(Int.self).reduce(0) { $1 }
             }
             #expect(answer == 42)
         }
+    }
+
+    @Test func aLookupOnAServerThatStoppedAnsweringFailsWithinItsDeadlineAndItsConnectionIsNotReused() async throws {
+        // As a network partition or a frozen database host looks to the service: the server's processes for this
+        // store's sessions are stopped (SIGSTOP), so the statements sent to them get no answer at all.
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.applicationName = "frozen-\(UUID().uuidString.prefix(8))"
+        let applicationName = settings.applicationName
+        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
+        let store = running.storage
+        _ = try await store.apply([SampleEvent.make(user: "u1")], offsets: [], group: "g")
+        #expect(try await store.profile(userID: "u1") != nil)
+        let backends = try await TestPostgresServer.withClient(try TestPostgresServer.settings()) { client in
+            try await client.query("SELECT pid FROM pg_stat_activity WHERE application_name = \(applicationName)").decode(Int32.self)
+                .reduce(into: []) { $0.append($1) }
+        }
+        try #require(!backends.isEmpty)
+        for pid in backends { kill(pid, SIGSTOP) }
+        defer { for pid in backends { kill(pid, SIGCONT) } }
+
+        let started = ContinuousClock.now
+        await #expect(throws: PostgresStoreError.self) { try await store.profile(userID: "u1") }
+        let answeredAfter = ContinuousClock.now - started
+        #expect(answeredAfter < settings.readTimeout + .seconds(2), "answered after \(answeredAfter)")
+
+        // The stopped sessions' connections were closed, not handed out again: the next calls get new ones.
+        for pid in backends { kill(pid, SIGCONT) }
+        try await eventually("a lookup to succeed on a new connection") { (try? await store.profile(userID: "u1")) != nil }
     }
 
     /// A local TCP port nothing listens on: bound, then released.
