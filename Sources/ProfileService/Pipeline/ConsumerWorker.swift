@@ -44,10 +44,10 @@ public final class ConsumerWorker: Service {
         self.logger = logger
         let group = configuration.kafka.groupID
         let kafka = KafkaSettings.worker(configuration.kafka)
-        // A batch that waits longer than a quarter of max.poll.interval.ms (or 10 s) pauses consumption and serves
-        // the group meanwhile: this member must poll within that interval or be taken out of the group.
+        // A batch that waits longer than a quarter of max.poll.interval.ms (or 5 s) pauses consumption, serves the
+        // group meanwhile (this member must poll within that interval or be taken out of the group) and says so.
         let maxPollInterval = Duration.milliseconds(Int(kafka.properties["max.poll.interval.ms"] ?? "") ?? 300_000)
-        let stallAfter = min(maxPollInterval / 4, .seconds(10))
+        let stallAfter = min(maxPollInterval / 4, .seconds(5))
         ownership = PartitionOwnership(
             store: store, group: group, inFlight: inFlight, inFlightWait: stallAfter, health: health,
             metrics: metrics, logger: logger)
@@ -216,11 +216,14 @@ public final class ConsumerWorker: Service {
     }
 
     /// While an operation fails or stalls: partitions paused, the group still served, readiness down (for the
-    /// database). On recovery: restored.
+    /// database: not ready until a write has gone through). On recovery: restored.
     private func retryHooks() -> TransientRetry.Hooks {
         TransientRetry.Hooks(
             shouldStop: { self.isStopping },
-            onStall: { [consumer] _ in consumer.pauseAssignment() },
+            onStall: { [consumer, health, retry] operation in
+                consumer.pauseAssignment()
+                if operation == .databaseApply { health.update { $0.databaseError = "a write has not answered for \(retry.stallAfter)" } }
+            },
             onFailure: { [consumer, health] operation, error in
                 consumer.pauseAssignment()
                 if operation == .databaseApply { health.update { $0.databaseError = "\(error)" } }

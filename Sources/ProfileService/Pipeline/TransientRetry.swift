@@ -7,8 +7,11 @@ struct TransientRetry: Sendable {
     var initialBackoff: Duration
     var maxBackoff: Duration
     /// How long an attempt may run before the caller is told it stalls (``Hooks/onStall``) and waits with it
-    /// (``Hooks/whileWaiting``), as after a failure.
-    var stallAfter: Duration = .seconds(10)
+    /// (``Hooks/whileWaiting``), as after a failure, and a warning says what it waits for (again every
+    /// ``stallReportInterval`` while it lasts).
+    var stallAfter: Duration = .seconds(5)
+    /// How often a stalled attempt is reported again.
+    static let stallReportInterval: Duration = .seconds(30)
     let logger: Logger
     let metrics: ServiceMetrics
 
@@ -86,10 +89,18 @@ struct TransientRetry: Sendable {
         _ operation: Operation, hooks: Hooks, stalled: StallFlag, _ body: () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-            group.addTask { [stallAfter] in
+            group.addTask { [stallAfter, logger] in
+                let started = ContinuousClock.now
                 try await Task.sleep(for: stallAfter)
                 if stalled.set() { hooks.onStall(operation) }
+                var nextReport = ContinuousClock.now
                 while true {
+                    if ContinuousClock.now >= nextReport {
+                        logger.warning(
+                            "\(operation) has not answered yet; waiting for it",
+                            metadata: ["waiting": "\(ContinuousClock.now - started)"])
+                        nextReport = ContinuousClock.now + Self.stallReportInterval
+                    }
                     await hooks.whileWaiting()
                     try await Task.sleep(for: .milliseconds(100))
                 }
