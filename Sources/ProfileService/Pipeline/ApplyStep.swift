@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import ProfileCore
 import ProfileStorage
+import Tracing
 
 /// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
 /// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome.
@@ -18,14 +19,20 @@ struct ApplyStep: Sendable {
     let retry: TransientRetry
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Each attempt of the transaction is a child span of the current (batch) span.
+    let tracer: PipelineTracer
     private let reporting = DispatchQueue(label: "profile-svc.worker.outcome-log")
 
-    init(store: any ProfileStore, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger) {
+    init(
+        store: any ProfileStore, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger,
+        tracer: PipelineTracer
+    ) {
         self.store = store
         self.group = group
         self.retry = retry
         self.metrics = metrics
         self.logger = logger
+        self.tracer = tracer
     }
 
     /// What applying a batch did.
@@ -45,7 +52,7 @@ struct ApplyStep: Sendable {
         let attempt = try await retry.run(.databaseApply, hooks: hooks) {
             () async throws -> Swift.Result<[EventOutcome], PartitionsFenced> in
             do {
-                return .success(try await store.apply(events, offsets: offsets, group: group))
+                return .success(try await tracer.storeTransaction { try await store.apply(events, offsets: offsets, group: group) })
             } catch let fenced as PartitionsFenced {
                 return .failure(fenced)
             }
@@ -71,7 +78,11 @@ struct ApplyStep: Sendable {
         // At `warning` and above the hot path logs nothing per message but dead letters (docs/interface.md), so not the
         // header/envelope conflicts either.
         guard logger.logLevel <= .info else { return }
-        reporting.async { [logger] in Self.log(events, outcomes: outcomes, to: logger) }
+        // The lines belong to the batch's span (its ids on each), though written on the queue.
+        let span = tracer.isEnabled ? ServiceContext.current : nil
+        reporting.async { [logger] in
+            ServiceContext.withValue(span) { Self.log(events, outcomes: outcomes, to: logger) }
+        }
     }
 
     private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], to logger: Logger) {
