@@ -73,7 +73,6 @@ struct BenchCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
-        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log))
         var base: ServiceConfiguration
         do {
             base = try ConfigurationLoader.load(environment: ProcessInfo.processInfo.environment, file: config)
@@ -82,6 +81,10 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         base.logLevel = level
+        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log), traced: base.tracing.isEnabled)
+        // With OTEL_EXPORTER_OTLP_ENDPOINT set the workers record and export their spans, as the daemon would.
+        let tracing = try TracingBootstrap.start(base.tracing, logger: base.logger("profile-svc.otel"))
+        if let endpoint = base.tracing.endpoint, tracing != nil { print("bench: tracing to \(endpoint), sampler \(base.tracing.sampler)") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
@@ -112,10 +115,11 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
-        let result = try await ThroughputBenchmark.run(
-            base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
-            replicas: replicas,
-            httpPort: httpPort)
+        let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
+            try await ThroughputBenchmark.run(
+                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+                replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
+        }
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }

@@ -1,8 +1,9 @@
 """A test OTLP/HTTP receiver: decodes each POST /v1/traces body as the real protobuf
 (opentelemetry-proto's ExportTraceServiceRequest) and appends one JSON object per span to a file.
 
-Usage: otlp_receiver.py SPANS_FILE. Prints the port it listens on (127.0.0.1, chosen by the system) as its first
-line. Anything that is not a decodable protobuf export is answered 400 and recorded as {"error": ...}.
+Usage: otlp_receiver.py SPANS_FILE [--counts]. Prints the port it listens on (127.0.0.1, chosen by the system) as
+its first line. Anything that is not a decodable protobuf export is answered 400 and recorded as {"error": ...}.
+With --counts (for the benchmark) it still decodes every export, but records only its numbers of spans and links.
 """
 
 import json
@@ -16,6 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 SPANS_FILE = sys.argv[1]
+COUNTS_ONLY = "--counts" in sys.argv[2:]
 
 
 def value(any_value):
@@ -70,12 +72,16 @@ class Receiver(BaseHTTPRequestHandler):
             self.send_response(400)
             self.end_headers()
             return
-        record(
-            span_json(resource_spans.resource, span)
+        spans = [
+            (resource_spans.resource, span)
             for resource_spans in request.resource_spans
             for scope_spans in resource_spans.scope_spans
             for span in scope_spans.spans
-        )
+        ]
+        if COUNTS_ONLY:
+            record([{"spans": len(spans), "links": sum(len(span.links) for _, span in spans), "bytes": len(body)}])
+        else:
+            record(span_json(resource, span) for resource, span in spans)
         reply = ExportTraceServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
