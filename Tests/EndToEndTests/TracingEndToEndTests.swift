@@ -142,13 +142,19 @@ struct TracingEndToEndTests {
         #expect(server.name == "/v1/profiles/{user_id}")
         #expect(server.attributes["http.response.status_code"] as? Int == 200)
 
-        // Log lines written inside the batch span carry its ids.
-        let created = daemon.log.split(separator: "\n").compactMap {
+        // Log lines written inside a span carry its ids: the batch's outcome lines, the request's access log line.
+        let lines = daemon.log.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
-        .filter { $0["message"] as? String == "profile created" && $0["user_id"] as? String == String(decoding: ana.key!, as: UTF8.self) }
+        let created = lines.filter {
+            $0["message"] as? String == "profile created" && $0["user_id"] as? String == String(decoding: ana.key!, as: UTF8.self)
+        }
         #expect(created.count == 1)
         #expect(created.first?["trace_id"] as? String == anaBatch.traceID && created.first?["span_id"] as? String == anaBatch.spanID)
+        let anaPath = "/v1/profiles/\(String(decoding: ana.key!, as: UTF8.self))"
+        let access = lines.filter { $0["message"] as? String == "request" && $0["path"] as? String == anaPath }
+        #expect(access.count == 1)
+        #expect(access.first?["trace_id"] as? String == server.traceID && access.first?["span_id"] as? String == server.spanID)
 
         // `dlq reprocess` is traced too: its batch linked to the poison's producer span, the re-park its child.
         let spansBefore = spans.count
