@@ -79,9 +79,9 @@ struct ApplyStep: Sendable {
         // header/envelope conflicts either.
         guard logger.logLevel <= .info else { return }
         // The lines belong to the batch's span (its ids on each), though written on the queue.
-        let span = tracer.isEnabled ? ServiceContext.current : nil
+        let batchContext = tracer.isEnabled ? ServiceContext.current : nil
         reporting.async { [logger] in
-            ServiceContext.withValue(span) { Self.log(events, outcomes: outcomes, to: logger) }
+            ServiceContext.withValue(batchContext) { Self.log(events, outcomes: outcomes, to: logger) }
         }
     }
 

@@ -23,7 +23,7 @@ struct PipelineTracer: Sendable {
     /// Whether spans are recorded (and messages' producer contexts read).
     var isEnabled: Bool { tracer != nil }
 
-    /// Starts the CONSUMER span of a decoded batch of the worker (see ``startBatch(_:)-([TracedMessage])``).
+    /// Starts the CONSUMER span of a decoded batch of the worker: its events' and poison messages' producer spans.
     func startBatch(_ batch: DecodedBatch) -> (any Span)? {
         guard isEnabled else { return nil }
         return startBatch(
