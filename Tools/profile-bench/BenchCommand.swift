@@ -52,6 +52,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
     @Option(help: "The worker's log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "info"
     @Option(help: "Where the worker's JSON log lines go.") var logFile: String = "/dev/null"
+    @Flag(
+        help:
+            "Give every event a W3C traceparent header, as producers instrumented by OpenTelemetry do: with OTEL_EXPORTER_OTLP_ENDPOINT set, each batch span then links every message."
+    ) var traceContext = false
     @Flag(help: .hidden) var serveCluster = false
 
     static func main() async {
@@ -62,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if serveCluster {
             LoggingSetup.bootstrap(level: .warning, stream: .standardError)
-            try await BenchmarkClusterProcess.serve(events: events)
+            try await BenchmarkClusterProcess.serve(events: events, traceContext: traceContext)
             return
         }
         guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
@@ -99,7 +103,7 @@ struct BenchCommand: AsyncParsableCommand {
                     + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
                     + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
-        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events)
+        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events, traceContext: traceContext)
         defer { cluster.stop() }
         let info = cluster.info
         if latency {
