@@ -23,6 +23,7 @@ struct TracingConfigurationTests {
         #expect(settings.exportProtocol == .httpProtobuf)
         #expect(settings.serviceName == "profile-svc")
         #expect(settings.sampler == "parentbased_always_on")
+        #expect(settings.linkCountLimit == 128, "OpenTelemetry's default span link limit")
         #expect(!(try load(["OTEL_EXPORTER_OTLP_ENDPOINT": ""])).isEnabled, "empty is unset, as OpenTelemetry says")
     }
 
@@ -31,7 +32,9 @@ struct TracingConfigurationTests {
             "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.internal:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
             "OTEL_SERVICE_NAME": "profile-svc-eu", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
             "OTEL_TRACES_SAMPLER_ARG": "0.25", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod, team=identity",
+            "OTEL_SPAN_LINK_COUNT_LIMIT": "20000",
         ])
+        #expect(settings.linkCountLimit == 20_000)
         #expect(settings.isEnabled)
         #expect(settings.endpoint == "https://collector.internal:4318")
         #expect(settings.exportProtocol == .httpJSON)
@@ -46,6 +49,7 @@ struct TracingConfigurationTests {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift"), ("OTEL_SERVICE_NAME", " "),
         ("OTEL_TRACES_SAMPLER", "sometimes"), ("OTEL_TRACES_SAMPLER_ARG", "1.5"), ("OTEL_TRACES_SAMPLER_ARG", "half"),
         ("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign"), ("OTEL_SDK_DISABLED", "yes please"),
+        ("OTEL_SPAN_LINK_COUNT_LIMIT", "-1"), ("OTEL_SPAN_LINK_COUNT_LIMIT", "many"),
     ])
     func aBadValueIsAnErrorNamingItsVariable(name: String, value: String) {
         do {

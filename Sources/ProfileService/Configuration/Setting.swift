@@ -27,6 +27,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case otelSamplerArgument = "OTEL_TRACES_SAMPLER_ARG"
     case otelResourceAttributes = "OTEL_RESOURCE_ATTRIBUTES"
     case otelSDKDisabled = "OTEL_SDK_DISABLED"
+    case otelLinkCountLimit = "OTEL_SPAN_LINK_COUNT_LIMIT"
 
     /// The default as text, read off a default ``ServiceConfiguration`` (the loader's own starting point).
     public var defaultValue: String {
@@ -57,6 +58,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .otelSamplerArgument: return defaults.tracing.samplerArgument.map { "\($0)" } ?? "unset"
         case .otelResourceAttributes: return "unset"
         case .otelSDKDisabled: return String(defaults.tracing.sdkDisabled)
+        case .otelLinkCountLimit: return String(defaults.tracing.linkCountLimit)
         }
     }
 
@@ -91,6 +93,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .otelSamplerArgument: "The sampling ratio of the traceidratio samplers, 0 to 1."
         case .otelResourceAttributes: "key=value,... added to the spans' resource (deployment.environment=prod, say)."
         case .otelSDKDisabled: "true turns tracing off even with an endpoint."
+        case .otelLinkCountLimit: "Most links a span gets: a batch span links its first messages' producer spans up to it (0 to 100000)."
         }
     }
 

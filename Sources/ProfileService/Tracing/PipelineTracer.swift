@@ -12,12 +12,15 @@ struct PipelineTracer: Sendable {
     let group: String
     /// The store's `db.system.name`: sqlite or postgresql.
     let databaseSystem: String
+    /// Most links a span gets (`OTEL_SPAN_LINK_COUNT_LIMIT`): those of its first messages with a producer span.
+    let linkLimit: Int
 
     /// - Parameter tracer: nil while tracing is off.
     init(tracer: (any Tracer)?, group: String, configuration: ServiceConfiguration) {
         self.tracer = tracer
         self.group = group
         databaseSystem = configuration.postgres == nil ? "sqlite" : "postgresql"
+        linkLimit = configuration.tracing.linkCountLimit
     }
 
     /// Whether spans are recorded (and messages' producer contexts read).
@@ -32,14 +35,14 @@ struct PipelineTracer: Sendable {
     }
 
     /// Starts the CONSUMER span of a batch, `process <topics>`, linked to the producer span of each message that
-    /// has one. A batch of a single message is also that producer span's child, so that a message that arrives
-    /// alone (the usual case below saturation) appears in its producer's trace; a larger batch starts a trace
-    /// of its own, reached through its links.
+    /// has one (up to ``linkLimit``). A batch of a single message is also that producer span's child, so that a
+    /// message that arrives alone (the usual case below saturation) appears in its producer's trace; a larger batch
+    /// starts a trace of its own, reached through its links.
     func startBatch(_ messages: [TracedMessage]) -> (any Span)? {
         guard let tracer, !messages.isEmpty else { return nil }
-        let links = messages.map { $0.link(with: tracer) }
+        let links = self.links(to: messages, with: tracer)
         let topics = Set(messages.map(\.origin.topic)).sorted().joined(separator: ",")
-        let parent = messages.count == 1 ? links[0]?.context : nil
+        let parent = messages.count == 1 ? links.first?.context : nil
         let span = tracer.startSpan("process \(topics)", context: parent ?? .topLevel, ofKind: .consumer)
         span.updateAttributes { attributes in
             attributes[SpanAttributeName.messagingSystem] = "kafka"
@@ -52,8 +55,19 @@ struct PipelineTracer: Sendable {
             if partitions.count == 1 { attributes[SpanAttributeName.messagingPartitionID] = String(partitions.first!) }
             if messages.count == 1 { attributes[SpanAttributeName.messagingKafkaOffset] = Int(messages[0].origin.offset) }
         }
-        for link in links { if let link { span.addLink(link) } }
+        for link in links { span.addLink(link) }
         return span
+    }
+
+    /// The links to `messages`' producer spans, in order, at most ``linkLimit``: OpenTelemetry's span limit (128 by
+    /// default), which keeps a batch of 20,000 messages from making a span of 20,000 links that every trace backend
+    /// would choke on, and the memory that would hold them while they wait for export.
+    private func links(to messages: [TracedMessage], with tracer: any Tracer) -> [SpanLink] {
+        var links: [SpanLink] = []
+        for message in messages where links.count < linkLimit {
+            if let link = message.link(with: tracer) { links.append(link) }
+        }
+        return links
     }
 
     /// Runs `body` with `span` as the current span, so that its child spans and log lines belong to it.
@@ -109,7 +123,7 @@ struct PipelineTracer: Sendable {
             attributes[SpanAttributeName.messagingDestinationName] = topic
             if messages.count > 1 { attributes[SpanAttributeName.messagingBatchMessageCount] = messages.count }
         }
-        for message in messages { if let link = message.link(with: tracer) { span.addLink(link) } }
+        for link in links(to: messages, with: tracer) { span.addLink(link) }
         return try await run(body, in: span)
     }
 
@@ -141,15 +155,15 @@ struct PipelineTracer: Sendable {
             self.init(MessageOrigin(record), context: ProducerTraceContext(headers: record.headers))
         }
 
-        /// The link to its producer's span, with where it was read; nil without one.
+        /// The link to its producer's span, with where it was read; nil without one (or with a malformed one).
         func link(with tracer: any Tracer) -> SpanLink? {
-            guard let context else { return nil }
+            guard let context = context?.context(with: tracer) else { return nil }
             var attributes = SpanAttributes()
             attributes[SpanAttributeName.messagingDestinationName] = origin.topic
             attributes[SpanAttributeName.messagingPartitionID] = String(origin.partition)
             attributes[SpanAttributeName.messagingKafkaOffset] = Int(origin.offset)
             if let deadLetterErrorClass { attributes[SpanAttributeName.deadLetterErrorClass] = deadLetterErrorClass }
-            return SpanLink(context: context.context(with: tracer), attributes: attributes)
+            return SpanLink(context: context, attributes: attributes)
         }
     }
 }

@@ -30,6 +30,9 @@ public struct TracingSettings: Sendable, Equatable {
     public var resourceAttributes: [String: String] = [:]
     /// `OTEL_SDK_DISABLED=true`: tracing off even with an endpoint.
     public var sdkDisabled = false
+    /// `OTEL_SPAN_LINK_COUNT_LIMIT`: most links a span gets (OpenTelemetry's default, 128). A batch span links
+    /// its first messages up to it.
+    public var linkCountLimit = 128
 
     public init() {}
 
@@ -79,6 +82,7 @@ extension SettingsReader {
             }
         }
         settings.sdkDisabled = try oneOf(.otelSDKDisabled, ["true", "false"], default: "false") == "true"
+        settings.linkCountLimit = try integer(.otelLinkCountLimit, in: 0...100_000, default: settings.linkCountLimit)
         return settings
     }
 }
