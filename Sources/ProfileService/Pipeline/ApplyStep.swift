@@ -2,7 +2,6 @@ import Dispatch
 import Logging
 import ProfileCore
 import ProfileStorage
-import Tracing
 
 /// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
 /// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome.
@@ -78,16 +77,16 @@ struct ApplyStep: Sendable {
         // At `warning` and above the hot path logs nothing per message but dead letters (docs/interface.md), so not the
         // header/envelope conflicts either.
         guard logger.logLevel <= .info else { return }
-        // The lines belong to the batch's span (its ids on each), though written on the queue.
-        let batchContext = tracer.isEnabled ? ServiceContext.current : nil
-        reporting.async { [logger] in
-            ServiceContext.withValue(batchContext) { Self.log(events, outcomes: outcomes, to: logger) }
-        }
+        // The lines belong to the batch's span: its ids (trace_id, span_id), read once here, in its context, go on each
+        // line written on the queue (where no span is current).
+        let span = tracer.isEnabled ? logger.metadataProvider?.get() ?? [:] : [:]
+        reporting.async { [logger] in Self.log(events, outcomes: outcomes, span: span, to: logger) }
     }
 
-    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], to logger: Logger) {
+    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], span: Logger.Metadata, to logger: Logger) {
         for (event, outcome) in zip(events, outcomes) {
             var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
+            if !span.isEmpty { metadata.merge(span) { line, _ in line } }
             metadata["user_id"] = .string(event.decoded.event.userID)
             metadata["source"] = .string(event.decoded.event.source.rawValue)
             if let conflict = event.decoded.conflictingHeaderEventID {
