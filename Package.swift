@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // Only the OTLP/HTTP exporter: the gRPC one (grpc-swift and its transport) would about double the first build.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         // librdkafka, from the system (Debian: librdkafka-dev).
@@ -77,7 +81,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The service: configuration, logging, metrics, the worker pipeline, HTTP, and the DLQ and offsets tools.
+        // The service: configuration, logging, metrics, traces, the worker pipeline, HTTP, and the DLQ and offsets tools.
         .target(
             name: "ProfileService",
             dependencies: [
@@ -93,6 +97,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ]
         ),
         // `profile-svc demo`: the daemon against librdkafka's mock cluster seeded with sample upstream events; the sample
@@ -133,6 +140,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Tools/profile-bench"
         ),
@@ -206,7 +214,9 @@ let package = Package(
         // The built binary against Tansu, an independent Kafka-compatible broker.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Kafka", "ProfileDemo", "ProfileService", "TansuSupport", "TestSupport"]
+            dependencies: ["Kafka", "ProfileDemo", "ProfileService", "TansuSupport", "TestSupport"],
+            // The tracing tests' instrumented producer and OTLP receiver, run with the test tools' Python.
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "ProfileServiceTests",
@@ -221,6 +231,7 @@ let package = Package(
                 "PostgresSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
     ]

@@ -22,15 +22,19 @@ public struct Daemon: Sendable {
 
     /// Opens the database and creates the Kafka clients. Nothing runs until ``run()``.
     ///
-    /// - Parameter observer: told of each batch the worker applied, on the worker's task (see
-    ///   ``WorkerBatchObserver``); `profile-svc run` passes none. Tests await it instead of polling the database.
+    /// - Parameters:
+    ///   - observer: told of each batch the worker applied, on the worker's task (see ``WorkerBatchObserver``);
+    ///     `profile-svc run` passes none. Tests await it instead of polling the database.
+    ///   - tracing: the process's tracing (``TracingBootstrap``); nil while it is off. Its exporter joins the
+    ///     service group, shut down last so that it flushes the spans of the last batch.
     public static func build(
         configuration: ServiceConfiguration, logger: Logger,
-        observer: WorkerBatchObserver? = nil
+        observer: WorkerBatchObserver? = nil, tracing: TracingRuntime? = nil
     ) throws(StartupError) -> Daemon {
         let database = try StoreOpening.open(configuration)
         do {
-            return try Daemon(configuration: configuration, database: database, logger: logger, observer: observer)
+            return try Daemon(
+                configuration: configuration, database: database, logger: logger, observer: observer, tracing: tracing)
         } catch let error as KafkaError {
             throw StartupError(.configuration, "KAFKA_PROP_*: \(error.message)")
         } catch {
@@ -40,7 +44,7 @@ public struct Daemon: Sendable {
 
     private init(
         configuration: ServiceConfiguration, database: any ProfileStore, logger: Logger,
-        observer: WorkerBatchObserver?
+        observer: WorkerBatchObserver?, tracing: TracingRuntime?
     ) throws {
         self.configuration = configuration
         self.database = database
@@ -56,7 +60,7 @@ public struct Daemon: Sendable {
         let worker = try ConsumerWorker(
             configuration: configuration, store: database, deadLetters: deadLetters,
             health: health, metrics: metrics, logger: configuration.logger("profile-svc.worker"),
-            observer: observer)
+            observer: observer, tracer: tracing?.tracer)
         let monitor = ClusterMonitor(
             consumer: worker.kafkaConsumer,
             requiredTopics: configuration.kafka.sourceTopics.keys.sorted() + [configuration.kafka.deadLetterTopic],
@@ -65,7 +69,7 @@ public struct Daemon: Sendable {
         let httpLogger = configuration.logger("profile-svc.http")
         let router = HTTPRouter.build(
             store: database, health: health, metrics: metrics,
-            apiToken: configuration.http.apiToken, logger: httpLogger)
+            apiToken: configuration.http.apiToken, traced: tracing != nil, logger: httpLogger)
         let http = Application(
             router: router,
             configuration: .init(
@@ -79,9 +83,10 @@ public struct Daemon: Sendable {
             },
             logger: httpLogger)
         // Shutdown runs in reverse order: the ledger pruner (when the retention is set) stops first, then the worker
-        // (finishing its batch and leaving the group), the HTTP server, so health checks answer until the end, and the
-        // store last (closing the database, or PostgreSQL's connection pool).
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        // (finishing its batch and leaving the group), the HTTP server, so health checks answer until the end, the store
+        // (closing the database, or PostgreSQL's connection pool), and the span exporter last, flushing every span.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = tracing.map { [.init(service: $0.exporter)] } ?? []
+        services += [
             .init(
                 service: database, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup),

@@ -9,9 +9,13 @@ extension DeadLetterSnapshotTool {
     ) async throws {
         let configuration = try options.loadConfiguration()
         LoggingSetup.bootstrap(configuration, stream: .standardError)
-        let tool = Self(configuration: configuration, options: flags.options(selection), logger: configuration.logger("profile-svc.dlq"))
-        try await DeadLetterTerminal.execute(label: label, json: flags.json) { stop, progress in
-            try await tool.run(stop: stop, progress: progress)
+        let tracing = try TracingBootstrap.start(configuration.tracing, logger: configuration.logger("profile-svc.otel"))
+        let logger = configuration.logger("profile-svc.dlq")
+        let tool = Self(configuration: configuration, options: flags.options(selection), logger: logger, tracer: tracing?.tracer)
+        try await TracingRuntime.running(tracing, logger: logger) {
+            try await DeadLetterTerminal.execute(label: label, json: flags.json) { stop, progress in
+                try await tool.run(stop: stop, progress: progress)
+            }
         }
     }
 }

@@ -36,7 +36,8 @@ struct DemoCommand: AsyncParsableCommand {
                 configuration: configuration, generatedUsers: users,
                 logger: configuration.logger("profile-svc.demo"))
             print(demo.instructions)
-            let daemon = try Daemon.build(configuration: demo.configuration, logger: Logger(label: "profile-svc"))
+            let tracing = try TracingBootstrap.start(configuration.tracing, logger: configuration.logger("profile-svc.otel"))
+            let daemon = try Daemon.build(configuration: demo.configuration, logger: Logger(label: "profile-svc"), tracing: tracing)
             try await daemon.run()
             withExtendedLifetime(demo) {}
         }

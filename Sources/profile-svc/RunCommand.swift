@@ -25,7 +25,8 @@ struct RunCommand: AsyncParsableCommand {
             let configuration = try options.loadConfiguration()
             LoggingSetup.bootstrap(configuration, stream: .standardOutput)
             try PortCheck.ensureAvailable(host: configuration.http.host, port: configuration.http.port)
-            let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "profile-svc"))
+            let tracing = try TracingBootstrap.start(configuration.tracing, logger: configuration.logger("profile-svc.otel"))
+            let daemon = try Daemon.build(configuration: configuration, logger: Logger(label: "profile-svc"), tracing: tracing)
             do {
                 try await daemon.run()
             } catch {

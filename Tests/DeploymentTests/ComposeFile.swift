@@ -29,9 +29,11 @@ struct ComposeFile: Decodable {
         var dependsOn: [String: Dependency]?
         var healthcheck: Healthcheck?
         var secrets: [String]?
+        /// The compose profiles that start it; none: `docker compose up` alone starts it.
+        var profiles: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case image, build, restart, entrypoint, command, ports, volumes, environment, healthcheck, secrets
+            case image, build, restart, entrypoint, command, ports, volumes, environment, healthcheck, secrets, profiles
             case dependsOn = "depends_on"
         }
 

@@ -107,6 +107,28 @@ struct ComposeFileTests {
         #expect(Array(test.dropFirst()) == ["profile-svc", "healthcheck", "--path", "/readyz"])
     }
 
+    @Test func traceBackendStartsOnlyWithItsProfileAndTakesTheDaemonsOTLP() throws {
+        let jaeger = try compose.service("jaeger")
+        #expect(jaeger.profiles == ["tracing"], "`docker compose up` alone starts no trace backend")
+        #expect(jaeger.image?.hasPrefix("jaegertracing/") == true)
+        #expect(jaeger.ports?.contains("16686:16686") == true, "the UI the README points at")
+        let daemon = try compose.service("profile-svc")
+        #expect(daemon.dependsOn?["jaeger"] == nil, "the daemon runs without the trace backend")
+        let endpoint = try #require(daemon.environment?["OTEL_EXPORTER_OTLP_ENDPOINT"])
+        #expect(endpoint == nil, "taken from the shell: tracing off unless it is given")
+        // What the file's comment tells the operator to give: Jaeger's OTLP/HTTP port on this network.
+        let header = try RepositoryFile.text("deploy/docker-compose.yml")
+        #expect(header.contains("OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 docker compose"))
+        #expect(header.contains("--profile tracing"))
+        var environment = daemon.setEnvironment
+        environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://jaeger:4318"
+        let traced = try ConfigurationLoader.load(environment: environment, file: RepositoryFile.url("config/profile-svc.env").path)
+        #expect(traced.tracing.isEnabled && traced.tracing.exportProtocol == .httpProtobuf)
+        let untraced = try ConfigurationLoader.load(
+            environment: daemon.setEnvironment, file: RepositoryFile.url("config/profile-svc.env").path)
+        #expect(!untraced.tracing.isEnabled)
+    }
+
     /// A service's named volumes (declared at the top level), as volume name → mount point.
     private func namedVolumes(of service: ComposeFile.Service) throws -> [String: String] {
         var mounts: [String: String] = [:]

@@ -17,14 +17,19 @@ enum InterfaceSettings {
         try variables.contains(name) || name.hasPrefix(passthroughPrefix)
     }
 
-    /// Whether ``ConfigurationLoader`` reads `name`: every setting it reads rejects an empty value with an
-    /// error naming the setting, while a name it does not know is ignored.
+    /// Whether ``ConfigurationLoader`` reads `name`: every setting it reads rejects an empty value or one that is
+    /// no value of it at all with an error naming the setting (`OTEL_*` ones take empty for unset, as OpenTelemetry
+    /// says), while a name it does not know is ignored.
     static func loaderReads(_ name: String) -> Bool {
-        do {
-            _ = try ConfigurationLoader.load(environment: [name: ""], file: RepositoryFile.url("config/profile-svc.env").path)
-            return false
-        } catch {
-            return error.setting == name
+        ["", "\u{1}not a value"].contains { (value: String) -> Bool in
+            do {
+                _ = try ConfigurationLoader.load(environment: [name: value], file: RepositoryFile.url("config/profile-svc.env").path)
+                return false
+            } catch let error as ConfigurationError {
+                return error.setting == name
+            } catch {
+                return false
+            }
         }
     }
 }

@@ -52,6 +52,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
     @Option(help: "The worker's log level (trace, debug, info, notice, warning, error, critical).") var logLevel: String = "info"
     @Option(help: "Where the worker's JSON log lines go.") var logFile: String = "/dev/null"
+    @Flag(
+        help:
+            "Give every event a W3C traceparent header, as producers instrumented by OpenTelemetry do: with OTEL_EXPORTER_OTLP_ENDPOINT set, each batch span then links every message."
+    ) var traceContext = false
     @Flag(help: .hidden) var serveCluster = false
 
     static func main() async {
@@ -62,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if serveCluster {
             LoggingSetup.bootstrap(level: .warning, stream: .standardError)
-            try await BenchmarkClusterProcess.serve(events: events)
+            try await BenchmarkClusterProcess.serve(events: events, traceContext: traceContext)
             return
         }
         guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
@@ -73,7 +77,6 @@ struct BenchCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
-        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log))
         var base: ServiceConfiguration
         do {
             base = try ConfigurationLoader.load(environment: ProcessInfo.processInfo.environment, file: config)
@@ -82,6 +85,10 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         base.logLevel = level
+        LoggingSetup.bootstrap(level: level, stream: .file(descriptor: log), traced: base.tracing.isEnabled)
+        // With OTEL_EXPORTER_OTLP_ENDPOINT set the workers record and export their spans, as the daemon would.
+        let tracing = try TracingBootstrap.start(base.tracing, logger: base.logger("profile-svc.otel"))
+        if let endpoint = base.tracing.endpoint, tracing != nil { print("bench: tracing to \(endpoint), sampler \(base.tracing.sampler)") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-svc-bench-\(UUID().uuidString)")
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
@@ -96,7 +103,7 @@ struct BenchCommand: AsyncParsableCommand {
                     + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
                     + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
-        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events)
+        let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events, traceContext: traceContext)
         defer { cluster.stop() }
         let info = cluster.info
         if latency {
@@ -112,10 +119,11 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
-        let result = try await ThroughputBenchmark.run(
-            base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
-            replicas: replicas,
-            httpPort: httpPort)
+        let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
+            try await ThroughputBenchmark.run(
+                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+                replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
+        }
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }

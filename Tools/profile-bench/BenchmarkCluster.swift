@@ -30,11 +30,12 @@ enum BenchmarkCluster {
     static let retainedBytesPerPartition = 5 << 20
 
     /// Starts the cluster, creates the topics (enough partitions to keep `events` messages) and publishes
-    /// the workload.
-    static func start(events: Int, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
+    /// the workload (with `traceContext`, each message with a `traceparent` header).
+    static func start(events: Int, traceContext: Bool = false, logger: Logger) async throws -> (KafkaMockCluster, BenchmarkClusterInfo) {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         var workload = BenchmarkWorkload(
             events: events, userRegisteredTopic: "bench.user.registered.v1", userCreatedTopic: "bench.user.created")
+        workload.traceContext = traceContext
         let partitions = partitionsNeeded(for: workload)
         try cluster.createTopic(workload.userRegisteredTopic, partitions: partitions)
         try cluster.createTopic(workload.userCreatedTopic, partitions: partitions)

@@ -15,10 +15,10 @@ public final class BenchmarkClusterProcess {
     }
 
     /// Starts the cluster process and waits for its report.
-    public static func start(events: Int) throws -> BenchmarkClusterProcess {
+    public static func start(events: Int, traceContext: Bool = false) throws -> BenchmarkClusterProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--serve-cluster", "--events", String(events)]
+        process.arguments = ["--serve-cluster", "--events", String(events)] + (traceContext ? ["--trace-context"] : [])
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input
@@ -38,8 +38,9 @@ public final class BenchmarkClusterProcess {
     }
 
     /// Serves a cluster in this process (the `--serve-cluster` side): prints its info, then waits for EOF on stdin.
-    public static func serve(events: Int) async throws {
-        let (cluster, info) = try await BenchmarkCluster.start(events: events, logger: .init(label: "profile-svc.bench.cluster"))
+    public static func serve(events: Int, traceContext: Bool) async throws {
+        let (cluster, info) = try await BenchmarkCluster.start(
+            events: events, traceContext: traceContext, logger: .init(label: "profile-svc.bench.cluster"))
         var line = try JSONEncoder().encode(info)
         line.append(UInt8(ascii: "\n"))
         FileHandle.standardOutput.write(line)

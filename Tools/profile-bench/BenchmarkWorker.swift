@@ -5,6 +5,7 @@ import Logging
 import ProfileService
 import ProfileStorage
 import ServiceLifecycle
+import Tracing
 
 /// The real consumer-group worker (``ConsumerWorker`` with the configured store: a SQLite file, or PostgreSQL when
 /// `PROFILE_DB_URL` is set), pointed at the benchmark's cluster, with a recorder as its batch observer. The HTTP API
@@ -20,9 +21,10 @@ struct BenchmarkWorker {
     private let group: ServiceGroup
 
     /// `base` is the service's configuration (environment and file), pointed here at the benchmark's cluster.
-    init(base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, recorder: BenchmarkRecorder)
-        throws
-    {
+    init(
+        base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, batchSize: Int?, recorder: BenchmarkRecorder,
+        tracer: (any Tracer)? = nil
+    ) throws {
         var configuration = base
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
         configuration.kafka.groupID = "bench"
@@ -40,7 +42,7 @@ struct BenchmarkWorker {
         worker = try ConsumerWorker(
             configuration: configuration, store: database, deadLetters: deadLetters, health: health,
             metrics: ServiceMetrics(), logger: configuration.logger("profile-svc.worker"),
-            observer: recorder.observer)
+            observer: recorder.observer, tracer: tracer)
         group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: database), .init(service: worker)], logger: configuration.logger("profile-svc.bench")))

@@ -14,6 +14,8 @@ struct BenchmarkWorkload: Sendable {
     var events: Int
     var userRegisteredTopic: String
     var userCreatedTopic: String
+    /// Whether every message carries a W3C `traceparent` header, as a producer instrumented by OpenTelemetry writes.
+    var traceContext = false
     /// Distinguishes this run's ids from any other run's.
     private let seed: UInt64
 
@@ -38,11 +40,18 @@ struct BenchmarkWorkload: Sendable {
 
     /// The message with index `index`.
     func record(_ index: Int) -> KafkaProducerRecord {
-        switch index % 100 {
-        case 50: poison(index)
-        case 99: valid(index / 100 % 2 == 0 ? index - 1 : index - 2)
-        default: valid(index)
+        var record =
+            switch index % 100 {
+            case 50: poison(index)
+            case 99: valid(index / 100 % 2 == 0 ? index - 1 : index - 2)
+            default: valid(index)
+            }
+        if traceContext {
+            let traceID = uuid(index, salt: 4).replacingOccurrences(of: "-", with: "")
+            let spanID = String(uuid(index, salt: 5).replacingOccurrences(of: "-", with: "").prefix(16))
+            record.headers.append(KafkaHeader(key: "traceparent", string: "00-\(traceID)-\(spanID)-01"))
         }
+        return record
     }
 
     private func occurrences(of slot: Int) -> Int {

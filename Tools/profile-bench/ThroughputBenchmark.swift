@@ -1,6 +1,7 @@
 import Foundation
 import ProfileCore
 import ProfileService
+import Tracing
 
 /// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
 public enum ThroughputBenchmark {
@@ -48,15 +49,17 @@ public enum ThroughputBenchmark {
     /// database `base` names (which must be empty).
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
-    /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain).
+    /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain). With `tracer`, the workers record
+    /// their spans, as the daemon does with `OTEL_EXPORTER_OTLP_ENDPOINT` set.
     public static func run(
         base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, preloadedLedger: Int = 0,
         batchSize: Int?,
-        replicas: Int, httpPort: Int? = nil
+        replicas: Int, httpPort: Int? = nil, tracer: (any Tracer)? = nil
     ) async throws -> Result {
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
-            try BenchmarkWorker(base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder)
+            try BenchmarkWorker(
+                base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder, tracer: tracer)
         }
         let worker = workers[0]
         let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }

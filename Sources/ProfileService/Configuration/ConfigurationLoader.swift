@@ -62,6 +62,7 @@ public enum ConfigurationLoader {
         configuration.ledgerRetention = try reader.ledgerRetention()
         let level = try reader.oneOf(.logLevel, Logger.Level.allCases.map(\.rawValue), default: configuration.logLevel.rawValue)
         configuration.logLevel = Logger.Level(rawValue: level)!
+        configuration.tracing = try reader.tracing()
         return configuration
     }
 }

@@ -70,6 +70,8 @@ public struct ServiceConfiguration: Sendable {
     /// entry forever. When set, ``LedgerPruner`` removes the older entries every hour.
     public var ledgerRetention: Duration?
     public var logLevel: Logger.Level = .info
+    /// OpenTelemetry traces (`OTEL_*`); off unless an endpoint is set.
+    public var tracing = TracingSettings()
     /// How long a graceful shutdown may take before the process stops anyway.
     public var shutdownTimeout: Duration = .seconds(30)
     /// What the loader found given but unused (an unknown name, say), to log at start.
@@ -109,6 +111,8 @@ public struct ServiceConfiguration: Sendable {
             "max_batch_size": .stringConvertible(worker.maxBatchSize),
             "ledger_retention": .string(ledgerRetention.map(AgeText.format) ?? "off"),
             "log_level": .string(logLevel.rawValue),
+            "otel_exporter_otlp_endpoint": .string(tracing.endpoint ?? "unset"),
+            "tracing": .string(tracing.isEnabled ? "on" : "off"),
         ]
     }
 }

@@ -20,6 +20,14 @@ public enum Setting: String, CaseIterable, Sendable {
     case maxBatchSize = "PROFILE_MAX_BATCH_SIZE"
     case ledgerRetention = "PROFILE_LEDGER_RETENTION"
     case logLevel = "LOG_LEVEL"
+    case otelEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    case otelProtocol = "OTEL_EXPORTER_OTLP_PROTOCOL"
+    case otelServiceName = "OTEL_SERVICE_NAME"
+    case otelSampler = "OTEL_TRACES_SAMPLER"
+    case otelSamplerArgument = "OTEL_TRACES_SAMPLER_ARG"
+    case otelResourceAttributes = "OTEL_RESOURCE_ATTRIBUTES"
+    case otelSDKDisabled = "OTEL_SDK_DISABLED"
+    case otelLinkCountLimit = "OTEL_SPAN_LINK_COUNT_LIMIT"
 
     /// The default as text, read off a default ``ServiceConfiguration`` (the loader's own starting point).
     public var defaultValue: String {
@@ -43,6 +51,14 @@ public enum Setting: String, CaseIterable, Sendable {
         case .maxBatchSize: return String(defaults.worker.maxBatchSize)
         case .ledgerRetention: return defaults.ledgerRetention.map(AgeText.format) ?? "off"
         case .logLevel: return defaults.logLevel.rawValue
+        case .otelEndpoint: return defaults.tracing.endpoint ?? "unset"
+        case .otelProtocol: return defaults.tracing.exportProtocol.rawValue
+        case .otelServiceName: return defaults.tracing.serviceName
+        case .otelSampler: return defaults.tracing.sampler
+        case .otelSamplerArgument: return defaults.tracing.samplerArgument.map { "\($0)" } ?? "unset"
+        case .otelResourceAttributes: return "unset"
+        case .otelSDKDisabled: return String(defaults.tracing.sdkDisabled)
+        case .otelLinkCountLimit: return String(defaults.tracing.linkCountLimit)
         }
     }
 
@@ -70,6 +86,14 @@ public enum Setting: String, CaseIterable, Sendable {
         case .ledgerRetention:
             "off, or how long processed event ids are remembered (30d, 720h; at least 1h); older ones are pruned every hour."
         case .logLevel: "trace, debug, info, notice, warning, error or critical."
+        case .otelEndpoint: "The OTLP collector's base URL (http://host:4318); unset, tracing is off and costs nothing."
+        case .otelProtocol: "http/protobuf or http/json (grpc is not built in)."
+        case .otelServiceName: "service.name of the spans."
+        case .otelSampler: TracingSettings.samplers.joined(separator: ", ") + "."
+        case .otelSamplerArgument: "The sampling ratio of the traceidratio samplers, 0 to 1."
+        case .otelResourceAttributes: "key=value,... added to the spans' resource (deployment.environment=prod, say)."
+        case .otelSDKDisabled: "true turns tracing off even with an endpoint."
+        case .otelLinkCountLimit: "Most links a span gets: a batch span links its first messages' producer spans up to it (0 to 100000)."
         }
     }
 

@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import Tracing
 
 /// `dlq replay`: republishes dead-lettered messages to their original topic (`dlq.original.topic`) with
 /// their original key, value and headers (the `dlq.*` ones removed), for the daemon to consume again.
@@ -23,11 +24,13 @@ public struct DeadLetterReplayer: Sendable {
     private let configuration: ServiceConfiguration
     private let options: DeadLetterRunOptions
     private let logger: Logger
+    private let tracer: (any Tracer)?
 
-    public init(configuration: ServiceConfiguration, options: DeadLetterRunOptions, logger: Logger) {
+    public init(configuration: ServiceConfiguration, options: DeadLetterRunOptions, logger: Logger, tracer: (any Tracer)? = nil) {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        self.tracer = tracer
     }
 
     /// The group that keeps replay's position by default: `<KAFKA_GROUP_ID>.dlq-replay`.
@@ -65,9 +68,10 @@ public struct DeadLetterReplayer: Sendable {
             run: DeadLetterRunCounts(
                 topic: configuration.kafka.deadLetterTopic, group: group,
                 dryRun: options.dryRun, snapshot: 0))
+        let tracer = PipelineTracer(tracer: tracer, group: group, configuration: configuration)
         let run = DeadLetterRun(
             kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
-            group: group, clientSuffix: "-dlq-replay", logger: logger)
+            group: group, tracer: tracer, clientSuffix: "-dlq-replay", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, topics in
             let records = entries.map { entry in
                 topics[entry.inbound?.originalTopic ?? ""].flatMap { Self.record(for: entry, partitions: $0) }
@@ -75,7 +79,13 @@ public struct DeadLetterReplayer: Sendable {
             if let publisher {
                 let budget = DeadLetterRetryBudget(timeout: options.timeout, stop: stop)
                 do {
-                    try await retry.run(.replayPublish, hooks: budget.hooks) { try await publisher.publish(records.compactMap { $0 }) }
+                    let published = zip(entries, records).filter { $0.1 != nil }
+                    let topics = Set(published.map { $0.1!.topic }).sorted().joined(separator: ",")
+                    try await retry.run(.replayPublish, hooks: budget.hooks) {
+                        try await tracer.send(to: topics, published.map { .init(record: $0.0.record) }) {
+                            try await publisher.publish(records.compactMap { $0 })
+                        }
+                    }
                 } catch is TransientRetry.Abandoned {
                     if let error = budget.abandoned() { throw error }
                     return entries.map { _ in false }

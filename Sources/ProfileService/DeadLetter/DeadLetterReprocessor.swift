@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import ProfileCore
 import ProfileStorage
+import Tracing
 
 /// `dlq reprocess`: runs dead-lettered messages through the daemon's own decode → apply path again.
 ///
@@ -57,11 +58,13 @@ public struct DeadLetterReprocessor: Sendable {
     private let configuration: ServiceConfiguration
     private let options: DeadLetterRunOptions
     private let logger: Logger
+    private let tracer: (any Tracer)?
 
-    public init(configuration: ServiceConfiguration, options: DeadLetterRunOptions, logger: Logger) {
+    public init(configuration: ServiceConfiguration, options: DeadLetterRunOptions, logger: Logger, tracer: (any Tracer)? = nil) {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        self.tracer = tracer
     }
 
     /// The group that keeps reprocess's position by default: `<KAFKA_GROUP_ID>.dlq-reprocess`.
@@ -92,12 +95,13 @@ public struct DeadLetterReprocessor: Sendable {
         }
         defer { publisher?.close() }
         let retry = TransientRetry(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), logger: logger, metrics: ServiceMetrics())
+        let tracer = PipelineTracer(tracer: tracer, group: group, configuration: configuration)
         let steps = publisher.map { publisher in
             (
                 reparking: DeadLetterStep(
                     publisher: publisher, topic: configuration.kafka.deadLetterTopic, group: group, retry: retry,
-                    metrics: retry.metrics, logger: logger),
-                applying: ApplyStep(store: store, group: group, retry: retry, metrics: retry.metrics, logger: logger)
+                    metrics: retry.metrics, logger: logger, tracer: tracer),
+                applying: ApplyStep(store: store, group: group, retry: retry, metrics: retry.metrics, logger: logger, tracer: tracer)
             )
         }
         var tally = Summary(
@@ -108,7 +112,7 @@ public struct DeadLetterReprocessor: Sendable {
         var dryRunRule = OutcomeRule()
         let run = DeadLetterRun(
             kafka: configuration.kafka, decoder: MessageDecoder(configuration: configuration), options: options,
-            group: group, clientSuffix: "-dlq-reprocess", logger: logger)
+            group: group, tracer: tracer, clientSuffix: "-dlq-reprocess", logger: logger)
         let counts = try await run.run(stop: stop, progress: progress) { entries, _ in
             let batch = DecodedBatch(entries.compactMap(\.decoded))
             let outcomes: [EventOutcome]

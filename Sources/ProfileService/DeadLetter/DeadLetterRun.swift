@@ -19,6 +19,9 @@ struct DeadLetterRun {
     let decoder: MessageDecoder
     let options: DeadLetterRunOptions
     let group: String
+    /// Each batch handled is a CONSUMER span, linked to its messages' original producer spans (their
+    /// `traceparent`, kept by the DLQ); the command's store and publish spans are its children.
+    let tracer: PipelineTracer
     let clientSuffix: String
     let logger: Logger
 
@@ -95,7 +98,7 @@ struct DeadLetterRun {
                 dispositions.append((message, .toHandle(batch.count)))
                 batch.append(entry)
             }
-            let done = batch.isEmpty ? [] : try await handle(batch, reader.topics)
+            let done = batch.isEmpty ? [] : try await handled(batch, topics: reader.topics, by: handle)
             counts.handled += done.filter { $0 }.count
             for (message, disposition) in dispositions {
                 switch disposition {
@@ -119,6 +122,24 @@ struct DeadLetterRun {
         counts.interrupted = stop.isSet && !exhausted && !limitReached
         counts.committedOffsets = Dictionary(uniqueKeysWithValues: tracker.committedOffsets.map { (String($0.key), $0.value) })
         return counts
+    }
+}
+
+extension DeadLetterRun {
+    /// `handle` of `batch` in the batch's span.
+    fileprivate func handled(
+        _ batch: [DeadLetterEntry], topics: [String: Int],
+        by handle: (_ entries: [DeadLetterEntry], _ topics: [String: Int]) async throws -> [Bool]
+    ) async throws -> [Bool] {
+        let span = tracer.isEnabled ? tracer.startBatch(batch.map { .init(record: $0.record) }) : nil
+        do {
+            let done = try await tracer.within(span) { try await handle(batch, topics) }
+            tracer.end(span)
+            return done
+        } catch {
+            tracer.end(span, error: error)
+            throw error
+        }
     }
 }
 

@@ -8,12 +8,15 @@ import ProfileStorage
 public enum HTTPRouter {
     static let profilesPrefix = "/v1/profiles/"
 
-    /// The API's routes, its middleware (access log outermost, then request ids and JSON errors, then the
-    /// bearer token on `/v1`), reading profiles from `store` and readiness from `health`.
+    /// The API's routes, its middleware (with `traced`, a SERVER span per request outermost, continuing an incoming
+    /// `traceparent` and named by the route template; then the access log, then request ids and JSON errors, then
+    /// the bearer token on `/v1`), reading profiles from `store` and readiness from `health`.
     public static func build(
-        store: any ProfileStore, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, logger: Logger
+        store: any ProfileStore, health: ServiceHealth, metrics: ServiceMetrics, apiToken: String?, traced: Bool = false,
+        logger: Logger
     ) -> Router<ProfileRequestContext> {
         let router = Router(context: ProfileRequestContext.self)
+        if traced { router.add(middleware: TracingMiddleware(recordingHeaders: [RequestIDMiddleware.header])) }
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
         router.add(middleware: RequestIDMiddleware(knownPath: isKnownPath))
 

@@ -18,14 +18,20 @@ struct ApplyStep: Sendable {
     let retry: TransientRetry
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Each attempt of the transaction is a child span of the current (batch) span.
+    let tracer: PipelineTracer
     private let reporting = DispatchQueue(label: "profile-svc.worker.outcome-log")
 
-    init(store: any ProfileStore, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger) {
+    init(
+        store: any ProfileStore, group: String, retry: TransientRetry, metrics: ServiceMetrics, logger: Logger,
+        tracer: PipelineTracer
+    ) {
         self.store = store
         self.group = group
         self.retry = retry
         self.metrics = metrics
         self.logger = logger
+        self.tracer = tracer
     }
 
     /// What applying a batch did.
@@ -45,7 +51,7 @@ struct ApplyStep: Sendable {
         let attempt = try await retry.run(.databaseApply, hooks: hooks) {
             () async throws -> Swift.Result<[EventOutcome], PartitionsFenced> in
             do {
-                return .success(try await store.apply(events, offsets: offsets, group: group))
+                return .success(try await tracer.storeTransaction { try await store.apply(events, offsets: offsets, group: group) })
             } catch let fenced as PartitionsFenced {
                 return .failure(fenced)
             }
@@ -71,12 +77,16 @@ struct ApplyStep: Sendable {
         // At `warning` and above the hot path logs nothing per message but dead letters (docs/interface.md), so not the
         // header/envelope conflicts either.
         guard logger.logLevel <= .info else { return }
-        reporting.async { [logger] in Self.log(events, outcomes: outcomes, to: logger) }
+        // The lines belong to the batch's span: its ids (trace_id, span_id), read once here, in its context, go on each
+        // line written on the queue (where no span is current).
+        let span = tracer.isEnabled ? logger.metadataProvider?.get() ?? [:] : [:]
+        reporting.async { [logger] in Self.log(events, outcomes: outcomes, span: span, to: logger) }
     }
 
-    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], to logger: Logger) {
+    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], span: Logger.Metadata, to logger: Logger) {
         for (event, outcome) in zip(events, outcomes) {
             var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
+            if !span.isEmpty { metadata.merge(span) { line, _ in line } }
             metadata["user_id"] = .string(event.decoded.event.userID)
             metadata["source"] = .string(event.decoded.event.source.rawValue)
             if let conflict = event.decoded.conflictingHeaderEventID {

@@ -4,6 +4,7 @@ import ProfileCore
 import ProfileStorage
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// The consumer-group worker: the pipeline every message from the source topics goes through.
 ///
@@ -27,6 +28,7 @@ public final class ConsumerWorker: Service {
     private let deadLetterStep: DeadLetterStep
     private let applyStep: ApplyStep
     private let retry: TransientRetry
+    private let tracer: PipelineTracer
     private let health: ServiceHealth
     private let metrics: ServiceMetrics
     private let logger: Logger
@@ -35,7 +37,8 @@ public final class ConsumerWorker: Service {
 
     public init(
         configuration: ServiceConfiguration, store: any ProfileStore, deadLetters: DeadLetterPublisher,
-        health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil
+        health: ServiceHealth, metrics: ServiceMetrics, logger: Logger, observer: WorkerBatchObserver? = nil,
+        tracer: (any Tracer)? = nil
     ) throws {
         self.configuration = configuration
         self.observer = observer
@@ -69,10 +72,12 @@ public final class ConsumerWorker: Service {
             maxBackoff: configuration.worker.retryMaxBackoff,
             stallAfter: stallAfter, logger: logger, metrics: metrics)
         decoder = MessageDecoder(configuration: configuration)
+        let tracer = PipelineTracer(tracer: tracer, group: group, configuration: configuration)
+        self.tracer = tracer
         deadLetterStep = DeadLetterStep(
             publisher: deadLetters, topic: configuration.kafka.deadLetterTopic, group: group,
-            retry: retry, metrics: metrics, logger: logger)
-        applyStep = ApplyStep(store: store, group: group, retry: retry, metrics: metrics, logger: logger)
+            retry: retry, metrics: metrics, logger: logger, tracer: tracer)
+        applyStep = ApplyStep(store: store, group: group, retry: retry, metrics: metrics, logger: logger, tracer: tracer)
     }
 
     /// The consumer, for the cluster monitor's metadata probes.
@@ -144,6 +149,8 @@ public final class ConsumerWorker: Service {
     private struct ReadBatch: Sendable {
         var polledAt: ContinuousClock.Instant
         var decoded: DecodedBatch
+        /// The batch's span (nil while tracing is off), from its read to its commit.
+        var span: (any Span)?
     }
 
     /// Stage one: read up to a batch of messages (what is there, waiting at most the poll timeout for the first),
@@ -163,8 +170,14 @@ public final class ConsumerWorker: Service {
         guard decoded.messageCount > 0 else { return nil }
         let polledAt = ContinuousClock.now
         for (topic, count) in decoded.messagesPerTopic { metrics.consumed(topic: topic, count: count) }
-        try await deadLetterStep.deadLetter(decoded.poison, hooks: retryHooks())
-        return ReadBatch(polledAt: polledAt, decoded: decoded)
+        let span = tracer.startBatch(decoded)
+        do {
+            try await tracer.within(span) { try await deadLetterStep.deadLetter(decoded.poison, hooks: retryHooks()) }
+        } catch {
+            tracer.end(span, error: error)
+            throw error
+        }
+        return ReadBatch(polledAt: polledAt, decoded: decoded, span: span)
     }
 
     /// Read: one poll. A failure that is not fatal is logged and reads nothing (librdkafka retries by itself).
@@ -181,10 +194,21 @@ public final class ConsumerWorker: Service {
     /// Most messages one poll returns: the messages of one chunk are held whole until decoded.
     private static let pollChunk = 1_000
 
-    /// Stage two: admit the batch (the partitions this member owns, under their owner epochs), apply it (rows and
-    /// offsets in one transaction), then commit it to Kafka. Partitions the store fences are dropped, and the rest
-    /// of the batch is admitted and applied again without them.
+    /// Stage two, in the batch's span, which it ends.
     private func applyStage(_ batch: ReadBatch) async throws {
+        do {
+            try await tracer.within(batch.span) { try await admitApplyAndCommit(batch) }
+            tracer.end(batch.span)
+        } catch {
+            tracer.end(batch.span, error: error)
+            throw error
+        }
+    }
+
+    /// Admit the batch (the partitions this member owns, under their owner epochs), apply it (rows and offsets in
+    /// one transaction), then commit it to Kafka. Partitions the store fences are dropped, and the rest of the batch
+    /// is admitted and applied again without them.
+    private func admitApplyAndCommit(_ batch: ReadBatch) async throws {
         var decoded = batch.decoded
         while true {
             let admitted = try await retry.run(.databaseApply, hooks: retryHooks()) { try await ownership.admit(decoded) }

@@ -12,6 +12,8 @@ struct DeadLetterStep: Sendable {
     let retry: TransientRetry
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Each attempt to publish is a PRODUCER span, a child of the current (batch) span.
+    let tracer: PipelineTracer
 
     /// Connects the producer to the DLQ's leaders ahead of the first dead letter.
     func prepare() {
@@ -23,7 +25,9 @@ struct DeadLetterStep: Sendable {
         guard !poison.isEmpty else { return }
         let failedAt = Date()
         let records = poison.map { DeadLetterRecord.make(for: $0.message, error: $0.error, topic: topic, group: group, failedAt: failedAt) }
-        try await retry.run(.deadLetterPublish, hooks: hooks) { try await publisher.publish(records) }
+        try await retry.run(.deadLetterPublish, hooks: hooks) {
+            try await tracer.deadLetterPublish(poison, topic: topic) { try await publisher.publish(records) }
+        }
         for message in poison {
             metrics.deadLettered(message.error.errorClass)
             var metadata = message.message.origin.logMetadata(eventID: message.message.eventIDHeader)

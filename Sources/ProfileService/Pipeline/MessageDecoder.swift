@@ -8,10 +8,13 @@ import ProfileCore
 public struct MessageDecoder: Sendable {
     private let decoder: EventDecoder
     private let formats: [String: EventFormat]
+    /// Whether an event keeps its producer's span (`traceparent`) for the batch span's links.
+    private let readsTraceContext: Bool
 
     public init(configuration: ServiceConfiguration) {
         decoder = EventDecoder(maxMessageBytes: configuration.maxMessageBytes)
         formats = configuration.kafka.sourceTopics
+        readsTraceContext = configuration.tracing.isEnabled
     }
 
     /// Decodes `message`; the format is chosen by its original topic.
@@ -24,7 +27,9 @@ public struct MessageDecoder: Sendable {
                         .unknownTopic, "topic \(message.originalTopic) is not a source topic of this service")))
         }
         switch decoder.decode(message.record.value, format: format, eventIDHeader: message.eventIDHeader) {
-        case .success(let decoded): return .event(.init(origin: MessageOrigin(message.record), decoded: decoded))
+        case .success(let decoded):
+            return .event(
+                .init(origin: MessageOrigin(message.record, readingTraceContext: readsTraceContext), decoded: decoded))
         case .failure(let error): return .poison(.init(message: message, error: error))
         }
     }

@@ -10,13 +10,17 @@ struct MessageOrigin: Sendable {
     var timestamp: Int64?
     /// The upstream's `request-id` header, for tracing.
     var requestID: String?
+    /// The producer's span (`traceparent`), read only while tracing is on.
+    var producerContext: ProducerTraceContext?
 
-    init(_ record: KafkaMessage) {
+    /// - Parameter readingTraceContext: whether to read the producer's span from the headers.
+    init(_ record: KafkaMessage, readingTraceContext: Bool = false) {
         topic = record.topic
         partition = record.partition
         offset = record.offset
         timestamp = record.timestamp
         requestID = record.headers.string(for: "request-id")
+        producerContext = readingTraceContext ? ProducerTraceContext(headers: record.headers) : nil
     }
 
     /// The fields every log line about a message carries.

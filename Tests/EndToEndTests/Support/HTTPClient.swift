@@ -20,9 +20,10 @@ struct HTTPClient: Sendable {
         }
     }
 
-    func get(_ path: String) async throws -> Response {
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.timeoutInterval = 5
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (body, response) = try await URLSession.shared.data(for: request)
         return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: body)
     }
