@@ -27,7 +27,7 @@ struct ProfilesEraseCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Only this source's events for the id: auth-svc or users-service (default: both).",
+            "Only this source's events for the id (default: both).",
             discussion: "For when the two upstreams use the same id for different people and only one of them asked."))
     var source: EventSource?
 
