@@ -11,15 +11,17 @@ public struct ErasureKey: Sendable {
     /// The shortest key accepted, in bytes: SHA-256's own output size.
     public static let minimumBytes = 32
 
-    private let key: SymmetricKey
     /// The key's bytes, for the store that keeps a generated key.
     public let bytes: Data
+    /// HMAC keyed once: each subject continues a copy of it, so the key's padding is not hashed again per user id
+    /// (every new event of a batch asks for one while any user is erased).
+    private let keyed: HMAC<SHA256>
 
     /// A key of `bytes` (at least ``minimumBytes``: check with ``isLongEnough(_:)`` first).
     public init(bytes: Data) {
         precondition(bytes.count >= Self.minimumBytes, "an erasure key has at least \(Self.minimumBytes) bytes")
         self.bytes = bytes
-        key = SymmetricKey(data: bytes)
+        keyed = HMAC(key: SymmetricKey(data: bytes))
     }
 
     /// A new random key of ``minimumBytes`` bytes.
@@ -34,7 +36,10 @@ public struct ErasureKey: Sendable {
 
     /// The subject that stands for `userID` in the erasure records and in the log.
     public func subject(of userID: String) -> ErasureSubject {
-        ErasureSubject(bytes: Data(HMAC<SHA256>.authenticationCode(for: Array(userID.utf8), using: key)))
+        var mac = keyed
+        var id = userID
+        id.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return ErasureSubject(bytes: Data(mac.finalize()))
     }
 
     /// A digest that tells keys apart without revealing them: the stores keep it, so that a key changed while
