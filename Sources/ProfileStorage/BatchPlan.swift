@@ -6,14 +6,17 @@ import ProfileCore
 ///
 /// 1. The ledger: the first event of each distinct event id (``ledgerInserts``), in key order, each inserted unless
 ///    its id is there already, as ``LedgerOutcome/provisional``. A later event with the same id is a duplicate of it.
-/// 2. The profiles: of the events whose ids were new, the earliest of each user (``profileInserts(recorded:)``), in
+/// 2. The erased: the events whose ids were new and whose user is erased for their source (the backend looks them up
+///    while any user is erased) create nothing; their ledger entries are marked ``LedgerOutcome/forgotten``. The
+///    steps below take the other new events as `recorded`.
+/// 3. The profiles: of the events whose ids were new, the earliest of each user (``profileInserts(recorded:)``), in
 ///    user-id order, each inserted unless the user has a profile.
-/// 3. The ledger entries of the new events that did not create a profile (``userExisted(recorded:created:)``) are
+/// 4. The ledger entries of the new events that did not create a profile (``userExisted(recorded:created:)``) are
 ///    marked ``LedgerOutcome/userExisted``.
 ///
 /// Key order makes consecutive inserts walk each B-tree from left to right, and makes two writers lock shared keys in
-/// the same order. The outcomes (``outcomes(recorded:created:)``) are exactly those of applying the events one by one
-/// in batch order.
+/// the same order. The outcomes (``outcomes(recorded:erased:created:)``) are exactly those of applying the events one
+/// by one in batch order.
 public struct BatchPlan: Sendable {
     public let events: [UserCreatedEvent]
     /// The positions of the first event of each distinct event id, in the ids' byte order (as SQLite compares
@@ -47,11 +50,12 @@ public struct BatchPlan: Sendable {
         recorded.subtracting(created).sorted()
     }
 
-    /// Each event's outcome, by position, given the positions whose ids the ledger took and those that created a
-    /// profile.
-    public func outcomes(recorded: Set<Int>, created: Set<Int>) -> [EventOutcome] {
+    /// Each event's outcome, by position, given the positions whose ids the ledger took, those of them whose user is
+    /// erased, and those that created a profile.
+    public func outcomes(recorded: Set<Int>, erased: Set<Int>, created: Set<Int>) -> [EventOutcome] {
         events.indices.map { index in
-            OutcomeRule.outcome(eventIDRecorded: !recorded.contains(index), userHasProfile: !created.contains(index))
+            OutcomeRule.outcome(
+                eventIDRecorded: !recorded.contains(index), userErased: erased.contains(index), userHasProfile: !created.contains(index))
         }
     }
 

@@ -52,6 +52,21 @@ public protocol ProfileStore: Service {
     /// - Precondition: `limit` is at least 1.
     func pruneLedger(appliedBefore cutoff: Date, after cursor: UUID?, limit: Int) async throws -> LedgerPruneChunk
 
+    /// Erases `userID` for `sources`, for good: records the erasure (keyed by the id's ``ErasureSubject``, so that
+    /// from now on ``apply(_:offsets:group:)`` turns every new event of those sources for the user into
+    /// ``EventOutcome/forgotten``) and deletes the profile if it came from one of them, in one transaction that
+    /// no batch in flight can race: a batch either committed before it (its profile is deleted) or finds the
+    /// record. Then removes what the backend can of the deleted bytes. Erasing a user who has no profile still
+    /// records it; erasing again changes nothing. A dry run says what it would do and changes nothing.
+    func erase(userID: String, sources: ErasedSources, dryRun: Bool) async throws -> ErasureOutcome
+
+    /// How many user ids are erased (for `profile_erasures_total`: records are never removed).
+    func erasedUserCount() async throws -> Int
+
+    /// The subject that stands for `userID` in the erasure records and the log, under the erasure key; nil while no
+    /// user is erased (the first erasure chooses the key).
+    func erasureSubject(of userID: String) async throws -> ErasureSubject?
+
     /// How many profiles and recorded event ids there are.
     func counts() async throws -> (profiles: Int, events: Int)
 

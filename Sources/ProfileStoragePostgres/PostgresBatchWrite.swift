@@ -6,13 +6,17 @@ import ProfileStorage
 /// One batch written in one transaction with a constant number of statements, whatever its size, as ``BatchPlan``
 /// says: the events travel as column arrays and are expanded by `unnest` on the server.
 ///
+/// 0. The erasure lock (``PostgresErasure/lockKey``), shared: an erasure waits for this batch, and this batch
+///    for an erasure under way, so that no erasure commits between the lookup in 3 and the insert it decides.
 /// 1. The owner epochs of the batch's partitions, read and share-locked in key order: a mismatch refuses the
 ///    batch (``PartitionsFenced``) before anything is written, and the lock keeps a concurrent claim waiting
 ///    until this transaction ends.
 /// 2. The ledger: the plan's event ids, in id order, each inserted if new (as ``LedgerOutcome/provisional``),
 ///    applied at the transaction's start (`applied_at`'s default).
-/// 3. The profiles the plan picks among the new events, in user-id order, each inserted if the user has none; in the
-///    same statement, the ledger entries of the new events that created nothing are marked "user existed".
+/// 3. The users of the new events looked up among the erased (by ``ErasureSubject``, only while any user is
+///    erased): their events' ledger entries are marked "forgotten". The profiles the plan picks among the other new
+///    events, in user-id order, each inserted if the user has none; in the same statement, the ledger entries of
+///    those other new events that created nothing are marked "user existed".
 /// 4. The offsets, in key order, moving only forward within one cluster.
 ///
 /// Rows are locked in key order in every statement, so two replicas writing the same keys wait for each other
@@ -21,19 +25,28 @@ struct PostgresBatchWrite {
     let events: [UserCreatedEvent]
     let offsets: [StoredOffset]
     let group: String
+    /// `PROFILE_ERASURE_KEY`, if set.
+    let erasureKey: ErasureKey?
     let logger: Logger
 
     func run(on connection: PostgresConnection) async throws -> [EventOutcome] {
+        // A statement of its own: a later statement's snapshot is taken after the lock is granted, so it sees an
+        // erasure that committed while this batch waited.
+        try await connection.queryIfOpen("SELECT pg_advisory_xact_lock_shared(\(PostgresErasure.lockKey))", logger: logger)
         try await checkOwnerEpochs(on: connection)
         let plan = BatchPlan(events)
         var recorded: Set<Int> = []
+        var erased: Set<Int> = []
         var created: Set<Int> = []
         if !events.isEmpty {
             recorded = try await recordEventIDs(plan, on: connection)
-            created = try await insertProfiles(plan, recorded: recorded, on: connection)
+            erased = try await PostgresErasure.erasedUsers(
+                events, among: recorded, configuredKey: erasureKey, on: connection, logger: logger)
+            try await markForgotten(plan, erased, on: connection)
+            created = try await insertProfiles(plan, recorded: recorded.subtracting(erased), on: connection)
         }
         try await storeOffsets(on: connection)
-        return plan.outcomes(recorded: recorded, created: created)
+        return plan.outcomes(recorded: recorded, erased: erased, created: created)
     }
 
     private func checkOwnerEpochs(on connection: PostgresConnection) async throws {
@@ -73,6 +86,16 @@ struct PostgresBatchWrite {
             if let index = positions[id] { recorded.insert(index) }
         }
         return recorded
+    }
+
+    /// Marks the ledger entries of the events at `positions` (of erased users) "forgotten".
+    private func markForgotten(_ plan: BatchPlan, _ positions: Set<Int>, on connection: PostgresConnection) async throws {
+        guard !positions.isEmpty else { return }
+        try await connection.queryIfOpen(
+            """
+            UPDATE processed_event SET outcome = \(Int16(LedgerOutcome.forgotten.rawValue))
+            WHERE event_id = ANY(\(positions.map { plan.events[$0].eventID }.sorted())::uuid[])
+            """, logger: logger)
     }
 
     /// Inserts the profiles the plan picks among the `recorded` events and marks the ledger entries of the recorded

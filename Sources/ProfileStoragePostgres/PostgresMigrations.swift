@@ -66,6 +66,28 @@ enum PostgresMigrations {
                 // the start of the batch's transaction.
                 "ALTER TABLE processed_event ADD COLUMN applied_at timestamptz NOT NULL DEFAULT now()"
             ]),
+        Migration(
+            version: 3, name: "erased users, and the key their records are made with",
+            statements: [
+                // One row per erased user id: its subject (HMAC-SHA256 of the id under the erasure key, never the id),
+                // the sources (ErasedSources bits) whose events for it create nothing, when it was first erased.
+                // Never pruned: an erasure is for good.
+                """
+                CREATE TABLE erased_user (
+                    subject   bytea       NOT NULL PRIMARY KEY,
+                    sources   smallint    NOT NULL,
+                    erased_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                // The generated key when PROFILE_ERASURE_KEY is unset, and the fingerprint of the key in use.
+                """
+                CREATE TABLE erasure_key (
+                    id          smallint NOT NULL PRIMARY KEY CHECK (id = 1),
+                    generated   bytea,
+                    fingerprint bytea    NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The advisory lock key that serialises migrations ("profile" in ASCII).

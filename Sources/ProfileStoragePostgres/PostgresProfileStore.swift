@@ -16,15 +16,19 @@ public final class PostgresProfileStore: ProfileStore {
     private let client: PostgresClient
     private let pool: PostgresPool
     private let schema: PostgresSchema
+    /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
+    private let erasureKey: ErasureKey?
     private let logger: Logger
 
-    /// Prepares the connection pool; nothing connects until ``run()``.
-    public init(settings: PostgresSettings, logger: Logger) {
+    /// Prepares the connection pool with `erasureKey` (`PROFILE_ERASURE_KEY`, or when nil the key the database keeps);
+    /// nothing connects until ``run()``.
+    public init(settings: PostgresSettings, erasureKey: ErasureKey? = nil, logger: Logger) {
         self.settings = settings
+        self.erasureKey = erasureKey
         self.logger = logger
         client = PostgresClient(configuration: settings.clientConfiguration)
         pool = PostgresPool(client: client, leaseTimeout: settings.leaseTimeout, database: settings.redactedURL)
-        schema = PostgresSchema(pool: pool, logger: logger)
+        schema = PostgresSchema(pool: pool, erasureKey: erasureKey, logger: logger)
     }
 
     /// Runs the connection pool and, beside it, the schema's migration (retried until the server answers), until the
@@ -42,7 +46,7 @@ public final class PostgresProfileStore: ProfileStore {
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
         try await PostgresStoreError.translating {
             try await schema.ready()
-            let write = PostgresBatchWrite(events: events, offsets: offsets, group: group, logger: logger)
+            let write = PostgresBatchWrite(events: events, offsets: offsets, group: group, erasureKey: erasureKey, logger: logger)
             return try await pool.withTransaction(deadline: settings.writeTimeout, logger: logger) { connection in
                 try await write.run(on: connection)
             }
@@ -77,9 +81,9 @@ public final class PostgresProfileStore: ProfileStore {
     }
 
     public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
-        let (eventIDsStored, usersWithProfile) = try await PostgresStoreError.translating {
+        let (eventIDsStored, usersErased, usersWithProfile) = try await PostgresStoreError.translating {
             try await schema.ready()
-            return try await pool.withConnection(deadline: settings.writeTimeout) { [logger] connection in
+            return try await pool.withConnection(deadline: settings.writeTimeout) { [erasureKey, logger] connection in
                 var seen: Set<UUID> = []
                 for try await id in try await connection.queryIfOpen(
                     "SELECT event_id FROM processed_event WHERE event_id = ANY(\(events.map(\.eventID))::uuid[])", logger: logger
@@ -92,12 +96,15 @@ public final class PostgresProfileStore: ProfileStore {
                 ).decode(String.self) {
                     users.insert(user)
                 }
-                return (seen, users)
+                let erased = try await PostgresErasure.erasedUsers(
+                    events, among: events.indices, configuredKey: erasureKey, on: connection, logger: logger)
+                return (seen, erased, users)
             }
         }
-        return events.map { event in
+        return events.indices.map { index in
             rule.outcome(
-                of: event, eventIDStored: eventIDsStored.contains(event.eventID), userHasProfile: usersWithProfile.contains(event.userID))
+                of: events[index], eventIDStored: eventIDsStored.contains(events[index].eventID), userErased: usersErased.contains(index),
+                userHasProfile: usersWithProfile.contains(events[index].userID))
         }
     }
 
@@ -185,6 +192,49 @@ public final class PostgresProfileStore: ProfileStore {
                     return (Int(profiles), Int(events))
                 }
                 return (0, 0)
+            }
+        }
+    }
+
+    /// Erases in one transaction under the exclusive advisory lock that every batch takes shared
+    /// (``PostgresErasure``), then vacuums the profile table when a profile was deleted.
+    public func erase(userID: String, sources: ErasedSources, dryRun: Bool) async throws -> ErasureOutcome {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            var outcome = try await pool.withTransaction(deadline: settings.writeTimeout, logger: logger) {
+                [erasureKey, logger] connection in
+                try await PostgresErasure.erase(
+                    userID: userID, sources: sources, dryRun: dryRun, configuredKey: erasureKey, on: connection, logger: logger)
+            }
+            if !dryRun, outcome.profile == .deleted {
+                // The erasure has committed: a vacuum that fails (its deadline passed on a large table) is said, not thrown.
+                do {
+                    try await PostgresErasure.vacuum(on: pool, deadline: settings.writeTimeout, logger: logger)
+                    outcome.residue = PostgresErasure.residue
+                } catch {
+                    outcome.residue =
+                        "PostgreSQL: the VACUUM after the erasure failed (\(PostgresStoreError(error))): the row's dead version stays "
+                        + "until autovacuum or a VACUUM of profile; then " + PostgresErasure.residue
+                }
+            }
+            return outcome
+        }
+    }
+
+    public func erasedUserCount() async throws -> Int {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
+                try await PostgresErasure.erasedUserCount(on: connection, logger: logger)
+            }
+        }
+    }
+
+    public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
+        try await PostgresStoreError.translating {
+            try await schema.ready()
+            return try await pool.withConnection(deadline: settings.readTimeout) { [erasureKey, logger] connection in
+                try await PostgresErasure.key(configured: erasureKey, on: connection, logger: logger)?.subject(of: userID)
             }
         }
     }

@@ -30,12 +30,15 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Runs `body`, turning its failures into this error; ``ProfileStore/PartitionsFenced`` passes unchanged.
+    /// Runs `body`, turning its failures into this error; ``ProfileStore/PartitionsFenced`` and
+    /// ``ProfileStore/ErasureKeyMismatch`` pass unchanged.
     static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let fenced as PartitionsFenced {
             throw fenced
+        } catch let mismatch as ErasureKeyMismatch {
+            throw mismatch
         } catch let error as PostgresStoreError {
             throw error
         } catch {

@@ -38,6 +38,19 @@ struct RawStatement {
         return self
     }
 
+    /// Executes a query; its first row's first column as an integer, nil when it has no row. The statement is reset
+    /// at once: one left on a row would hold its read snapshot past the transaction's end.
+    func firstInteger() throws -> Int64? {
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return sqlite3_column_int64(statement, 0)
+        case SQLITE_DONE: return nil
+        default:
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
     /// Executes the statement; true when it changed a row.
     func run() throws -> Bool {
         let code = sqlite3_step(statement)

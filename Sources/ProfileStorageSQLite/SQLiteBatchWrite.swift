@@ -7,8 +7,9 @@ import ProfileStorage
 /// The write transaction's statements, prepared once per connection and reused.
 ///
 /// A batch is written as ``BatchPlan`` says, each pass in key order rather than message order: the new event ids
-/// into the ledger, then the profiles of their earliest events per user, then the ledger entries of those that found
-/// their user's profile marked. Consecutive inserts then walk each B-tree from left to right instead of jumping
+/// into the ledger, then (only while any user is erased) the new events' users looked up among the erased by their
+/// ``ErasureSubject``, then the profiles of the other new events' earliest per user, then the ledger entries of
+/// those that were forgotten or found their user's profile marked. Consecutive inserts then walk each B-tree from left to right instead of jumping
 /// between random pages, which keeps the pages being changed hot in the caches.
 ///
 /// The per-event statements bind their values straight through SQLite's C API on GRDB's prepared
@@ -17,19 +18,52 @@ import ProfileStorage
 enum SQLiteBatchWrite {
     /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``.
     ///
-    /// - Throws: ``PartitionsFenced`` before writing anything, when an offset's owner epoch is not its partition's.
-    static func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
+    /// SQLite has one writer, so no erasure commits between the lookup of an erasure and the insert it decides.
+    ///
+    /// - Throws: ``PartitionsFenced`` before writing anything, when an offset's owner epoch is not its partition's;
+    ///   ``ErasureKeyMismatch`` when `erasureKey` is not the key of the erasure records.
+    static func apply(
+        _ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, erasureKey: ErasureKey?, in db: Database
+    ) throws -> [EventOutcome] {
         try checkOwnerEpochs(of: offsets, group: group, in: db)
         let plan = BatchPlan(events)
         let recorded = try recordEventIDs(plan, in: db)
-        let created = try insertProfiles(plan, recorded: recorded, in: db)
-        let markUserExisted = try db.cachedStatement(
-            sql: "UPDATE processed_event SET outcome = \(LedgerOutcome.userExisted.rawValue) WHERE event_id = ?")
-        for index in plan.userExisted(recorded: recorded, created: created) {
-            try withUnsafeBytes(of: events[index].eventID.uuid) { _ = try RawStatement(markUserExisted, db).blob(1, $0).run() }
-        }
+        let erased = try erasedUsers(events, among: recorded, configuredKey: erasureKey, in: db)
+        let created = try insertProfiles(plan, recorded: recorded.subtracting(erased), in: db)
+        try mark(events, at: plan.userExisted(recorded: recorded.subtracting(erased), created: created), .userExisted, in: db)
+        try mark(events, at: erased.sorted(), .forgotten, in: db)
         try store(offsets, group: group, in: db)
-        return plan.outcomes(recorded: recorded, created: created)
+        return plan.outcomes(recorded: recorded, erased: erased, created: created)
+    }
+
+    /// Sets the ledger outcome of the events at `positions` (recorded as ``LedgerOutcome/provisional``) to `outcome`.
+    private static func mark(_ events: [UserCreatedEvent], at positions: [Int], _ outcome: LedgerOutcome, in db: Database) throws {
+        guard !positions.isEmpty else { return }
+        let mark = try db.cachedStatement(sql: "UPDATE processed_event SET outcome = \(outcome.rawValue) WHERE event_id = ?")
+        for index in positions {
+            try withUnsafeBytes(of: events[index].eventID.uuid) { _ = try RawStatement(mark, db).blob(1, $0).run() }
+        }
+    }
+
+    /// The positions among `positions` of the `events` whose user is erased for the event's source. Computes no
+    /// subject while no user is erased at all (no key is stored until the first erasure).
+    ///
+    /// - Throws: ``ErasureKeyMismatch`` when `configuredKey` is not the key of the records.
+    static func erasedUsers(
+        _ events: [UserCreatedEvent], among positions: some Collection<Int>, configuredKey: ErasureKey?, in db: Database
+    )
+        throws -> Set<Int>
+    {
+        guard !positions.isEmpty, let stored = try SQLiteErasure.storedKey(in: db),
+            let key = try ErasureKeyChoice.key(configured: configuredKey, stored: stored)
+        else { return [] }
+        let sourcesOf = try db.cachedStatement(sql: "SELECT sources FROM erased_user WHERE subject = ?")
+        return try Set(
+            positions.filter { index in
+                let subject = key.subject(of: events[index].userID)
+                let sources = try subject.bytes.withUnsafeBytes { try RawStatement(sourcesOf, db).blob(1, $0).firstInteger() }
+                return sources.map { ErasedSources(rawValue: Int($0)).covers(events[index].source) } ?? false
+            })
     }
 
     /// Refuses the batch when a partition it writes for was claimed since its epoch was taken. SQLite has one

@@ -93,6 +93,29 @@ enum SQLiteMigrations {
                     ALTER TABLE processed_event ADD COLUMN applied_hour INTEGER NOT NULL DEFAULT \(AppliedHour.containing(Date()))
                     """)
         }
+        migrator.registerMigration("v6: erased users, and the key their records are made with") { db in
+            // One row per erased user id: its subject (HMAC-SHA256 of the id under the erasure key, never the id),
+            // the sources (ErasedSources bits) whose events for it create nothing, and when it was first erased
+            // (ms since the epoch). Never pruned: an erasure is for good.
+            try db.execute(
+                sql: """
+                    CREATE TABLE erased_user (
+                        subject   BLOB    NOT NULL PRIMARY KEY,
+                        sources   INTEGER NOT NULL,
+                        erased_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            // The erasure key (ErasureKeyChoice): the generated key when PROFILE_ERASURE_KEY is unset, and the
+            // fingerprint of the key in use, so that another key is refused while records exist.
+            try db.execute(
+                sql: """
+                    CREATE TABLE erasure_key (
+                        id          INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                        generated   BLOB,
+                        fingerprint BLOB    NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

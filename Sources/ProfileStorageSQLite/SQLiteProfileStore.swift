@@ -43,10 +43,15 @@ public final class SQLiteProfileStore: ProfileStore {
     private let checkpointer: WALCheckpointer
     /// Lookups served lately: the writes yield the CPU to them.
     private let lookups: LookupActivity
+    /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
+    private let erasureKey: ErasureKey?
     public let path: String
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, options: Options = Options()) throws {
+    /// Opens (creating if needed) and migrates the database at `path`, with `erasureKey` (`PROFILE_ERASURE_KEY`)
+    /// or, when nil, the key the database keeps.
+    ///
+    /// - Throws: ``ErasureKeyMismatch`` when `erasureKey` is not the key the erasure records were made with.
+    public init(path: String, options: Options = Options(), erasureKey configuredKey: ErasureKey? = nil) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -74,8 +79,11 @@ public final class SQLiteProfileStore: ProfileStore {
                 try db.execute(sql: "PRAGMA cache_size = -\(options.cacheSizeKiB)")
             }
             try SQLiteMigrations.migrator.migrate(pool)
+            // A key that cannot be used is refused now, rather than by the first batch that meets an erased user.
+            _ = try pool.read { db in try ErasureKeyChoice.key(configured: configuredKey, stored: SQLiteErasure.storedKey(in: db)) }
             return pool
         }
+        erasureKey = configuredKey
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
         self.lookups = lookups
@@ -84,28 +92,33 @@ public final class SQLiteProfileStore: ProfileStore {
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
         try await pool.write { db in
-            try lookups.yieldingToLookups { try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, in: db) }
+            try lookups.yieldingToLookups {
+                try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, erasureKey: erasureKey, in: db)
+            }
         }
     }
 
     /// The blocking form of ``apply(_:offsets:group:)``, for callers on a thread of their own.
     public func applyBlocking(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) throws -> [EventOutcome] {
-        try pool.write { db in try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, in: db) }
+        try pool.write { db in try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, erasureKey: erasureKey, in: db) }
     }
 
     public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
-        let (eventIDsStored, usersWithProfile) = try await pool.read { db in
+        let (eventIDsStored, usersErased, usersWithProfile) = try await pool.read { [erasureKey] db in
             let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
             let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
             return (
                 try events.map { event in
                     try Int.fetchOne(eventSeen, arguments: [event.eventID.blob]) != nil
                 },
+                try SQLiteBatchWrite.erasedUsers(events, among: events.indices, configuredKey: erasureKey, in: db),
                 try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil }
             )
         }
         return events.indices.map { index in
-            rule.outcome(of: events[index], eventIDStored: eventIDsStored[index], userHasProfile: usersWithProfile[index])
+            rule.outcome(
+                of: events[index], eventIDStored: eventIDsStored[index], userErased: usersErased.contains(index),
+                userHasProfile: usersWithProfile[index])
         }
     }
 
@@ -157,6 +170,64 @@ public final class SQLiteProfileStore: ProfileStore {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") ?? 0
             )
+        }
+    }
+
+    /// Erases in one write transaction: SQLite has one writer, so a batch is either committed before it (its profile
+    /// is deleted here) or applied after it (and finds the record). `secure_delete` is `ON` for it, so the freed
+    /// pages are zeroed too; then a truncating checkpoint copies the zeroed pages into the file and empties the WAL,
+    /// whose older frames still hold the deleted row (``removeDeletedContent()``).
+    public func erase(userID: String, sources: ErasedSources, dryRun: Bool) async throws -> ErasureOutcome {
+        guard !dryRun else {
+            return try await pool.read { [erasureKey] db in
+                try SQLiteErasure.erase(userID: userID, sources: sources, dryRun: true, configuredKey: erasureKey, in: db)
+            }
+        }
+        var outcome = try await pool.writeWithoutTransaction { db in
+            let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
+            var outcome: ErasureOutcome?
+            try db.inTransaction(.immediate) {
+                outcome = try SQLiteErasure.erase(userID: userID, sources: sources, dryRun: false, configuredKey: erasureKey, in: db)
+                return .commit
+            }
+            return outcome!
+        }
+        if outcome.profile == .deleted, try await !removeDeletedContent() {
+            outcome.residue =
+                "the WAL still holds the deleted row (readers kept it from being emptied): it goes at the next checkpoint that "
+                + "resets it, at the latest when the last process using the database stops"
+        }
+        return outcome
+    }
+
+    /// Empties the WAL (`wal_checkpoint(TRUNCATE)`), retried for up to ``walTruncationPatience`` while readers or
+    /// another checkpoint hold it back; false when they held it longer. The frames then go when the WAL is next
+    /// reset, at the latest when the last connection to the database closes (the daemons stopping).
+    private func removeDeletedContent() async throws -> Bool {
+        let deadline = ContinuousClock.now + Self.walTruncationPatience
+        while true {
+            do {
+                _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                return true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                guard ContinuousClock.now < deadline else { return false }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// How long an erasure keeps trying to empty the WAL.
+    static let walTruncationPatience: Duration = .seconds(10)
+
+    public func erasedUserCount() async throws -> Int {
+        try await pool.read { db in try SQLiteErasure.erasedUserCount(in: db) }
+    }
+
+    public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
+        try await pool.read { [erasureKey] db in
+            try ErasureKeyChoice.key(configured: erasureKey, stored: SQLiteErasure.storedKey(in: db))?.subject(of: userID)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileCore
 import ProfileDemo
 import ProfileService
 import TansuSupport
@@ -240,6 +241,93 @@ struct TansuEndToEndTests {
         try await explained(second) {
             try await eventually(timeout: .seconds(60), "the ten events read again, as duplicates") {
                 (try? await http.metricTotal("profile_duplicates_skipped_total")) == 10
+            }
+            #expect(try await http.metricTotal("profile_profiles_created_total") == 0)
+            #expect(try await terminatesGracefully(second))
+        }
+        try await broker.stop()
+    }
+
+    /// Erasure with the built binary against Tansu: users of both upstreams, erased over HTTP and with `profiles erase`
+    /// beside the running daemon; then, the daemon stopped, `offsets reset --to-earliest` of both topics and `dlq replay`
+    /// of a dead-lettered copy of an erased user's event. The erased users stay 404, every other profile is unchanged.
+    @Test(.whereTansuIsInstalled)
+    func erasedUsersStayErasedThroughAnOffsetsResetAndADLQReplay() async throws {
+        let (broker, directory) = try await startTansu(sourcePartitions: 2)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let topics = ServiceConfiguration().kafka
+        let executable = try BuiltDaemon.executable()
+        let port = try LocalPort.free()
+        let http = HTTPClient(port: port, token: "s3cret")
+        let environment = BuiltDaemon.environment([
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-erasure",
+            "KAFKA_PROP_SESSION_TIMEOUT_MS": "6000", "KAFKA_PROP_MAX_POLL_INTERVAL_MS": "10000",
+            "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path, "PROFILE_API_TOKEN": "s3cret",
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port), "LOG_LEVEL": "info",
+        ])
+        func daemon(_ log: String) throws -> ChildProcess {
+            try ChildProcess(
+                executable, ["run"], environment: environment, directory: directory, logFile: directory.appendingPathComponent(log))
+        }
+        let authUsers = (0..<4).map { "auth-\($0)-\(UUID().uuidString.lowercased())" }
+        let everyone = authUsers + ["7001", "7002", "7003", "7004"]
+        let erased = [authUsers[0], "7001", authUsers[1], "7002"]
+        try await produce(
+            authUsers.map { SampleEvents.userRegistered(userID: $0) } + (7001...7004).map { SampleEvents.userCreated(id: Int64($0)) },
+            to: broker)
+
+        var before: [String: String] = [:]
+        let first = try daemon("erasure-1.log")
+        try await explained(first) {
+            try await eventually(timeout: .seconds(60), "eight profiles") {
+                (try? await http.metricTotal("profile_profiles_created_total")) == 8
+            }
+            for user in everyone { before[user] = try await http.get("/v1/profiles/\(user)").text }
+            for user in erased[..<2] {
+                let response = try await http.delete("/v1/profiles/\(user)")
+                #expect(response.status == 200, "\(response.text)")
+                #expect(try response.json()["profile"] as? String == "deleted")
+            }
+            for user in erased[2...] {
+                let erasure = try ChildProcess.run(
+                    executable, ["profiles", "erase", "--user-id", user, "--json"], environment: environment)
+                #expect(erasure.status == 0 && erasure.output.contains(#""profile":"deleted""#), "\(erasure.output)")
+            }
+            #expect(try await http.metricTotal("profile_erasures_total") == 4)
+            #expect(try await terminatesGracefully(first))
+        }
+
+        // A copy of a later event of an erased user, dead-lettered by a bug since fixed, waits in the DLQ.
+        let copy = SampleEvents.userCreated(id: 7001, timestamp: "2025-07-09T10:30:00.000Z")
+        try await produce(
+            [
+                DeadLetterRecord.make(
+                    for: InboundMessage(
+                        fresh: KafkaMessage(
+                            topic: topics.userCreatedTopic, partition: 0, offset: 99, key: copy.key, value: copy.value,
+                            headers: copy.headers, timestamp: 1_700_000_000_000)),
+                    error: PoisonError(.invalidField, "email: was rejected by a bug since fixed"), topic: topics.deadLetterTopic,
+                    group: "profile-svc-erasure")
+            ], to: broker)
+        for topic in [topics.userRegisteredTopic, topics.userCreatedTopic] {
+            let reset = try ChildProcess.run(executable, ["offsets", "reset", "--topic", topic, "--to-earliest"], environment: environment)
+            #expect(reset.status == 0, "\(reset.output)")
+        }
+        let replay = try ChildProcess.run(executable, ["dlq", "replay"], environment: environment)
+        #expect(replay.status == 0, "\(replay.output)")
+
+        let second = try daemon("erasure-2.log")
+        try await explained(second) {
+            try await eventually(timeout: .seconds(60), "the eight events read again and the replayed copy forgotten") {
+                let duplicates = try? await http.metricTotal("profile_duplicates_skipped_total")
+                let forgotten = try? await http.metricTotal("profile_forgotten_events_total")
+                return duplicates == 8 && forgotten == 1
+            }
+            for user in erased {
+                #expect(await http.status("/v1/profiles/\(user)") == 404, "\(user) came back")
+            }
+            for user in everyone where !erased.contains(user) {
+                #expect(try await http.get("/v1/profiles/\(user)").text == before[user], "\(user) changed")
             }
             #expect(try await http.metricTotal("profile_profiles_created_total") == 0)
             #expect(try await terminatesGracefully(second))

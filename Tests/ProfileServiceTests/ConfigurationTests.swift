@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import ProfileCore
 import ProfileService
 import Testing
 
@@ -281,6 +282,28 @@ struct ConfigurationTests {
         }
         #expect(logged.contains("/etc/ca.pem"))
         #expect(configuration.loggable["api_token"] == "set")
+    }
+
+    @Test(arguments: ["", "   ", "short-secret", String(repeating: "k", count: 31)])
+    func anErasureKeyShorterThan32BytesIsAnErrorNamingItWithoutItsValue(key: String) {
+        do {
+            _ = try load(["PROFILE_ERASURE_KEY": key])
+            Issue.record("'\(key)' was accepted")
+        } catch {
+            #expect(error.setting == "PROFILE_ERASURE_KEY")
+            #expect("\(error)".contains("at least 32"))
+            #expect(key.trimmingCharacters(in: .whitespaces).isEmpty || !"\(error)".contains(key))
+        }
+    }
+
+    @Test func anErasureKeyIsUsedAndNeitherLoggedNorShownInTheHelp() throws {
+        let key = "erasure-secret-" + String(repeating: "0123456789", count: 3)
+        let configuration = try load(["PROFILE_ERASURE_KEY": key])
+        #expect(configuration.erasureKey?.bytes == Data(key.utf8))
+        #expect(configuration.loggable["erasure_key"] == "set")
+        #expect(!"\(configuration.loggable)".contains(key))
+        #expect(try load([:]).erasureKey == nil)
+        #expect(Setting.helpText.contains("PROFILE_ERASURE_KEY (default: unset)"))
     }
 
     @Test(arguments: [

@@ -16,7 +16,8 @@ struct EventStream {
     var resendRate = 0.02
     var sameUserRate = 0.01
     private var recent: [PlannedMessage] = []
-    private var nextUsersServiceID: Int64 = 1
+    /// The id the next new users-service user gets.
+    private(set) var nextUsersServiceID: Int64 = 1
     private var timestampCounter = 0
 
     /// `firstUsersServiceID` keeps two streams on the same topics from sharing users-service users.

@@ -5,6 +5,7 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     case crash
     case crashTansu = "crash-tansu"
     case crashStatic = "crash-static"
+    case erasure
     case brokerOutage = "broker-outage"
     case requestErrors = "request-errors"
     case rebalance
@@ -24,6 +25,7 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .crash: return try await CrashScenario(suite: suite, broker: .mock, membership: .dynamic).run()
             case .crashTansu: return try await CrashScenario(suite: suite, broker: .tansu, membership: .dynamic).run()
             case .crashStatic: return try await CrashScenario(suite: suite, broker: .tansu, membership: .static).run()
+            case .erasure: return try await ErasureScenario(suite: suite).run()
             case .brokerOutage: return try await BrokerOutageScenario(suite: suite).run()
             case .requestErrors: return try await RequestErrorScenario(suite: suite).run()
             case .rebalance: return try await RebalanceScenario(suite: suite).run()

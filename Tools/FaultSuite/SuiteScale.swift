@@ -3,6 +3,10 @@
 struct SuiteScale: Sendable {
     var crashEvents: Int
     var crashKills: Int
+    /// Events drained while users are erased, kills of the daemon (each round erases `erasuresPerRound` users).
+    var erasureEvents: Int
+    var erasureRounds: Int
+    var erasuresPerRound: Int
     var outageEvents: Int
     var outageDuration: Duration
     var requestErrorEvents: Int
@@ -21,13 +25,15 @@ struct SuiteScale: Sendable {
     var memoryLimitMiB: Int
 
     static let full = SuiteScale(
-        crashEvents: 100_000, crashKills: 20, outageEvents: 60_000, outageDuration: .seconds(20),
+        crashEvents: 100_000, crashKills: 20, erasureEvents: 100_000, erasureRounds: 6, erasuresPerRound: 25, outageEvents: 60_000,
+        outageDuration: .seconds(20),
         requestErrorEvents: 20_000, rebalanceEvents: 60_000, databaseEvents: 30_000, databaseLock: .seconds(12),
         longOutageEvents: 20_000, replicaEvents: 100_000, replicaKills: 12,
         memoryBacklog: 1_000_000, memoryOutage: .seconds(15), fuzzMessages: 5_000, memoryLimitMiB: 512)
 
     static let quick = SuiteScale(
-        crashEvents: 6_000, crashKills: 3, outageEvents: 6_000, outageDuration: .seconds(10),
+        crashEvents: 6_000, crashKills: 3, erasureEvents: 6_000, erasureRounds: 3, erasuresPerRound: 10, outageEvents: 6_000,
+        outageDuration: .seconds(10),
         requestErrorEvents: 3_000, rebalanceEvents: 6_000, databaseEvents: 4_000, databaseLock: .seconds(7),
         longOutageEvents: 4_000, replicaEvents: 10_000, replicaKills: 10,
         memoryBacklog: 30_000, memoryOutage: .seconds(10), fuzzMessages: 500, memoryLimitMiB: 512)

@@ -3,9 +3,10 @@ import Kafka
 
 /// The final check of a scenario: the database and the DLQ against what was produced.
 enum Verification {
-    /// Fills `result`'s counts from the scenario's store and the DLQ topic.
+    /// Fills `result`'s counts from the scenario's store and the DLQ topic. The `erased` users must have no profile (one
+    /// would be resurrected: counted as duplicated); their events are in the ledger like every other.
     static func check(
-        _ log: ProducedLog.State, store scenarioStore: ScenarioStore, topics: ScenarioTopics,
+        _ log: ProducedLog.State, store scenarioStore: ScenarioStore, topics: ScenarioTopics, erased: Set<String> = [],
         into result: inout ScenarioResult
     ) async throws {
         let store = try await scenarioStore.snapshot()
@@ -17,11 +18,14 @@ enum Verification {
         let ledgerIDs = Set(store.ledger.keys)
         let missingEvents = log.eventIDs.subtracting(ledgerIDs)
         let extraEvents = ledgerIDs.subtracting(log.eventIDs)
-        let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys)
+        let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys).subtracting(erased)
         let extraProfiles = Set(store.profiles.keys).subtracting(log.firstEventByUser.keys)
+        let resurrected = Set(store.profiles.keys).intersection(erased)
         let wrongCreator = store.profiles.filter { user, event in log.firstEventByUser[user].map { $0 != event } ?? false }
         let created = store.ledger.values.filter { $0 == .created }.count
-        let overCreated = max(0, created - store.profiles.count)
+        // An erased user's creating event stays "created" in the ledger; its profile is gone.
+        let createdThenErased = erased.compactMap { log.firstEventByUser[$0] }.filter { store.ledger[$0] == .created }.count
+        let overCreated = max(0, created - store.profiles.count - createdThenErased)
 
         var dlqClasses: [MessageCoordinates: String] = [:]
         var unreadable = 0
@@ -39,7 +43,8 @@ enum Verification {
         result.deadLetterCopies = dlq.count - dlqClasses.count - unreadable
 
         result.lost = missingEvents.count + missingProfiles.count + missingPoison.count
-        result.duplicated = extraEvents.count + extraProfiles.count + overCreated
+        result.duplicated = extraEvents.count + extraProfiles.count + overCreated + resurrected.count
+        result.expect(resurrected.isEmpty, "\(resurrected.count) erased users have a profile again, e.g. \(Array(resurrected.prefix(3)))")
         result.expect(missingEvents.isEmpty, "\(missingEvents.count) valid event ids missing from the ledger")
         result.expect(missingProfiles.isEmpty, "\(missingProfiles.count) users without a profile, e.g. \(Array(missingProfiles.prefix(3)))")
         result.expect(

@@ -45,6 +45,10 @@ struct BenchCommand: AsyncParsableCommand {
     ) var preloadLedger: Int?
     @Option(
         help:
+            "Record N erasures (of random users not in the workload) before the drain: every new event is then checked against them."
+    ) var erasedUsers: Int = 0
+    @Option(
+        help:
             "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
     ) var httpPort: Int?
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
@@ -69,8 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
             try await BenchmarkClusterProcess.serve(events: events, traceContext: traceContext)
             return
         }
-        guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0 else {
-            throw ValidationError("--events, --rate, --duration and --replicas must be positive, --preload not negative")
+        guard events >= 0, rate > 0, duration > 0, replicas > 0, preload >= 0, erasedUsers >= 0 else {
+            throw ValidationError("--events, --rate, --duration and --replicas must be positive, --preload and --erased-users not negative")
         }
         let preloadedLedger = preloadLedger ?? preload
         guard (0...preload).contains(preloadedLedger) else { throw ValidationError("--preload-ledger must be between 0 and --preload") }
@@ -102,6 +106,10 @@ struct BenchCommand: AsyncParsableCommand {
                 "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry) from \(prepared.cacheFile.path) ("
                     + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
                     + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+        }
+        if erasedUsers > 0 {
+            let seconds = try await BenchmarkErasures.record(erasedUsers, base: base, databasePath: path)
+            print("bench: recorded \(erasedUsers) erasures of users not in the workload in \(String(format: "%.1f", seconds)) s")
         }
         let cluster = try BenchmarkClusterProcess.start(events: latency ? 0 : events, traceContext: traceContext)
         defer { cluster.stop() }

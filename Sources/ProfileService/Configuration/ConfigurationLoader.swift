@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProfileCore
 import ProfileStoragePostgres
 
 /// Reads ``ServiceConfiguration`` from environment variables, over an optional `KEY=VALUE` file.
@@ -57,6 +58,7 @@ public enum ConfigurationLoader {
             }
             configuration.http.apiToken = token
         }
+        configuration.erasureKey = try reader.erasureKey()
         configuration.maxMessageBytes = try reader.integer(.maxMessageBytes, in: 1...(64 << 20), default: configuration.maxMessageBytes)
         configuration.worker.maxBatchSize = try reader.integer(.maxBatchSize, in: 1...100_000, default: configuration.worker.maxBatchSize)
         configuration.ledgerRetention = try reader.ledgerRetention()
@@ -149,6 +151,20 @@ struct SettingsReader {
             settings.password = password.trimmingCharacters(in: .newlines)
         }
         return settings
+    }
+
+    /// `PROFILE_ERASURE_KEY`: nil when unset, else its UTF-8 bytes (at least ``ErasureKey/minimumBytes``). The
+    /// value is never part of an error.
+    func erasureKey() throws(ConfigurationError) -> ErasureKey? {
+        guard let text = raw(.erasureKey) else { return nil }
+        let bytes = Data(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        guard ErasureKey.isLongEnough(bytes) else {
+            throw ConfigurationError(
+                setting: Setting.erasureKey.rawValue,
+                reason: "is \(bytes.count) bytes long; it needs at least \(ErasureKey.minimumBytes) (openssl rand -base64 32), "
+                    + "or unset it for a key the database keeps")
+        }
+        return ErasureKey(bytes: bytes)
     }
 
     /// The shortest `PROFILE_LEDGER_RETENTION`: the ledger records the hour of each entry.

@@ -65,6 +65,8 @@ public struct ServiceConfiguration: Sendable {
     public var database = SQLiteProfileStore.Options()
     /// The PostgreSQL store (`PROFILE_DB_URL`); nil for the SQLite file at ``databasePath``.
     public var postgres: PostgresSettings?
+    /// The key erased user ids are hashed under (`PROFILE_ERASURE_KEY`); nil: the store generates one and keeps it.
+    public var erasureKey: ErasureKey?
     public var maxMessageBytes = 1 << 20
     /// How long the ledger remembers an event id (`PROFILE_LEDGER_RETENTION`); nil (off, the default) keeps every
     /// entry forever. When set, ``LedgerPruner`` removes the older entries every hour.
@@ -107,6 +109,7 @@ public struct ServiceConfiguration: Sendable {
             "http_host": .string(http.host),
             "http_port": .stringConvertible(http.port),
             "api_token": .string(http.apiToken == nil ? "unset" : "set"),
+            "erasure_key": .string(erasureKey == nil ? "unset (kept in the database)" : "set"),
             "max_message_bytes": .stringConvertible(maxMessageBytes),
             "max_batch_size": .stringConvertible(worker.maxBatchSize),
             "ledger_retention": .string(ledgerRetention.map(AgeText.format) ?? "off"),

@@ -16,6 +16,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case httpHost = "HTTP_HOST"
     case httpPort = "HTTP_PORT"
     case apiToken = "PROFILE_API_TOKEN"
+    case erasureKey = "PROFILE_ERASURE_KEY"
     case maxMessageBytes = "PROFILE_MAX_MESSAGE_BYTES"
     case maxBatchSize = "PROFILE_MAX_BATCH_SIZE"
     case ledgerRetention = "PROFILE_LEDGER_RETENTION"
@@ -47,6 +48,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .httpHost: return defaults.http.host
         case .httpPort: return String(defaults.http.port)
         case .apiToken: return defaults.http.apiToken == nil ? "unset" : "set"
+        case .erasureKey: return defaults.erasureKey == nil ? "unset" : "set"
         case .maxMessageBytes: return String(defaults.maxMessageBytes)
         case .maxBatchSize: return String(defaults.worker.maxBatchSize)
         case .ledgerRetention: return defaults.ledgerRetention.map(AgeText.format) ?? "off"
@@ -80,7 +82,10 @@ public enum Setting: String, CaseIterable, Sendable {
         case .databasePasswordFile: "A file holding the PostgreSQL password (a Docker or Kubernetes secret); it replaces the URL's."
         case .httpHost: "Address the HTTP server binds."
         case .httpPort: "Port of /v1/profiles/{user_id}, /healthz, /readyz and /metrics."
-        case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>."
+        case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>, and DELETE /v1/profiles/{user_id} is allowed."
+        case .erasureKey:
+            "A secret of at least 32 bytes under which erased user ids are hashed (HMAC-SHA256); unset: a random key the "
+                + "database keeps. Never change it once users are erased."
         case .maxMessageBytes: "A larger message is dead-lettered as too_large."
         case .maxBatchSize: "Most messages applied in one database transaction."
         case .ledgerRetention:

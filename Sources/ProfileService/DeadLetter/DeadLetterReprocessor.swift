@@ -31,6 +31,8 @@ public struct DeadLetterReprocessor: Sendable {
         public var eventIDSeen = 0
         /// Valid messages with a new event id for a user who has a profile.
         public var userExists = 0
+        /// Valid messages with a new event id for an erased user: recorded, nothing created (in a dry run: would be).
+        public var forgotten = 0
         /// Messages that still fail, by `dlq.error.class`; each was re-parked (in a dry run: would be).
         public var stillFailing: [String: Int] = [:]
 
@@ -40,7 +42,7 @@ public struct DeadLetterReprocessor: Sendable {
         public var reparked: Int { run.dryRun ? 0 : stillFailing.values.reduce(0, +) }
 
         private enum CodingKeys: String, CodingKey {
-            case run, created, eventIDSeen, userExists, stillFailing, alreadyPresent, reparked
+            case run, created, eventIDSeen, userExists, forgotten, stillFailing, alreadyPresent, reparked
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -49,6 +51,7 @@ public struct DeadLetterReprocessor: Sendable {
             try container.encode(created, forKey: .created)
             try container.encode(eventIDSeen, forKey: .eventIDSeen)
             try container.encode(userExists, forKey: .userExists)
+            try container.encode(forgotten, forKey: .forgotten)
             try container.encode(stillFailing, forKey: .stillFailing)
             try container.encode(alreadyPresent, forKey: .alreadyPresent)
             try container.encode(reparked, forKey: .reparked)
@@ -138,6 +141,7 @@ public struct DeadLetterReprocessor: Sendable {
                 case .created: tally.created += 1
                 case .eventIDSeen: tally.eventIDSeen += 1
                 case .userExists: tally.userExists += 1
+                case .forgotten: tally.forgotten += 1
                 }
             }
             for poison in batch.poison { tally.stillFailing[poison.error.errorClass.rawValue, default: 0] += 1 }

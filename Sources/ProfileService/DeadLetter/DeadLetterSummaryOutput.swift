@@ -27,6 +27,7 @@ public enum DeadLetterSummaryOutput {
         lines.append(("created", "\(summary.created)\(summary.run.dryRun ? " (would be)" : "")"))
         lines.append(
             ("already present", "\(summary.alreadyPresent) (event id seen \(summary.eventIDSeen), user exists \(summary.userExists))"))
+        lines.append(("forgotten", "\(summary.forgotten) (erased users: nothing \(verb)created)"))
         let total = summary.stillFailing.values.reduce(0, +)
         lines.append(("still failing", total == 0 ? "0" : "\(total) (\(failing)), \(verb)re-parked"))
         return render(lines + footer(summary.run))

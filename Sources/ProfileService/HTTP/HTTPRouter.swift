@@ -4,7 +4,7 @@ import Logging
 import ProfileCore
 import ProfileStorage
 
-/// Builds the HTTP API: `/v1/profiles/{user_id}`, `/healthz`, `/readyz`, `/metrics`.
+/// Builds the HTTP API: `/v1/profiles/{user_id}` (GET, and DELETE to erase), `/healthz`, `/readyz`, `/metrics`.
 public enum HTTPRouter {
     static let profilesPrefix = "/v1/profiles/"
 
@@ -32,7 +32,9 @@ public enum HTTPRouter {
             return jsonResponse("{\"status\":\"ready\"}\n")
         }
         router.get("/metrics") { _, _ in
-            Response(
+            // Erasures are counted from the store: `profiles erase` and the other replicas make them too.
+            if let erased = try? await store.erasedUserCount() { metrics.erasedUsers(erased) }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
@@ -56,6 +58,27 @@ public enum HTTPRouter {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ProfileResponse.json(profile)))
         }
+        // Erasing is never open to whoever reaches the port: without a token it is refused (403) rather than allowed.
+        let eraser = ProfileEraser(store: store, logger: logger)
+        v1.delete("profiles/:user_id") { request, context in
+            guard apiToken != nil else {
+                throw APIError(
+                    .forbidden, "erasing a profile needs PROFILE_API_TOKEN to be set on the service and sent as a bearer token")
+            }
+            let userID = try userID(from: request)
+            let sources = try erasedSources(from: request)
+            let dryRun = try dryRun(from: request)
+            let outcome: ErasureOutcome
+            do {
+                outcome = try await eraser.erase(userID: userID, sources: sources, dryRun: dryRun, requestID: context.requestID)
+            } catch {
+                logger.warning("erasure failed", metadata: ["error": "\(error)", "request_id": .string(context.requestID)])
+                throw APIError(.serviceUnavailable, "the profile store is not available; nothing was erased; retry later")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: ErasureOutput.json(outcome, requestID: context.requestID) + "\n")))
+        }
         // `/v1/profiles` (or `/v1/profiles/`) names no user: a bad request rather than an unknown route.
         v1.get("profiles") { _, _ -> Response in
             throw APIError(.badRequest, "user_id must not be empty")
@@ -75,6 +98,25 @@ public enum HTTPRouter {
             throw APIError(.badRequest, "user_id is longer than \(UserCreatedEvent.maxUserIDBytes) bytes")
         }
         return decoded
+    }
+
+    /// The `source` query parameter of an erasure: every source when absent, else the one it names (400 otherwise).
+    static func erasedSources(from request: Request) throws -> ErasedSources {
+        guard let name = request.uri.queryParameters.get("source") else { return .all }
+        guard let source = EventSource(rawValue: name) else {
+            throw APIError(
+                .badRequest, "source must be one of \(EventSource.allCases.map(\.rawValue).joined(separator: ", ")), or absent for both")
+        }
+        return ErasedSources(source)
+    }
+
+    /// The `dry_run` query parameter of an erasure: `true` or `false` (absent: false).
+    static func dryRun(from request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("dry_run") {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError(.badRequest, "dry_run must be true or false")
+        }
     }
 
     /// Whether a route exists at `path` (for some method), to tell a wrong method (405) from an unknown route (404).

@@ -9,7 +9,7 @@ struct RequestIDMiddleware: RouterMiddleware {
     static let header = HTTPField.Name("X-Request-Id")!
     static let maxLength = 128
 
-    /// Paths this API serves (GET only), to tell a wrong method (405) from an unknown route (404).
+    /// Paths this API serves (GET, and DELETE on a profile), to tell a wrong method (405) from an unknown route (404).
     let knownPath: @Sendable (String) -> Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -32,7 +32,9 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     private func translate(_ error: HTTPResponseError, request: Request) -> APIError {
         if error.status == .notFound, request.method != .get, knownPath(request.uri.path) {
-            return APIError(.methodNotAllowed, "method \(request.method.rawValue) is not allowed here", headers: [.allow: "GET"])
+            return APIError(
+                .methodNotAllowed, "method \(request.method.rawValue) is not allowed here",
+                headers: [.allow: request.uri.path.hasPrefix(HTTPRouter.profilesPrefix) ? "GET, DELETE" : "GET"])
         }
         switch error.status {
         case .notFound: return APIError(.notFound, "no route for \(request.uri.path.prefix(200))")

@@ -14,6 +14,8 @@ public final class ServiceMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let lagGauges = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
     private let httpSeries = Mutex<[HTTPSeriesKey: HTTPSeries]>([:])
+    /// The erased users ``erasedUsers(_:)`` last saw.
+    private let erasedUsersSeen = Mutex<Int>(0)
 
     let batchSize: CoreMetrics.Recorder
     let batchApplyDuration: Metrics.Timer
@@ -38,6 +40,7 @@ public final class ServiceMetrics: Sendable {
         }
         for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
         fencedBatch(count: 0)
+        erasedUsers(0)
         ledgerPruned(count: 0)
         CoreMetrics.Gauge(
             label: "profile_build_info",
@@ -71,7 +74,18 @@ public final class ServiceMetrics: Sendable {
         switch outcome {
         case .created: counter("profile_profiles_created_total", [:]).increment(by: count)
         case .eventIDSeen, .userExists: counter("profile_duplicates_skipped_total", ["kind": outcome.rawValue]).increment(by: count)
+        case .forgotten: counter("profile_forgotten_events_total", [:]).increment(by: count)
         }
+    }
+
+    /// The users erased so far as the store records them (by any replica, or by `profiles erase`): records are
+    /// never removed, so `profile_erasures_total` follows their number up, read as `/metrics` is scraped.
+    func erasedUsers(_ total: Int) {
+        let added = erasedUsersSeen.withLock { seen in
+            defer { seen = max(seen, total) }
+            return max(0, total - seen)
+        }
+        counter("profile_erasures_total", [:]).increment(by: added)
     }
 
     func deadLettered(_ errorClass: PoisonError.ErrorClass) {

@@ -4,7 +4,8 @@ import ProfileCore
 import ProfileStorage
 
 /// The pipeline's apply step: a batch's events, with the offsets it accounts for, in one store transaction,
-/// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome.
+/// retried (never skipped) while the store fails passingly; then the counters, and one `info` line per outcome
+/// (an event for an erased user's line carries the erasure subject instead of the user id).
 ///
 /// The lines are built on a queue of their own, in batch order, while the next batch is applied: at `info` they
 /// would otherwise add their cost to every transaction. ``finishReporting()`` waits for them.
@@ -60,7 +61,13 @@ struct ApplyStep: Sendable {
         let duration = ContinuousClock.now - started
         metrics.batchApplyDuration.record(duration: duration)
         metrics.batchSize.record(batch.messageCount)
-        report(batch.events, outcomes: outcomes)
+        var subjects: [Int: ErasureSubject] = [:]
+        if logger.logLevel <= .info {
+            for index in outcomes.indices where outcomes[index] == .forgotten {
+                subjects[index] = try? await store.erasureSubject(of: events[index].userID) ?? nil
+            }
+        }
+        report(batch.events, outcomes: outcomes, subjects: subjects)
         return Result(outcomes: outcomes, duration: duration)
     }
 
@@ -69,8 +76,9 @@ struct ApplyStep: Sendable {
         reporting.sync {}
     }
 
-    /// The counters now; one log line per outcome, at `info`, on the reporting queue.
-    private func report(_ events: [DecodedMessage.Event], outcomes: [EventOutcome]) {
+    /// The counters now; one log line per outcome, at `info`, on the reporting queue. `subjects`: those of the
+    /// forgotten events, by position.
+    private func report(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], subjects: [Int: ErasureSubject]) {
         var counts: [EventOutcome: Int] = [:]
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
         for (outcome, count) in counts { metrics.applied(outcome, count: count) }
@@ -80,14 +88,22 @@ struct ApplyStep: Sendable {
         // The lines belong to the batch's span: its ids (trace_id, span_id), read once here, in its context, go on each
         // line written on the queue (where no span is current).
         let span = tracer.isEnabled ? logger.metadataProvider?.get() ?? [:] : [:]
-        reporting.async { [logger] in Self.log(events, outcomes: outcomes, span: span, to: logger) }
+        reporting.async { [logger] in Self.log(events, outcomes: outcomes, subjects: subjects, span: span, to: logger) }
     }
 
-    private static func log(_ events: [DecodedMessage.Event], outcomes: [EventOutcome], span: Logger.Metadata, to logger: Logger) {
-        for (event, outcome) in zip(events, outcomes) {
+    private static func log(
+        _ events: [DecodedMessage.Event], outcomes: [EventOutcome], subjects: [Int: ErasureSubject], span: Logger.Metadata,
+        to logger: Logger
+    ) {
+        for (index, (event, outcome)) in zip(events, outcomes).enumerated() {
             var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
             if !span.isEmpty { metadata.merge(span) { line, _ in line } }
-            metadata["user_id"] = .string(event.decoded.event.userID)
+            // An erased user's id is not logged again: the subject names the erasure instead (ProfileEraser).
+            if outcome == .forgotten {
+                metadata["erasure_subject"] = .string(subjects[index]?.hex ?? "unknown")
+            } else {
+                metadata["user_id"] = .string(event.decoded.event.userID)
+            }
             metadata["source"] = .string(event.decoded.event.source.rawValue)
             if let conflict = event.decoded.conflictingHeaderEventID {
                 logger.warning(
@@ -103,6 +119,8 @@ struct ApplyStep: Sendable {
             case .userExists:
                 metadata["reason"] = "user already has a profile"
                 logger.info("duplicate skipped", metadata: metadata)
+            case .forgotten:
+                logger.info("event of an erased user forgotten: nothing created", metadata: metadata)
             }
         }
     }

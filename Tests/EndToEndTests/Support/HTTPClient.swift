@@ -5,9 +5,16 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// GET requests to a daemon over a real socket.
+/// Requests to a daemon over a real socket.
 struct HTTPClient: Sendable {
     let port: Int
+    /// Sent as `Authorization: Bearer <token>` when set.
+    var token: String?
+
+    init(port: Int, token: String? = nil) {
+        self.port = port
+        self.token = token
+    }
 
     struct Response: Sendable {
         var status: Int
@@ -21,9 +28,19 @@ struct HTTPClient: Sendable {
     }
 
     func get(_ path: String, headers: [String: String] = [:]) async throws -> Response {
+        try await send("GET", path, headers: headers)
+    }
+
+    func delete(_ path: String) async throws -> Response {
+        try await send("DELETE", path, headers: [:])
+    }
+
+    private func send(_ method: String, _ path: String, headers: [String: String]) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
         request.timeoutInterval = 5
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (body, response) = try await URLSession.shared.data(for: request)
         return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: body)
     }

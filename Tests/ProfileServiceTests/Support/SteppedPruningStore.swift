@@ -65,6 +65,18 @@ final class SteppedPruningStore: ProfileStore {
         try await inner.replaceStoredOffsets(offsets, group: group)
     }
 
+    func erase(userID: String, sources: ErasedSources, dryRun: Bool) async throws -> ErasureOutcome {
+        try await inner.erase(userID: userID, sources: sources, dryRun: dryRun)
+    }
+
+    func erasedUserCount() async throws -> Int {
+        try await inner.erasedUserCount()
+    }
+
+    func erasureSubject(of userID: String) async throws -> ErasureSubject? {
+        try await inner.erasureSubject(of: userID)
+    }
+
     func counts() async throws -> (profiles: Int, events: Int) {
         try await inner.counts()
     }
