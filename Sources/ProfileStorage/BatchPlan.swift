@@ -25,11 +25,13 @@ public struct BatchPlan: Sendable {
 
     public init(_ events: [UserCreatedEvent]) {
         self.events = events
-        var firstPositions: [UUID: Int] = [:]
-        firstPositions.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() where firstPositions[event.eventID] == nil { firstPositions[event.eventID] = index }
+        // In key order, ties by position: the first of each run of equal keys is the id's first event.
         let keys = events.map { UUIDKey($0.eventID) }
-        ledgerInserts = firstPositions.values.sorted { keys[$0] < keys[$1] }
+        let sorted = events.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
+        var firsts: [Int] = []
+        firsts.reserveCapacity(sorted.count)
+        for index in sorted where firsts.last.map({ keys[$0] != keys[index] }) ?? true { firsts.append(index) }
+        ledgerInserts = firsts
     }
 
     /// Of the events whose ids the ledger took (`recorded`, positions from ``ledgerInserts``), the earliest of each
