@@ -46,6 +46,12 @@ public struct BatchPlan: Sendable {
         return earliest
     }
 
+    /// The positions whose ids were new (`recorded`) and whose user is not erased (`erased`): the events that may
+    /// create a profile.
+    public func creating(recorded: Set<Int>, erased: Set<Int>) -> Set<Int> {
+        erased.isEmpty ? recorded : recorded.subtracting(erased)
+    }
+
     /// The positions whose ids were new (`recorded`) but whose events created no profile (`created`): their ledger
     /// entries are marked ``LedgerOutcome/userExisted``.
     public func userExisted(recorded: Set<Int>, created: Set<Int>) -> [Int] {

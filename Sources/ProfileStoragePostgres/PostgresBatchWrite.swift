@@ -43,7 +43,7 @@ struct PostgresBatchWrite {
             erased = try await PostgresErasure.erasedUsers(
                 events, among: recorded, configuredKey: erasureKey, on: connection, logger: logger)
             try await markForgotten(plan, erased, on: connection)
-            created = try await insertProfiles(plan, recorded: recorded.subtracting(erased), on: connection)
+            created = try await insertProfiles(plan, recorded: plan.creating(recorded: recorded, erased: erased), on: connection)
         }
         try await storeOffsets(on: connection)
         return plan.outcomes(recorded: recorded, erased: erased, created: created)

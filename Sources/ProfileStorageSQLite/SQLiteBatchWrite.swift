@@ -9,8 +9,8 @@ import ProfileStorage
 /// A batch is written as ``BatchPlan`` says, each pass in key order rather than message order: the new event ids
 /// into the ledger, then (only while any user is erased) the new events' users looked up among the erased by their
 /// ``ErasureSubject``, then the profiles of the other new events' earliest per user, then the ledger entries of
-/// those that were forgotten or found their user's profile marked. Consecutive inserts then walk each B-tree from left to right instead of jumping
-/// between random pages, which keeps the pages being changed hot in the caches.
+/// those that were forgotten or found their user's profile marked. Consecutive inserts then walk each B-tree from
+/// left to right instead of jumping between random pages, which keeps the pages being changed hot in the caches.
 ///
 /// The per-event statements bind their values straight through SQLite's C API on GRDB's prepared
 /// statements: GRDB's `StatementArguments` box every value, which at a hundred thousand events a second
@@ -29,7 +29,7 @@ enum SQLiteBatchWrite {
         let plan = BatchPlan(events)
         let recorded = try recordEventIDs(plan, in: db)
         let erased = try erasedUsers(events, among: recorded, configuredKey: erasureKey, in: db)
-        let creating = erased.isEmpty ? recorded : recorded.subtracting(erased)
+        let creating = plan.creating(recorded: recorded, erased: erased)
         let created = try insertProfiles(plan, recorded: creating, in: db)
         try mark(events, at: plan.userExisted(recorded: creating, created: created), .userExisted, in: db)
         try mark(events, at: erased.sorted(), .forgotten, in: db)
