@@ -6,6 +6,8 @@ struct DaemonEnvironment: Sendable {
     var topics: ScenarioTopics
     var store: ScenarioStore
     var httpPort: Int
+    /// The address the HTTP API listens on (`HTTP_HOST`): the daemon's host's.
+    var address = "127.0.0.1"
     /// Other settings, laid over the defaults (e.g. `PROFILE_API_TOKEN`).
     var extra: [String: String] = [:]
 
@@ -19,7 +21,7 @@ struct DaemonEnvironment: Sendable {
             "USER_REGISTERED_TOPIC": topics.userRegistered,
             "KAFKA_USER_CREATED_TOPIC": topics.userCreated,
             "PROFILE_DLQ_TOPIC": topics.deadLetter,
-            "HTTP_HOST": "127.0.0.1",
+            "HTTP_HOST": address,
             "HTTP_PORT": String(httpPort),
             "LOG_LEVEL": "warning",
             // Messages over 64 KiB are poison here (the mock broker's own limit is 1 MB).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One `profile-svc run` child process: started with its environment in its own directory (so no
 /// `config/profile-svc.env` is picked up), its JSON log lines appended to a file, stopped with SIGTERM or SIGKILL.
@@ -11,6 +12,8 @@ final class DaemonProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     var httpPort: Int { environment.httpPort }
+    /// The address its HTTP API listens on.
+    var address: String { environment.address }
 
     private init(name: String, environment: DaemonEnvironment, logURL: URL, process: Process) {
         self.name = name
@@ -19,7 +22,10 @@ final class DaemonProcess: @unchecked Sendable {
         self.process = process
     }
 
-    static func start(binary: URL, environment: DaemonEnvironment, name: String, logDirectory directory: URL) throws -> DaemonProcess {
+    /// Starts `profile-svc run` on `host`.
+    static func start(
+        binary: URL, environment: DaemonEnvironment, name: String, logDirectory directory: URL, on host: ServerHost = .local
+    ) throws -> DaemonProcess {
         let logURL = directory.appendingPathComponent("\(name).log")
         if !FileManager.default.fileExists(atPath: logURL.path) {
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -27,8 +33,9 @@ final class DaemonProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         log.seekToEndOfFile()
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["run"]
+        let (executable, arguments) = host.command(binary, ["run"])
+        process.executableURL = executable
+        process.arguments = arguments
         process.environment = environment.variables
         process.currentDirectoryURL = directory
         process.standardOutput = log

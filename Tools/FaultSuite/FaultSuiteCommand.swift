@@ -30,12 +30,29 @@ struct FaultSuiteCommand: AsyncParsableCommand {
     @Option(help: "Seed for the random choices (event mix, kill moments), to repeat a run.")
     var seed: UInt64 = UInt64.random(in: 1...UInt64(UInt32.max))
 
+    @Flag(
+        help: """
+            Run the multi-host scenarios instead (network-faults, slow-link-zombie): each part of the deployment on a \
+            host of its own, made of network namespaces the run creates and deletes (needs root).
+            """)
+    var hosts = false
+
+    /// Set on the run inside the lab: the lab's name.
+    @Option(help: .hidden) var lab: String?
+
     func run() async throws {
+        let scenarios = only.isEmpty ? Scenario.allCases.filter { $0.needsLab == hosts } : only
+        if scenarios.contains(where: \.needsLab), lab == nil {
+            // Inside a lab of its own: this same command, run again on the lab's operator host.
+            let status = try LabSession.run(arguments: Array(CommandLine.arguments.dropFirst()) + ["--seed", String(seed)])
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let scale = quick ? SuiteScale.quick : SuiteScale.full
-        let suite = try SuiteContext(scale: scale, seed: seed)
+        let suite = try SuiteContext(scale: scale, seed: seed, labName: lab)
         say("fault suite: \(quick ? "quick" : "full") run, seed \(seed), daemon \(suite.binary.path), work dir \(suite.workDirectory.path)")
         var results: [ScenarioResult] = []
-        for scenario in (only.isEmpty ? Scenario.allCases : only) {
+        for scenario in scenarios {
             let started = ContinuousClock.now
             say("\n== \(scenario.rawValue)")
             let result = await scenario.run(in: suite)
@@ -44,6 +61,7 @@ struct FaultSuiteCommand: AsyncParsableCommand {
             results.append(result)
         }
         await suite.stopTansu()
+        await suite.stopLab()
         say("\n" + ResultTable.render(results))
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
     }

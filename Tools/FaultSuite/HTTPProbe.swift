@@ -14,25 +14,28 @@ enum HTTPProbe {
         var description: String { "\(status.map(String.init) ?? "closed")" }
     }
 
-    /// `GET path` with `headers`.
-    static func get(port: Int, _ path: String, headers: [(String, String)] = []) -> Answer {
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    /// `GET path` with `headers`, from `host` (an IPv4 address), waiting at most `timeout` for each read or write.
+    static func get(
+        host: String = "127.0.0.1", port: Int, _ path: String, headers: [(String, String)] = [], timeout: Duration = .seconds(3)
+    ) -> Answer {
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        return send(port: port, Array((request + "\r\n").utf8))
+        return send(host: host, port: port, Array((request + "\r\n").utf8), timeout: timeout)
     }
 
-    /// Sends `bytes` as they are and reads the answer until the server closes (or 3 s pass).
-    static func send(port: Int, _ bytes: [UInt8]) -> Answer {
+    /// Sends `bytes` as they are and reads the answer until the server closes (or `timeout` passes without a byte).
+    static func send(host: String = "127.0.0.1", port: Int, _ bytes: [UInt8], timeout: Duration = .seconds(3)) -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return Answer(status: nil, body: "socket failed") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        let (seconds, attoseconds) = timeout.components
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -17,6 +17,11 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
     case replicasPostgres = "replicas-postgres"
     case memory
     case badInput = "bad-input"
+    case networkFaults = "network-faults"
+    case slowLinkZombie = "slow-link-zombie"
+
+    /// Whether the scenario runs on hosts of a network of its own (``NetworkLab``), as `--hosts` does.
+    var needsLab: Bool { self == .networkFaults || self == .slowLinkZombie }
 
     /// Runs the scenario; a scenario that throws is reported as failed with the error.
     func run(in suite: SuiteContext) async -> ScenarioResult {
@@ -37,6 +42,8 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Sendable {
             case .replicasPostgres: return try await ReplicaScenario(suite: suite).run()
             case .memory: return try await MemoryScenario(suite: suite).run()
             case .badInput: return try await BadInputScenario(suite: suite).run()
+            case .networkFaults: return try await NetworkFaultsScenario(suite: suite, cluster: try await suite.labCluster()).run()
+            case .slowLinkZombie: return try await SlowLinkZombieScenario(suite: suite, cluster: try await suite.labCluster()).run()
             }
         } catch {
             var result = ScenarioResult(name: rawValue)

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import TestSupport
 
 /// What one scenario works with: its topics, directory and store (a SQLite file unless given), the producer
 /// standing in for the upstream services, and helpers to start daemons and wait for them.
@@ -28,16 +29,20 @@ final class ScenarioHarness: Sendable {
 
     var log: ProducedLog { producer.log }
 
-    /// Starts a daemon on a free port; its log is `<directory>/<name>.log`.
-    func start(_ name: String = "daemon", extra: [String: String] = [:]) throws -> DaemonProcess {
-        let environment = DaemonEnvironment(topics: topics, store: store, httpPort: try HTTPProbe.freePort(), extra: extra)
-        return try suite.startDaemon(environment, name: name, logDirectory: directory)
+    /// Starts a daemon on `host` (this machine's network unless given), its HTTP API on `httpPort` (a free port unless
+    /// given); its log is `<directory>/<name>.log`.
+    func start(_ name: String = "daemon", extra: [String: String] = [:], on host: ServerHost = .local, httpPort: Int? = nil) throws
+        -> DaemonProcess
+    {
+        var environment = DaemonEnvironment(topics: topics, store: store, httpPort: try httpPort ?? HTTPProbe.freePort(), extra: extra)
+        environment.address = host.address
+        return try suite.startDaemon(environment, name: name, logDirectory: directory, on: host)
     }
 
     /// Waits until `daemon` answers 200 on `/readyz`; false if it does not within `timeout` or exits.
     func waitReady(_ daemon: DaemonProcess, timeout: Duration = .seconds(60)) async -> Bool {
         await waitUntil(timeout: timeout) {
-            daemon.isRunning ? HTTPProbe.get(port: daemon.httpPort, "/readyz").status == 200 : nil
+            daemon.isRunning ? HTTPProbe.get(host: daemon.address, port: daemon.httpPort, "/readyz").status == 200 : nil
         }
     }
 

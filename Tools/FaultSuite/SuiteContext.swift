@@ -15,9 +15,13 @@ final class SuiteContext: Sendable {
     let random: SeededRandom
     private let daemons = Mutex<[DaemonProcess]>([])
     private let tansuBroker = Mutex<TansuBroker?>(nil)
+    /// The lab this run is in (``FaultSuiteCommand/lab``), nil outside one.
+    private let labName: String?
+    private let lab = Mutex<LabCluster?>(nil)
 
-    init(scale: SuiteScale, seed: UInt64) throws {
+    init(scale: SuiteScale, seed: UInt64, labName: String? = nil) throws {
         self.scale = scale
+        self.labName = labName
         random = SeededRandom(seed: seed)
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         binary = executable.deletingLastPathComponent().appendingPathComponent("profile-svc")
@@ -52,6 +56,19 @@ final class SuiteContext: Sendable {
         try? await broker.stop()
     }
 
+    /// The lab's database and broker, started on first use (scenarios run one at a time).
+    func labCluster() async throws -> LabCluster {
+        if let running = lab.withLock({ $0 }) { return running }
+        guard let labName else { throw SuiteError("the multi-host scenarios run only inside a lab (FaultSuite --hosts)") }
+        let started = try await LabCluster(labName: labName, suite: self)
+        lab.withLock { $0 = started }
+        return started
+    }
+
+    func stopLab() async {
+        await lab.withLock({ $0 })?.stop()
+    }
+
     /// A fresh directory for one scenario's database and logs.
     func directory(for scenario: String) throws -> URL {
         let url = workDirectory.appendingPathComponent(scenario)
@@ -59,9 +76,11 @@ final class SuiteContext: Sendable {
         return url
     }
 
-    /// Starts `profile-svc run` with `environment`, its output appended to `<logDirectory>/<name>.log`.
-    func startDaemon(_ environment: DaemonEnvironment, name: String, logDirectory: URL) throws -> DaemonProcess {
-        let daemon = try DaemonProcess.start(binary: binary, environment: environment, name: name, logDirectory: logDirectory)
+    /// Starts `profile-svc run` with `environment` on `host`, its output appended to `<logDirectory>/<name>.log`.
+    func startDaemon(_ environment: DaemonEnvironment, name: String, logDirectory: URL, on host: ServerHost = .local) throws
+        -> DaemonProcess
+    {
+        let daemon = try DaemonProcess.start(binary: binary, environment: environment, name: name, logDirectory: logDirectory, on: host)
         daemons.withLock { $0.append(daemon) }
         return daemon
     }

@@ -27,7 +27,12 @@ public enum TestPostgresServer {
 
     /// Creates an empty database with a name of its own on the server; returns its settings.
     public static func newDatabase() async throws -> PostgresSettings {
-        var settings = try settings()
+        try await newDatabase(on: try settings())
+    }
+
+    /// Creates an empty database with a name of its own on the server `settings` name; returns its settings.
+    public static func newDatabase(on server: PostgresSettings) async throws -> PostgresSettings {
+        var settings = server
         let name = "profile_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await withClient(settings) { client in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
         settings.database = name

@@ -14,16 +14,16 @@ final class ApiVersionsProxy: Sendable {
     let port: Int
     private let process: ChildProcess
 
-    /// Relays 127.0.0.1:`port` to 127.0.0.1:`brokerPort`.
-    init(port: Int, brokerPort: Int, directory: URL) async throws {
+    /// Relays `port` to `brokerPort`, both on `host`.
+    init(port: Int, brokerPort: Int, directory: URL, on host: ServerHost) async throws {
         self.port = port
-        process = try ChildProcess(
-            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.script, String(port), String(brokerPort)],
-            directory: directory, logFile: directory.appendingPathComponent("proxy.log"))
+        let (executable, arguments) = host.command(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.script, host.address, String(port), String(brokerPort)])
+        process = try ChildProcess(executable, arguments, directory: directory, logFile: directory.appendingPathComponent("proxy.log"))
         let process = process
-        try await eventually(timeout: .seconds(20), "the proxy to accept connections on \(port)") {
+        try await eventually(timeout: .seconds(20), "the proxy to accept connections on \(host.address):\(port)") {
             guard process.isRunning else { throw TimedOut(description: "the proxy exited:\n\(process.logTail())") }
-            return LocalPort.accepts(port)
+            return LocalPort.accepts(port, on: host.address)
         }
     }
 
@@ -76,7 +76,7 @@ final class ApiVersionsProxy: Sendable {
 
         async def relay(client_reader, client_writer):
             try:
-                broker_reader, broker_writer = await asyncio.open_connection("127.0.0.1", int(sys.argv[2]))
+                broker_reader, broker_writer = await asyncio.open_connection(sys.argv[1], int(sys.argv[3]))
             except OSError:
                 client_writer.close()
                 return
@@ -90,7 +90,7 @@ final class ApiVersionsProxy: Sendable {
             broker_writer.close()
 
         async def main():
-            server = await asyncio.start_server(relay, "127.0.0.1", int(sys.argv[1]))
+            server = await asyncio.start_server(relay, sys.argv[1], int(sys.argv[2]))
             async with server:
                 await server.serve_forever()
 

@@ -25,32 +25,35 @@ public final class TansuBroker: Sendable {
 
     /// The broker's own port (clients use ``bootstrapServers``, the relay).
     public let port: Int
+    /// The address both listen on.
+    public let address: String
     private let binary: URL
     private let process: ChildProcess
     private let proxy: ApiVersionsProxy
 
     /// `bootstrap.servers` for clients: the proxy.
-    public var bootstrapServers: String { "127.0.0.1:\(proxy.port)" }
+    public var bootstrapServers: String { "\(address):\(proxy.port)" }
 
-    /// Starts a broker and its proxy on free ports and waits until both accept connections.
-    public init(binary: URL, directory: URL) async throws {
+    /// Starts a broker and its proxy on free ports of `host` and waits until both accept connections.
+    public init(binary: URL, directory: URL, on host: ServerHost = .local) async throws {
         port = try LocalPort.free()
         var proxyPort = try LocalPort.free()
         while proxyPort == port { proxyPort = try LocalPort.free() }
         self.binary = binary
-        process = try ChildProcess(
+        address = host.address
+        let (executable, arguments) = host.command(
             binary,
             [
-                "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(proxyPort)",
-                "--storage-engine", "memory://tansu/",
-            ],
-            directory: directory, logFile: directory.appendingPathComponent("tansu.log"))
-        let process = process, port = port
-        try await eventually(timeout: .seconds(20), "Tansu to accept connections on \(port)") {
+                "broker", "--listener-url", "tcp://\(host.address):\(port)", "--advertised-listener-url",
+                "tcp://\(host.address):\(proxyPort)", "--storage-engine", "memory://tansu/",
+            ])
+        process = try ChildProcess(executable, arguments, directory: directory, logFile: directory.appendingPathComponent("tansu.log"))
+        let process = process, port = port, address = address
+        try await eventually(timeout: .seconds(20), "Tansu to accept connections on \(address):\(port)") {
             guard process.isRunning else { throw BrokerExited(log: process.logTail()) }
-            return LocalPort.accepts(port)
+            return LocalPort.accepts(port, on: address)
         }
-        proxy = try await ApiVersionsProxy(port: proxyPort, brokerPort: port, directory: directory)
+        proxy = try await ApiVersionsProxy(port: proxyPort, brokerPort: port, directory: directory, on: host)
     }
 
     /// Creates a topic with Tansu's own admin command (profile-svc never creates topics).
@@ -58,7 +61,7 @@ public final class TansuBroker: Sendable {
         let result = try ChildProcess.run(
             binary,
             [
-                "topic", "create", "--broker", "tcp://127.0.0.1:\(port)",
+                "topic", "create", "--broker", "tcp://\(address):\(port)",
                 "--partitions", String(partitions), name,
             ])
         guard result.status == 0 else { throw TopicNotCreated(topic: name, output: result.output) }

@@ -68,6 +68,11 @@ public final class ChildProcess: @unchecked Sendable {
         Foundation.kill(process.processIdentifier, SIGCONT)
     }
 
+    /// Sends `signal` (a program's own control: SIGHUP, SIGUSR1...).
+    public func send(signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
     /// Runs a short command to its end: its exit status and its standard output and error together.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (
         status: Int32, output: String

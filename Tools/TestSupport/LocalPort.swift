@@ -1,6 +1,6 @@
 import Foundation
 
-/// TCP ports on 127.0.0.1.
+/// TCP ports on 127.0.0.1 (or another address of this host's network).
 public enum LocalPort {
     /// A port nothing listens on right now (the kernel's choice for an ephemeral bind).
     public static func free() throws -> Int {
@@ -18,12 +18,13 @@ public enum LocalPort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Whether something accepts connections on `port`.
-    public static func accepts(_ port: Int) -> Bool {
+    /// Whether something accepts connections on `port` of `host` (an IPv4 address).
+    public static func accepts(_ port: Int, on host: String = "127.0.0.1") -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = loopback(port: port)
+        address.sin_addr.s_addr = inet_addr(host)
         return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0

@@ -1,0 +1,76 @@
+import Foundation
+import ProfileCore
+import Synchronization
+
+/// Asks a blocking probe (one HTTP request) over and over, on a thread of its own (a probe may block for as long as the
+/// server takes to answer: it must not hold a thread of the concurrency pool), and keeps every answer with when it was
+/// asked and how long it took: the answer times a client saw.
+final class ProbeLoop: Sendable {
+    /// One answer.
+    struct Sample: Sendable {
+        var askedAt: ContinuousClock.Instant
+        var took: Duration
+        /// The HTTP status, nil when the server closed or did not answer.
+        var status: Int?
+    }
+
+    private let state = Mutex<(samples: [Sample], stopped: Bool)>(([], false))
+
+    /// Starts asking `probe` at once, then again `interval` after each answer.
+    init(every interval: Duration, _ probe: @escaping @Sendable () -> Int?) {
+        let thread = Thread { [self] in
+            while !state.withLock({ $0.stopped }) {
+                let askedAt = ContinuousClock.now
+                let status = probe()
+                let sample = Sample(askedAt: askedAt, took: .now - askedAt, status: status)
+                state.withLock { $0.samples.append(sample) }
+                Thread.sleep(forTimeInterval: interval.inSeconds)
+            }
+        }
+        thread.start()
+    }
+
+    /// Asks no more (a probe under way still finishes, unrecorded if it ends after ``samples`` is read).
+    func stop() {
+        state.withLock { $0.stopped = true }
+    }
+
+    /// The answers to the probes asked within `window`.
+    func samples(in window: Range<ContinuousClock.Instant>) -> [Sample] {
+        state.withLock { $0.samples.filter { window.contains($0.askedAt) } }
+    }
+
+    /// Every answer so far.
+    var samples: [Sample] { state.withLock { $0.samples } }
+}
+
+/// What answer times add up to: how many, their median, 99th percentile and maximum, and the statuses.
+struct AnswerTimes: Sendable, CustomStringConvertible {
+    var count: Int
+    var median: Duration
+    var p99: Duration
+    var max: Duration
+    var statuses: [String: Int]
+
+    init(_ samples: [ProbeLoop.Sample]) {
+        let sorted = samples.map(\.took).sorted()
+        count = sorted.count
+        func percentile(_ p: Double) -> Duration {
+            sorted.isEmpty ? .zero : sorted[Swift.min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
+        median = percentile(0.5)
+        p99 = percentile(0.99)
+        max = sorted.last ?? .zero
+        statuses = samples.reduce(into: [:]) { $0[$1.status.map(String.init) ?? "none", default: 0] += 1 }
+    }
+
+    var description: String {
+        let statuses = statuses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
+        return "\(count) answers, p50 \(milliseconds(median)), p99 \(milliseconds(p99)), max \(milliseconds(max)) (\(statuses))"
+    }
+}
+
+/// `1004 ms`.
+func milliseconds(_ duration: Duration) -> String {
+    String(format: "%.0f ms", duration.inSeconds * 1000)
+}
