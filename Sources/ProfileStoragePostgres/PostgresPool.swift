@@ -16,11 +16,25 @@ struct PostgresPool: Sendable {
     let database: String
 
     /// Runs `body` on a connection of the pool, within `deadline` from now.
+    ///
+    /// A call whose task is cancelled (its batch abandoned because its partitions went to another member, or the
+    /// service stopping) closes its connection at once: the server then rolls its transaction back and releases its
+    /// locks, rather than when the statement under way ends, however slow the link.
     func withConnection<T: Sendable>(deadline: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
         let lease = Lease()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
+        return try await withTaskCancellationHandler {
+            try await withDeadline(deadline, lease: lease, body)
+        } onCancel: {
+            lease.abandon()
+        }
+    }
+
+    private func withDeadline<T: Sendable>(
+        _ deadline: Duration, lease: Lease, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
                     lease.hold(connection)
@@ -69,13 +83,26 @@ struct PostgresPool: Sendable {
     }
 }
 
-/// The connection a call holds, set by the call's task and read by its deadline's.
+/// The connection a call holds, set by the call's task and read by its deadline's; closed when the call is abandoned.
 private final class Lease: Sendable {
-    private let held = Mutex<PostgresConnection?>(nil)
+    private let state = Mutex<(connection: PostgresConnection?, abandoned: Bool)>((nil, false))
 
-    var connection: PostgresConnection? { held.withLock { $0 } }
+    var connection: PostgresConnection? { state.withLock { $0.connection } }
 
     func hold(_ connection: PostgresConnection) {
-        held.withLock { $0 = connection }
+        let abandoned = state.withLock { state in
+            state.connection = connection
+            return state.abandoned
+        }
+        if abandoned { let _: EventLoopFuture<Void> = connection.close() }
+    }
+
+    /// Closes the connection held, or the one held from now on.
+    func abandon() {
+        let connection = state.withLock { state in
+            state.abandoned = true
+            return state.connection
+        }
+        let _: EventLoopFuture<Void>? = connection?.close()
     }
 }

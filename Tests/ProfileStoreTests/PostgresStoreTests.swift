@@ -165,6 +165,53 @@ struct PostgresStoreTests {
         try await eventually("a lookup to succeed on a new connection") { (try? await store.profile(userID: "u1")) != nil }
     }
 
+    @Test func aWriteAbandonedWhileItWaitsOnALockEndsAtOnceAndItsTransactionIsRolledBack() async throws {
+        // As a batch whose partitions went to another member: cancelled while its transaction holds the ledger rows it
+        // inserted and waits for a lock. The server must end the session within a second or so, not at the lock
+        // timeout (5 s) or the statement timeout (30 s), so that the rows it holds are free for their next owner.
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.applicationName = "abandoned-\(UUID().uuidString.prefix(8))"
+        let applicationName = settings.applicationName
+        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
+        let store = running.storage
+        try await store.ping()
+        try await TestPostgresServer.withClient(settings) { client in
+            try await client.withTransaction(logger: logger) { blocker in
+                _ = try await blocker.query("LOCK TABLE profile IN EXCLUSIVE MODE", logger: logger)
+                let write = Task { try await store.apply([SampleEvent.make(user: "u1")], offsets: [], group: "g") }
+                try await eventually("the write to wait for the lock") {
+                    try await Self.sessions(of: applicationName, in: client, state: "active", waitingOn: "Lock") == 1
+                }
+                let cancelled = ContinuousClock.now
+                write.cancel()
+                await #expect(throws: (any Error).self) { try await write.value }
+                #expect(
+                    ContinuousClock.now - cancelled < .seconds(1),
+                    "the call ended \(ContinuousClock.now - cancelled) after its cancellation")
+                try await eventually(timeout: .seconds(3), "the abandoned session to end") {
+                    try await Self.sessions(of: applicationName, in: client, state: "active", waitingOn: "Lock") == 0
+                }
+            }
+        }
+        #expect(try await store.profile(userID: "u1") == nil)
+        let ledger = try await TestPostgresServer.withClient(settings) { client in
+            try await client.query("SELECT count(*) FROM processed_event").decode(Int64.self).reduce(0, +)
+        }
+        #expect(ledger == 0)
+    }
+
+    /// How many sessions named `applicationName` are in `state`, waiting on `waitEvent`.
+    private static func sessions(of applicationName: String, in client: PostgresClient, state: String, waitingOn waitEvent: String)
+        async throws -> Int64
+    {
+        try await client.query(
+            """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE application_name = \(applicationName) AND state = \(state) AND wait_event_type = \(waitEvent)
+            """
+        ).decode(Int64.self).reduce(0, +)
+    }
+
     /// A local TCP port nothing listens on: bound, then released.
     private func closedPort() throws -> Int {
         let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

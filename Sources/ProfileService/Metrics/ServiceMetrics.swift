@@ -40,6 +40,7 @@ public final class ServiceMetrics: Sendable {
         }
         for event in RebalanceEvent.allCases { rebalance(event, count: 0) }
         fencedBatch(count: 0)
+        abandonedBatch(count: 0)
         erasedUsers(0)
         ledgerPruned(count: 0)
         CoreMetrics.Gauge(
@@ -102,6 +103,12 @@ public final class ServiceMetrics: Sendable {
     /// them without knowing yet: a long pause, a network partition).
     func fencedBatch(count: Int = 1) {
         counter("profile_store_fenced_batches_total", [:]).increment(by: count)
+    }
+
+    /// A batch abandoned while being applied, because a rebalance gave some of its partitions to another member (its
+    /// transaction rolled back rather than held open).
+    func abandonedBatch(count: Int = 1) {
+        counter("profile_abandoned_batches_total", [:]).increment(by: count)
     }
 
     /// Ledger entries removed by ``LedgerPruner`` (`PROFILE_LEDGER_RETENTION`).

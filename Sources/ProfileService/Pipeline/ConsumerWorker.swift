@@ -47,12 +47,13 @@ public final class ConsumerWorker: Service {
         self.logger = logger
         let group = configuration.kafka.groupID
         let kafka = KafkaSettings.worker(configuration.kafka)
-        // A batch that waits longer than a quarter of max.poll.interval.ms (or 5 s) pauses consumption, serves the
-        // group meanwhile (this member must poll within that interval or be taken out of the group) and says so.
+        // A batch that waits longer than a quarter of max.poll.interval.ms (or 3 s) pauses consumption, serves the
+        // group meanwhile (this member must poll within that interval or be taken out of the group) and says so. A
+        // rebalance waits for the batch in flight at most a quarter of that interval (or 5 s).
         let maxPollInterval = Duration.milliseconds(Int(kafka.properties["max.poll.interval.ms"] ?? "") ?? 300_000)
-        let stallAfter = min(maxPollInterval / 4, .seconds(5))
+        let stallAfter = min(maxPollInterval / 4, .seconds(3))
         ownership = PartitionOwnership(
-            store: store, group: group, inFlight: inFlight, inFlightWait: stallAfter, health: health,
+            store: store, group: group, inFlight: inFlight, inFlightWait: min(maxPollInterval / 4, .seconds(5)), health: health,
             metrics: metrics, logger: logger)
         consumer = try KafkaConsumer(
             configuration: kafka,
@@ -207,19 +208,30 @@ public final class ConsumerWorker: Service {
 
     /// Admit the batch (the partitions this member owns, under their owner epochs), apply it (rows and offsets in
     /// one transaction), then commit it to Kafka. Partitions the store fences are dropped, and the rest of the batch
-    /// is admitted and applied again without them.
+    /// is admitted and applied again without them; so is the rest of a batch abandoned because a rebalance took some
+    /// of its partitions while it was being applied.
     private func admitApplyAndCommit(_ batch: ReadBatch) async throws {
         var decoded = batch.decoded
         while true {
             let admitted = try await retry.run(.databaseApply, hooks: retryHooks()) { try await ownership.admit(decoded) }
+            guard !admitted.offsets.isEmpty else { return }  // none of its partitions is this member's any more
             do {
-                let applied = try await applyStep.apply(admitted.batch, offsets: admitted.offsets, hooks: retryHooks())
+                let hooks = retryHooks()
+                let applied = try await inFlight.abandonable { [applyStep] in
+                    try await applyStep.apply(admitted.batch, offsets: admitted.offsets, hooks: hooks)
+                }
                 observer?(WorkerBatchReport(batch: admitted.batch, polledAt: batch.polledAt, applyDuration: applied.duration))
                 commit(admitted.offsets)
                 return
             } catch let fenced as PartitionsFenced {
                 let dropped = ownership.drop(fenced, from: admitted)
                 consumer.pause(dropped.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) })
+                decoded = admitted.batch
+            } catch is InFlightBatches.Abandoned {
+                logger.warning(
+                    "abandoning the batch: its partitions went to another member while it was being applied; its transaction is rolled back",
+                    metadata: ["messages": .stringConvertible(admitted.batch.messageCount)])
+                metrics.abandonedBatch()
                 decoded = admitted.batch
             }
         }

@@ -9,11 +9,49 @@ import ProfileCore
 /// in such a poll: the batch cannot end while that poll's callback runs, so the callback does not wait for it
 /// (``whileServingTheGroup(_:)``). The batch then either applies before the partitions' next owner claims them (which
 /// then reads it again and the ledger skips it), or is fenced.
+///
+/// A batch whose partitions are no longer this member's is abandoned (``abandon()``): its store write is cancelled,
+/// which rolls its transaction back and releases its locks, so the partitions' next owner does not wait for it.
 final class InFlightBatches: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0
     /// The batch in flight is waiting for a poll it started to serve the group.
     private var servingTheGroup = false
+    /// Cancels the store write under way, if any (``abandonable(_:)``).
+    private var cancelWrite: (@Sendable () -> Void)?
+    private var abandoned = false
+
+    /// Thrown by ``abandonable(_:)`` when the write was abandoned.
+    struct Abandoned: Error {}
+
+    /// Runs `write` (the store write of the batch in flight) so that ``abandon()`` can stop it.
+    ///
+    /// - Throws: ``Abandoned`` when it was abandoned; else what `write` throws.
+    func abandonable<T: Sendable>(_ write: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task(operation: write)
+        condition.withLock {
+            abandoned = false
+            cancelWrite = { task.cancel() }
+        }
+        defer { condition.withLock { cancelWrite = nil } }
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+        } catch  where condition.withLock({ abandoned }) {
+            throw Abandoned()
+        }
+    }
+
+    /// Abandons the store write under way, if any (its partitions were revoked, or lost, before it ended).
+    func abandon() {
+        condition.withLock {
+            abandoned = cancelWrite != nil
+            cancelWrite?()
+        }
+    }
 
     func begin() {
         condition.withLock { count += 1 }

@@ -13,10 +13,13 @@ import Synchronization
 ///   the claim is read again, and the ledger makes it a no-op.
 /// - Revoked: the batch in flight is applied first, then the last offsets asked to be committed are committed
 ///   synchronously, so the next owner starts exactly after the work that was done.
+/// - Lost (this member's session timed out: the group has given the partitions to others already): the batch in
+///   flight is abandoned at once (``InFlightBatches/abandon()``), its transaction rolled back, so that it holds none
+///   of the locks the next owner's claim waits for.
 ///
 /// Either waits for the batch in flight at most `inFlightWait`, and not at all when that batch is the one serving the
 /// group from its retry (``InFlightBatches``): a batch that takes longer is stuck on a failing store, and the
-/// rebalance goes on without it. Its partitions' next owner then reads it again from the stored
+/// rebalance goes on without it (a revocation abandons it too). Its partitions' next owner then reads it again from the stored
 /// offsets, and the ledger makes whatever this member applies later of it a no-op.
 ///
 /// Called on the consumer's own thread, inside its poll (never on the Swift concurrency pool), so it may block.
@@ -105,8 +108,13 @@ final class PartitionOwnership: KafkaRebalanceHandler {
     }
 
     func partitionsRevoked(_ revocation: KafkaRevocation) {
-        // The batch in flight is applied (and its commit asked for) before its partitions go to another member.
-        waitForTheBatchInFlight()
+        // Revoked: the batch in flight is applied (and its commit asked for) before its partitions go to another member,
+        // unless it takes longer than the wait. Lost: they are another member's already, and its claim would wait for
+        // the locks of this member's transaction. Either way a batch still under way is abandoned, once the partitions
+        // are no longer held (the rest of it is admitted again without them).
+        let finished = !revocation.lost && waitForTheBatchInFlight()
+        epochs.revoked(revocation.partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) })
+        if !finished { inFlight.abandon() }
         if !revocation.lost {
             do {
                 try revocation.commitLastRequestedBlocking()
@@ -115,7 +123,6 @@ final class PartitionOwnership: KafkaRebalanceHandler {
                 logger.warning("commit on revoke failed", metadata: ["error": "\(error)"])
             }
         }
-        epochs.revoked(revocation.partitions.map { PartitionKey(topic: $0.topic, partition: $0.partition) })
         metrics.rebalance(revocation.lost ? .lost : .revoked)
         if revocation.lost { health.update { $0.groupJoined = false } }
         logger.log(
@@ -128,11 +135,14 @@ final class PartitionOwnership: KafkaRebalanceHandler {
         logger.error("rebalance failed", metadata: ["error": "\(error)"])
     }
 
-    private func waitForTheBatchInFlight() {
-        guard !inFlight.waitUntilIdle(timeout: inFlightWait) else { return }
+    /// Waits for the batch in flight, within the bound; returns whether it ended.
+    @discardableResult
+    private func waitForTheBatchInFlight() -> Bool {
+        guard !inFlight.waitUntilIdle(timeout: inFlightWait) else { return true }
         logger.warning(
             "rebalancing with a batch still being applied (the store is failing); the partitions' next owner reads it again",
             metadata: ["wait_bound": "\(inFlightWait)"])
+        return false
     }
 
     /// The gate every batch passes before it is applied: claims the partitions assigned since the last batch (their

@@ -9,7 +9,7 @@ struct TransientRetry: Sendable {
     /// How long an attempt may run before the caller is told it stalls (``Hooks/onStall``) and waits with it
     /// (``Hooks/whileWaiting``), as after a failure, and a warning says what it waits for (again every
     /// ``stallReportInterval`` while it lasts).
-    var stallAfter: Duration = .seconds(5)
+    var stallAfter: Duration = .seconds(3)
     /// How often a stalled attempt is reported again.
     static let stallReportInterval: Duration = .seconds(30)
     let logger: Logger
@@ -35,7 +35,8 @@ struct TransientRetry: Sendable {
         var onStall: @Sendable (Operation) -> Void = { _ in }
         /// The first failure of a streak: the caller pauses consumption, reports not-ready.
         var onFailure: @Sendable (Operation, any Error) -> Void = { _, _ in }
-        /// The success after a failure or a stall.
+        /// The end of a failure or stall streak: the success that ends it, or its cancellation (the caller abandons the
+        /// operation: it waits for nothing any more).
         var onRecovery: @Sendable (Operation) -> Void = { _ in }
         /// Called every 100 ms or so while waiting: for the next attempt after a failure, and for an attempt that
         /// stalls (the worker serves its group there).
@@ -47,7 +48,8 @@ struct TransientRetry: Sendable {
     struct Abandoned: Error {}
 
     /// Runs `body` until it succeeds, telling `hooks` of a failure streak under `operation`'s name. Gives up
-    /// (throwing ``Abandoned``) only when `hooks.shouldStop` says so.
+    /// (throwing ``Abandoned``) only when `hooks.shouldStop` says so, and at once (throwing `CancellationError`) when the
+    /// task is cancelled.
     func run<T: Sendable>(_ operation: Operation, hooks: Hooks, _ body: () async throws -> T) async throws -> T {
         var backoff = initialBackoff
         var failures = 0
@@ -60,6 +62,10 @@ struct TransientRetry: Sendable {
                 }
                 if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
                 return result
+            } catch  where Task.isCancelled {
+                // Abandoned (the batch's partitions went to another member, or the service stops): not a failure.
+                if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
+                throw CancellationError()
             } catch {
                 failures += 1
                 metrics.transientRetry(operation: operation)
