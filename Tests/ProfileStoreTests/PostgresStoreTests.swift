@@ -19,7 +19,7 @@ struct PostgresStoreTests {
         let settings = try await TestPostgresServer.newDatabase()
         let stores = (0..<8).map { _ in TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { try await store.storage.ping() } }
+            for store in stores { group.addTask { try await store.migrated() } }
             try await group.waitForAll()
         }
         let recorded = try await TestPostgresServer.withClient(settings) { client in
