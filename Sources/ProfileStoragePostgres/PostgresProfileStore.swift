@@ -242,7 +242,7 @@ public final class PostgresProfileStore: ProfileStore {
     private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await PostgresStoreError.translating {
             let deadline = ContinuousClock.now + settings.readTimeout
-            try await schema.ready(before: deadline, database: settings.redactedURL)
+            try await schema.ready(before: deadline)
             return try await pool.withConnection(deadline: deadline - .now, body)
         }
     }

@@ -35,11 +35,11 @@ final class PostgresSchema: Sendable {
     /// As ``ready()``, but waiting at most until `deadline` (for a read): the attempt goes on without it.
     ///
     /// - Throws: also a ``PostgresStoreError`` at the deadline.
-    func ready(before deadline: ContinuousClock.Instant, database: String) async throws {
+    func ready(before deadline: ContinuousClock.Instant) async throws {
         guard !migrated.load(ordering: .acquiring) else { return }
         let attempt = currentAttempt()
         let timeout = deadline - .now
-        try await ReadDeadline(timeout: timeout) {
+        try await ReadDeadline(timeout: timeout) { [database = pool.database] in
             PostgresStoreError(description: "the schema of \(database) is not migrated within \(timeout) (the migration is under way)")
         }.run { try await attempt.value }
     }
