@@ -109,16 +109,13 @@ public final class PostgresProfileStore: ProfileStore {
     }
 
     public func profile(userID: String) async throws -> Profile? {
-        try await PostgresStoreError.translating {
-            try await schema.ready()
-            return try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
-                for try await row in try await connection.execute(ProfileByUserID(userID: userID), logger: logger) {
-                    return Profile(
-                        userID: row.0, email: row.1, displayName: row.2, source: EventSource(rawValue: row.3) ?? .authService,
-                        createdAt: row.4, eventID: row.5)
-                }
-                return nil
+        try await read { [logger] connection in
+            for try await row in try await connection.execute(ProfileByUserID(userID: userID), logger: logger) {
+                return Profile(
+                    userID: row.0, email: row.1, displayName: row.2, source: EventSource(rawValue: row.3) ?? .authService,
+                    createdAt: row.4, eventID: row.5)
             }
+            return nil
         }
     }
 
@@ -222,29 +219,31 @@ public final class PostgresProfileStore: ProfileStore {
     }
 
     public func erasedUserCount() async throws -> Int {
-        try await PostgresStoreError.translating {
-            try await schema.ready()
-            return try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
-                try await PostgresErasure.erasedUserCount(on: connection, logger: logger)
-            }
+        try await read { [logger] connection in
+            try await PostgresErasure.erasedUserCount(on: connection, logger: logger)
         }
     }
 
     public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
-        try await PostgresStoreError.translating {
-            try await schema.ready()
-            return try await pool.withConnection(deadline: settings.readTimeout) { [erasureKey, logger] connection in
-                try await PostgresErasure.key(configured: erasureKey, on: connection, logger: logger)?.subject(of: userID)
-            }
+        try await read { [erasureKey, logger] connection in
+            try await PostgresErasure.key(configured: erasureKey, on: connection, logger: logger)?.subject(of: userID)
         }
     }
 
     public func ping() async throws {
+        try await read { [logger] connection in
+            _ = try await connection.queryIfOpen("SELECT 1", logger: logger)
+        }
+    }
+
+    /// Runs `body` on a connection within ``PostgresSettings/readTimeout`` all told: the wait for the schema's
+    /// migration (which goes on if the deadline passes first), the wait for a connection and the query, whose
+    /// connection is closed if it is still running at the deadline.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await PostgresStoreError.translating {
-            try await schema.ready()
-            try await pool.withConnection(deadline: settings.readTimeout) { [logger] connection in
-                _ = try await connection.queryIfOpen("SELECT 1", logger: logger)
-            }
+            let deadline = ContinuousClock.now + settings.readTimeout
+            try await schema.ready(before: deadline)
+            return try await pool.withConnection(deadline: deadline - .now, body)
         }
     }
 

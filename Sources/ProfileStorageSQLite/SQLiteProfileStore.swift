@@ -28,6 +28,9 @@ public final class SQLiteProfileStore: ProfileStore {
         public var cacheSizeKiB: Int = 8_192
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
+        /// Longest a lookup or a readiness check takes, the wait for a reader connection included: past it the call
+        /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is abandoned (`ReadDeadline`).
+        public var readTimeout: Duration = .seconds(1)
 
         public init() {}
     }
@@ -43,6 +46,8 @@ public final class SQLiteProfileStore: ProfileStore {
     private let checkpointer: WALCheckpointer
     /// Lookups served lately: the writes yield the CPU to them.
     private let lookups: LookupActivity
+    /// The bound on lookups and readiness checks.
+    private let readDeadline: ReadDeadline
     /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
     private let erasureKey: ErasureKey?
     public let path: String
@@ -87,6 +92,7 @@ public final class SQLiteProfileStore: ProfileStore {
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
         self.lookups = lookups
+        readDeadline = ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) }
         self.path = path
     }
 
@@ -122,22 +128,20 @@ public final class SQLiteProfileStore: ProfileStore {
         }
     }
 
+    /// The point read, within ``Options/readTimeout``. It runs on a reader's dispatch queue (GRDB's async read), never
+    /// on the caller's thread: a read that SQLite holds up (its locks taken by another process) must not hold one of
+    /// the few threads every task of the process runs on, and can then be abandoned at its deadline.
     public func profile(userID: String) async throws -> Profile? {
-        try lookUp(userID: userID)
-    }
-
-    /// The point read, on the calling thread: it takes microseconds, less than the hops of GRDB's async read (to a
-    /// reader's dispatch queue and back), which cost a lookup more than the read itself. (A synchronous function, so
-    /// that `pool.read` is GRDB's synchronous one.)
-    private func lookUp(userID: String) throws -> Profile? {
         lookups.lookedUp()
-        return try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
-                        """), arguments: [userID]
-            ).map(Profile.init(row:))
+        return try await readDeadline.run { [pool] in
+            try await pool.read { db in
+                try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
+                            """), arguments: [userID]
+                ).map(Profile.init(row:))
+            }
         }
     }
 
@@ -221,18 +225,26 @@ public final class SQLiteProfileStore: ProfileStore {
     /// How long an erasure keeps trying to empty the WAL.
     static let walTruncationPatience: Duration = .seconds(10)
 
+    /// Within ``Options/readTimeout``: `/metrics` reads it.
     public func erasedUserCount() async throws -> Int {
-        try await pool.read { db in try SQLiteErasure.erasedUserCount(in: db) }
-    }
-
-    public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
-        try await pool.read { [erasureKey] db in
-            try ErasureKeyChoice.key(configured: erasureKey, stored: SQLiteErasure.storedKey(in: db))?.subject(of: userID)
+        try await readDeadline.run { [pool] in
+            try await pool.read { db in try SQLiteErasure.erasedUserCount(in: db) }
         }
     }
 
+    public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
+        try await readDeadline.run { [pool, erasureKey] in
+            try await pool.read { db in
+                try ErasureKeyChoice.key(configured: erasureKey, stored: SQLiteErasure.storedKey(in: db))?.subject(of: userID)
+            }
+        }
+    }
+
+    /// Within ``Options/readTimeout``: `/readyz` asks it.
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await readDeadline.run { [pool] in
+            try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        }
     }
 
     /// WAL pages after which the next checkpoint runs (it grows with the database).

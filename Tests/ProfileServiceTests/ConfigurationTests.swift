@@ -59,6 +59,7 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
         #expect(configuration.maxMessageBytes == 1 << 20)
         #expect(configuration.ledgerRetention == nil)
+        #expect(configuration.database.readTimeout == .seconds(1))
     }
 
     @Test func everyContractVariableIsRead() throws {
@@ -387,5 +388,34 @@ struct ConfigurationTests {
             #expect(error.setting == "PROFILE_LEDGER_RETENTION")
             #expect("\(error)".hasPrefix("PROFILE_LEDGER_RETENTION: ") && "\(error)".contains("minimum, 1h"))
         }
+    }
+
+    /// Each value, the deadline it gives, and how the start-up line shows it: one setting, for whichever store is used.
+    @Test(arguments: [("1s", 1000, "1s"), ("500ms", 500, "500ms"), (" 2s ", 2000, "2s"), ("1500ms", 1500, "1500ms"), ("1m", 60_000, "1m")])
+    func theDatabaseReadTimeoutBoundsBothStores(value: String, milliseconds: Int64, shown: String) throws {
+        let sqlite = try load(["PROFILE_DB_READ_TIMEOUT": value])
+        #expect(sqlite.database.readTimeout == .milliseconds(milliseconds))
+        #expect(sqlite.loggable["db_read_timeout"] == .string(shown))
+        let postgres = try load(["PROFILE_DB_READ_TIMEOUT": value, "PROFILE_DB_URL": "postgres://svc@db/profiles"])
+        #expect(postgres.postgres?.readTimeout == .milliseconds(milliseconds))
+        #expect(postgres.loggable["db_read_timeout"] == .string(shown))
+    }
+
+    @Test(arguments: ["1", "s", "-1s", "", "0ms", "9ms", "61s", "2m", "1.5s", "one second", "1 s", "99999999999999999d"])
+    func aBadDatabaseReadTimeoutIsAnErrorNamingIt(value: String) {
+        do {
+            _ = try load(["PROFILE_DB_READ_TIMEOUT": value])
+            Issue.record("\(value) was accepted")
+        } catch {
+            #expect(error.setting == "PROFILE_DB_READ_TIMEOUT")
+            #expect("\(error)".hasPrefix("PROFILE_DB_READ_TIMEOUT: '\(value)' is not a length of time from 10ms to 1m"), "\(error)")
+        }
+    }
+
+    @Test func theBinaryRefusesABadDatabaseReadTimeoutInOneLineWithExitCode78() async throws {
+        let result = try await ProfileSvcBinary.run(["run"], environment: ["PROFILE_DB_READ_TIMEOUT": "soon"])
+        #expect(result.status == 78)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("PROFILE_DB_READ_TIMEOUT: 'soon' is not a length of time"), "\(result.stderr)")
     }
 }

@@ -311,8 +311,12 @@ struct HTTPFixture {
     let token: String?
     let logger: Logger
 
-    init(token: String? = nil, logger: Logger = Logger(label: "test.http", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        database = try SQLiteProfileStore(path: TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path)
+    init(
+        token: String? = nil, options: SQLiteProfileStore.Options = .init(),
+        logger: Logger = Logger(label: "test.http", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        database = try SQLiteProfileStore(
+            path: TemporaryDirectory.make().appendingPathComponent("profiles.sqlite").path, options: options)
         _ = try database.applyBlocking([HTTPRouteTests.authProfile, HTTPRouteTests.awkwardProfile], offsets: [], group: "test")
         self.token = token
         self.logger = logger

@@ -208,7 +208,7 @@ struct ErasureTests {
     private static func migratedPostgresStore() async throws -> (TestStore, PostgresSettings) {
         let settings = try await TestPostgresServer.newDatabase()
         let running = TestStore(PostgresProfileStore(settings: settings, logger: Self.logger), location: .postgres(settings))
-        try await running.storage.ping()
+        try await running.migrated()
         return (running, settings)
     }
 

@@ -19,7 +19,7 @@ struct PostgresStoreTests {
         let settings = try await TestPostgresServer.newDatabase()
         let stores = (0..<8).map { _ in TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { try await store.storage.ping() } }
+            for store in stores { group.addTask { try await store.migrated() } }
             try await group.waitForAll()
         }
         let recorded = try await TestPostgresServer.withClient(settings) { client in
@@ -66,6 +66,8 @@ struct PostgresStoreTests {
         settings.port = try closedPort()
         settings.password = "s3cret-pa55word"
         settings.leaseTimeout = .seconds(1)
+        // Longer than the wait for a connection, so that the ping gets the migration's error rather than its own deadline's.
+        settings.readTimeout = .seconds(5)
         let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
         let store = running.storage
         do {
@@ -174,7 +176,7 @@ struct PostgresStoreTests {
         let applicationName = settings.applicationName
         let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
         let store = running.storage
-        try await store.ping()
+        try await running.migrated()
         try await TestPostgresServer.withClient(settings) { client in
             try await client.withTransaction(logger: logger) { blocker in
                 _ = try await blocker.query("LOCK TABLE profile IN EXCLUSIVE MODE", logger: logger)
@@ -210,6 +212,37 @@ struct PostgresStoreTests {
             WHERE application_name = \(applicationName) AND state = \(state) AND wait_event_type = \(waitEvent)
             """
         ).decode(Int64.self).reduce(0, +)
+    }
+
+    @Test func readinessChecksWhileTheMigrationWaitsAnswerWithinTheirDeadlineAndStartNoMigrationOfTheirOwn() async throws {
+        // As on a deploy whose migration waits for another replica's, long: that one holds the migrations' advisory lock.
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.applicationName = "waiting-\(UUID().uuidString.prefix(8))"
+        settings.readTimeout = .milliseconds(500)
+        let (applicationName, readTimeout) = (settings.applicationName, settings.readTimeout)
+        try await TestPostgresServer.withClient(settings) { [settings] client in
+            try await client.withConnection { other in
+                try await other.query("SELECT pg_advisory_lock(\(PostgresMigrations.lockKey))", logger: logger)
+                let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
+                for _ in 0..<5 {
+                    let started = ContinuousClock.now
+                    await #expect(throws: PostgresStoreError.self) { try await running.storage.ping() }
+                    let answeredAfter = ContinuousClock.now - started
+                    #expect(answeredAfter < readTimeout + .seconds(1), "answered after \(answeredAfter)")
+                }
+                // One migration waits for the lock: the checks joined it, rather than each starting one on a connection.
+                let waiting = try await other.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = \(applicationName) AND wait_event = 'advisory'",
+                    logger: logger
+                ).decode(Int64.self).reduce(0, +)
+                #expect(waiting == 1)
+
+                try await other.query("SELECT pg_advisory_unlock(\(PostgresMigrations.lockKey))", logger: logger)
+                try await eventually("the readiness check to succeed once the migration has run") {
+                    (try? await running.storage.ping()) != nil
+                }
+            }
+        }
     }
 
     /// A local TCP port nothing listens on: bound, then released.

@@ -1,24 +1,29 @@
-/// A length of time written as a whole number and one unit: `90s`, `30m`, `12h`, `7d`. `dlq --since` takes an age
-/// in it, `PROFILE_LEDGER_RETENTION` a retention.
+/// A length of time written as a whole number and one unit: `500ms`, `90s`, `30m`, `12h`, `7d`. `dlq --since` takes
+/// an age in it, `PROFILE_LEDGER_RETENTION` a retention, `PROFILE_DB_READ_TIMEOUT` a deadline.
 enum AgeText {
-    private static let units: [(unit: Character, seconds: Int64)] = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)]
+    /// Each unit with its length in milliseconds, in the order a text's suffix is tried (`ms` before `m` and `s`).
+    private static let units: [(unit: String, milliseconds: Int64)] = [
+        ("d", 86_400_000), ("h", 3_600_000), ("ms", 1), ("m", 60_000), ("s", 1000),
+    ]
 
-    /// The length `text` gives, or nil when it is not a non-negative whole number followed by `s`, `m`, `h` or `d`,
-    /// or too long to count in milliseconds.
+    /// The length `text` gives, or nil when it is not a non-negative whole number followed by `ms`, `s`, `m`, `h` or
+    /// `d`, or too long to count in milliseconds.
     static func parse(_ text: String) -> Duration? {
-        guard let last = text.last, let unit = units.first(where: { $0.unit == last }),
-            let amount = Int64(text.dropLast()), amount >= 0
+        guard let unit = units.first(where: { text.hasSuffix($0.unit) }),
+            let amount = Int64(text.dropLast(unit.unit.count)), amount >= 0
         else { return nil }
-        let (seconds, overflow) = amount.multipliedReportingOverflow(by: unit.seconds)
-        guard !overflow, seconds <= Int64.max / 1000 else { return nil }
-        return .seconds(seconds)
+        let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: unit.milliseconds)
+        guard !overflow else { return nil }
+        return .milliseconds(milliseconds)
     }
 
-    /// `duration` in the largest unit that gives it whole (`30d`, `36h`, `90m`, `45s`); fractions of a second are dropped.
+    /// `duration` in the largest unit that gives it whole (`30d`, `36h`, `90m`, `45s`, `500ms`); fractions of a
+    /// millisecond are dropped.
     static func format(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
-        // Seconds, the last unit, divide every count of seconds.
-        let unit = units.first { seconds % $0.seconds == 0 }!
-        return "\(seconds / unit.seconds)\(unit.unit)"
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        // Milliseconds divide every count of milliseconds.
+        let unit = units.sorted { $0.milliseconds > $1.milliseconds }.first { milliseconds % $0.milliseconds == 0 }!
+        return "\(milliseconds / unit.milliseconds)\(unit.unit)"
     }
 }

@@ -50,6 +50,9 @@ public enum ConfigurationLoader {
         configuration.database.synchronous = try reader.oneOf(
             .databaseSynchronous, ["NORMAL", "FULL"], default: configuration.database.synchronous)
         configuration.postgres = try reader.postgres()
+        let readTimeout = try reader.databaseReadTimeout(default: configuration.database.readTimeout)
+        configuration.database.readTimeout = readTimeout
+        configuration.postgres?.readTimeout = readTimeout
         configuration.http.host = try reader.nonEmpty(.httpHost, default: configuration.http.host)
         configuration.http.port = try reader.integer(.httpPort, in: 0...65535, default: configuration.http.port)
         if let token = reader.raw(.apiToken) {
@@ -183,6 +186,22 @@ struct SettingsReader {
             throw ConfigurationError(setting: name, reason: "'\(text)' is shorter than the minimum, 1h")
         }
         return retention
+    }
+
+    /// The bounds of `PROFILE_DB_READ_TIMEOUT`.
+    static let databaseReadTimeouts: ClosedRange<Duration> = .milliseconds(10) ... .seconds(60)
+
+    /// `PROFILE_DB_READ_TIMEOUT`: a length of time (``AgeText``) within ``databaseReadTimeouts``.
+    func databaseReadTimeout(default value: Duration) throws(ConfigurationError) -> Duration {
+        guard let text = raw(.databaseReadTimeout) else { return value }
+        let bounds = Self.databaseReadTimeouts
+        guard let timeout = AgeText.parse(text.trimmingCharacters(in: .whitespaces)), bounds.contains(timeout) else {
+            throw ConfigurationError(
+                setting: Setting.databaseReadTimeout.rawValue,
+                reason: "'\(text)' is not a length of time from \(AgeText.format(bounds.lowerBound)) to "
+                    + "\(AgeText.format(bounds.upperBound)), such as 500ms or 2s")
+        }
+        return timeout
     }
 
     func integer(_ setting: Setting, in range: ClosedRange<Int>, default value: Int) throws(ConfigurationError) -> Int {

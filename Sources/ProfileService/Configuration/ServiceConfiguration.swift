@@ -106,6 +106,7 @@ public struct ServiceConfiguration: Sendable {
             "db_backend": .string(postgres == nil ? "sqlite" : "postgresql"),
             "db_path": .string(postgres == nil ? databasePath : "unused"),
             "db_url": .string(postgres?.redactedURL ?? "unset"),
+            "db_read_timeout": .string(AgeText.format(postgres?.readTimeout ?? database.readTimeout)),
             "http_host": .string(http.host),
             "http_port": .stringConvertible(http.port),
             "api_token": .string(http.apiToken == nil ? "unset" : "set"),

@@ -13,6 +13,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case databaseSynchronous = "PROFILE_DB_SYNCHRONOUS"
     case databaseURL = "PROFILE_DB_URL"
     case databasePasswordFile = "PROFILE_DB_PASSWORD_FILE"
+    case databaseReadTimeout = "PROFILE_DB_READ_TIMEOUT"
     case httpHost = "HTTP_HOST"
     case httpPort = "HTTP_PORT"
     case apiToken = "PROFILE_API_TOKEN"
@@ -45,6 +46,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .databaseSynchronous: return defaults.database.synchronous
         case .databaseURL: return defaults.postgres?.redactedURL ?? "unset"
         case .databasePasswordFile: return "unset"
+        case .databaseReadTimeout: return AgeText.format(defaults.database.readTimeout)
         case .httpHost: return defaults.http.host
         case .httpPort: return String(defaults.http.port)
         case .apiToken: return defaults.http.apiToken == nil ? "unset" : "set"
@@ -80,6 +82,9 @@ public enum Setting: String, CaseIterable, Sendable {
             "postgres://user:password@host:5432/db[?sslmode=disable|prefer|require|verify-full&application_name=…] selects "
                 + "PostgreSQL, the store replicas on several hosts share (then PROFILE_DB_PATH is unused)."
         case .databasePasswordFile: "A file holding the PostgreSQL password (a Docker or Kubernetes secret); it replaces the URL's."
+        case .databaseReadTimeout:
+            "Longest a profile lookup or a readiness check waits for the database, SQLite or PostgreSQL (500ms, 2s; "
+                + "10ms to 60s): past it the lookup answers 503 and /readyz not ready."
         case .httpHost: "Address the HTTP server binds."
         case .httpPort: "Port of /v1/profiles/{user_id}, /healthz, /readyz and /metrics."
         case .apiToken: "When set, /v1/* requires Authorization: Bearer <token>, and DELETE /v1/profiles/{user_id} is allowed."

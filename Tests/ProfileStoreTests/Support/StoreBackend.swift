@@ -4,6 +4,7 @@ import PostgresSupport
 import ProfileStorage
 import ProfileStoragePostgres
 import ProfileStorageSQLite
+import TestSupport
 import Testing
 
 /// The two implementations of ``ProfileStore``; the store suites run against each.
@@ -22,7 +23,9 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 try SQLiteProfileStore(path: directory.databasePath), location: .file(directory.databasePath), keeping: directory)
         case .postgresql:
             let settings = try await TestPostgresServer.newDatabase()
-            return TestStore(PostgresProfileStore(settings: settings, logger: Logger(label: "test")), location: .postgres(settings))
+            let store = TestStore(PostgresProfileStore(settings: settings, logger: Logger(label: "test")), location: .postgres(settings))
+            try await store.migrated()
+            return store
         }
     }
 }
@@ -49,5 +52,11 @@ final class TestStore: Sendable {
 
     deinit {
         running.cancel()
+    }
+
+    /// Returns once the store answers a read: PostgreSQL's once its schema is migrated. (A read itself waits for the
+    /// migration only until its deadline, 1 s, which a loaded machine may pass.)
+    func migrated() async throws {
+        try await eventually("the store to answer a read") { (try? await storage.ping()) != nil }
     }
 }
