@@ -8,12 +8,22 @@ import Synchronization
 /// for TCP to give up, minutes later. Here every call has a deadline, the wait for a connection included: past it the
 /// call fails with a ``PostgresStoreError`` (the caller retries or answers 503) and, when it had a connection, that
 /// connection is closed, so that the pool opens a new one instead of handing out one with a statement stuck on it.
+///
+/// A call with a long deadline (a write) does not wait it out on a dead peer either: while it waits on its
+/// connection, the server is probed on another one every second from ``probeAfter`` on, and when a probe gets no
+/// answer within `probeTimeout`, the call's connection is closed and the call fails. This stands in for TCP's own
+/// dead-peer detection (`TCP_USER_TIMEOUT`, keepalive), which postgres-nio's pool does not let a client set; a
+/// statement that is merely slow keeps its connection, since the server answers the probes.
 struct PostgresPool: Sendable {
     let client: PostgresClient
     /// Longest a call waits for a connection.
     let leaseTimeout: Duration
+    /// Longest a probe of the server takes (a read's deadline).
+    let probeTimeout: Duration
     /// Named in the error (password redacted).
     let database: String
+    /// How long a call waits on its connection before the server is probed.
+    static let probeAfter: Duration = .seconds(2)
 
     /// Runs `body` on a connection of the pool, within `deadline` from now.
     ///
@@ -53,11 +63,39 @@ struct PostgresPool: Sendable {
                 try? await connection.close()
                 throw PostgresStoreError(description: "no answer from \(database) within \(deadline); the connection was closed")
             }
+            if deadline > probeTimeout + Self.probeAfter {
+                group.addTask { try await probeWhileWaiting(on: lease) }
+            }
             defer { group.cancelAll() }
             while let result = try await group.next() {
                 if let result { return result }
             }
             preconditionFailure("the query's task ended without a result")
+        }
+    }
+
+    /// From ``probeAfter`` on, once a second: whether the server answers `SELECT 1` on another connection within
+    /// `probeTimeout`. Returns never; throws, after closing the call's connection, at the first probe unanswered.
+    private func probeWhileWaiting(on lease: Lease) async throws -> Never {
+        try await Task.sleep(for: Self.probeAfter)
+        while true {
+            if let connection = lease.connection, !(await serverAnswers()) {
+                try? await connection.close()
+                throw PostgresStoreError(
+                    description: "\(database) stopped answering (a probe on another connection got no answer within \(probeTimeout)); the connection was closed")
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func serverAnswers() async -> Bool {
+        do {
+            try await withConnection(deadline: probeTimeout) { connection in
+                _ = try await connection.query("SELECT 1", logger: Logger(label: "profile-svc.postgres.probe"))
+            }
+            return true
+        } catch {
+            return !(error is PostgresStoreError) && !Task.isCancelled
         }
     }
 

@@ -33,7 +33,7 @@ public struct PostgresSettings: Sendable, Equatable {
     public var leaseTimeout: Duration = .seconds(5)
     /// Longest a lookup or a readiness check takes, the wait for a connection included: past it the call fails (the
     /// HTTP API answers 503) and its connection is closed, never reused while a statement on it may be stuck.
-    public var readTimeout: Duration = .seconds(1)
+    public var readTimeout: Duration = .milliseconds(800)
     /// Longest any other call (a batch's transaction, a claim) takes, the wait for a connection included; past it the
     /// call fails, to be retried, and its connection is closed.
     public var writeTimeout: Duration = .seconds(30)

@@ -30,7 +30,7 @@ public final class SQLiteProfileStore: ProfileStore {
         public var maxPageCount: Int?
         /// Longest a lookup or a readiness check takes, the wait for a reader connection included: past it the call
         /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is abandoned (`ReadDeadline`).
-        public var readTimeout: Duration = .seconds(1)
+        public var readTimeout: Duration = .milliseconds(800)
 
         public init() {}
     }

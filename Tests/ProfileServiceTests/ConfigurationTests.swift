@@ -59,7 +59,7 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
         #expect(configuration.maxMessageBytes == 1 << 20)
         #expect(configuration.ledgerRetention == nil)
-        #expect(configuration.database.readTimeout == .seconds(1))
+        #expect(configuration.database.readTimeout == .milliseconds(800))
     }
 
     @Test func everyContractVariableIsRead() throws {

@@ -112,7 +112,7 @@ struct PostgresStoreTests {
         // As a replica frozen mid-batch past `idle_in_transaction_session_timeout` meets it when it wakes up.
         let settings = try await TestPostgresServer.newDatabase()
         try await TestPostgresServer.withClient(settings) { client in
-            let pool = PostgresPool(client: client, leaseTimeout: .seconds(5), database: settings.redactedURL)
+            let pool = PostgresPool(client: client, leaseTimeout: .seconds(5), probeTimeout: .seconds(1), database: settings.redactedURL)
             let pid = try await pool.withConnection(deadline: .seconds(30)) { connection in
                 try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).reduce(0) { $1 }
             }

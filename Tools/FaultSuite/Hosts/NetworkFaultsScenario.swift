@@ -36,7 +36,7 @@ struct NetworkFaultsScenario {
             suite: suite, name: "network-faults", expectedMessages: scale.networkBacklog * 3, broker: .tansu(cluster.broker),
             store: .postgres(try await cluster.postgres.newDatabase()))
         defer { harness.close() }
-        var replicas = try LabCluster.replicaNames.map { try cluster.startReplica($0, harness: harness, extra: ["LOG_LEVEL": "info"]) }
+        var replicas = try LabCluster.replicaNames.map { try cluster.startReplica($0, harness: harness, extra: ["LOG_LEVEL": "debug"]) }
         for replica in replicas where !(await harness.waitReady(replica)) { result.fail("\(replica.name) did not become ready") }
 
         var stream = EventStream(topics: harness.topics, random: suite.random)
@@ -56,7 +56,7 @@ struct NetworkFaultsScenario {
             let index = replicas.firstIndex { $0.name == fault.replica }!
             let figures = try await inflict(fault, on: replicas[index], users: users, harness: harness, readiness: readiness[index])
             if fault.killAfter != nil {
-                replicas[index] = try cluster.startReplica(fault.replica, harness: harness, extra: ["LOG_LEVEL": "info"])
+                replicas[index] = try cluster.startReplica(fault.replica, harness: harness, extra: ["LOG_LEVEL": "debug"])
                 result.expect(await harness.waitReady(replicas[index]), "\(fault.replica) did not become ready after its restart")
             }
             figures.check(fault.name, into: &result)
