@@ -31,7 +31,8 @@ public enum ThroughputBenchmark {
         public var logLevel: String
         public var failures: [String]
 
-        public var eventsPerSecond: Double { Double(events) / drainSeconds }
+        /// 0 for a run of no events (`--events 0`, which only builds a `--preload` cache).
+        public var eventsPerSecond: Double { drainSeconds > 0 ? Double(events) / drainSeconds : 0 }
         public var ok: Bool { failures.isEmpty }
 
         /// The one line a script parses.
