@@ -41,6 +41,10 @@ struct BenchCommand: AsyncParsableCommand {
     ) var preload: Int = 0
     @Option(
         help:
+            "How the --preload database is laid out: grown (random inserts in batches, as traffic grows it) or packed (indexes built by sorting, as after a rebuild)."
+    ) var preloadLayout: PreloadLayout = .grown
+    @Option(
+        help:
             "Of the --preload profiles, how many still have their ledger entry (default: all): the ledger PROFILE_LEDGER_RETENTION keeps, when it holds only the recent events."
     ) var preloadLedger: Int?
     @Option(
@@ -101,11 +105,11 @@ struct BenchCommand: AsyncParsableCommand {
             guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, at: path)
+            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, layout: preloadLayout, at: path)
+            let built = prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : ""
             print(
-                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry) from \(prepared.cacheFile.path) ("
-                    + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
-                    + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
+                    + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
         if erasedUsers > 0 {
             let seconds = try await BenchmarkErasures.record(erasedUsers, base: base, databasePath: path)
@@ -129,7 +133,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
         let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
             try await ThroughputBenchmark.run(
-                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger,
+                preloadLayout: preload > 0 ? preloadLayout : nil, batchSize: batchSize,
                 replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }

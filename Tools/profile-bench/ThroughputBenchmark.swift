@@ -27,6 +27,8 @@ public enum ThroughputBenchmark {
         public var preloaded: Int
         /// Ledger entries the database held before the run (`--preload-ledger`).
         public var preloadedLedger: Int
+        /// How the preloaded database was laid out; nil without `--preload`.
+        public var preloadLayout: PreloadLayout?
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
@@ -41,20 +43,21 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) log_level=\(logLevel) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
+                + "preload_layout=\(preloadLayout?.rawValue ?? "none") log_level=\(logLevel) ok=\(ok)"
         }
     }
 
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
-    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries), or the PostgreSQL
-    /// database `base` names (which must be empty).
+    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries laid out
+    /// as `preloadLayout` says), or the PostgreSQL database `base` names (which must be empty).
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
     /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain). With `tracer`, the workers record
     /// their spans, as the daemon does with `OTEL_EXPORTER_OTLP_ENDPOINT` set.
     public static func run(
         base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, preloadedLedger: Int = 0,
-        batchSize: Int?,
+        preloadLayout: PreloadLayout? = nil, batchSize: Int?,
         replicas: Int, httpPort: Int? = nil, tracer: (any Tracer)? = nil
     ) async throws -> Result {
         let recorder = BenchmarkRecorder(keepLatencies: false)
@@ -115,7 +118,7 @@ public enum ThroughputBenchmark {
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
-            preloadedLedger: preloadedLedger,
+            preloadedLedger: preloadedLedger, preloadLayout: preloadLayout,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
