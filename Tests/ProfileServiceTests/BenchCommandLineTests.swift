@@ -17,6 +17,9 @@ struct BenchCommandLineTests {
         #expect(first.stdout.contains("rows=6960 ledger=6960"), "\(first.stdout)")
         #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 preload_layout=grown"), "\(first.stdout)")
         #expect(first.stdout.contains("log_level=info ok=true"), "\(first.stdout)")
+        // The drain wrote at least the rows it stored (a profile row alone is about 100 bytes) through write calls.
+        let wcharPerEvent = try #require(Self.field("wchar_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
+        #expect(wcharPerEvent >= 100, "\(first.stdout)")
         let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000-grown.sqlite")
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
@@ -77,5 +80,10 @@ struct BenchCommandLineTests {
             environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path], executable: "profile-bench")
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("--preload-ledger"), "\(result.stderr)")
+    }
+
+    /// The value of `name=` in the summary line of `output`.
+    private static func field(_ name: String, in output: String) -> Substring? {
+        output.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("\(name)=") }?.dropFirst(name.count + 1)
     }
 }

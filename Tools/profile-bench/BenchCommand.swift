@@ -13,7 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
             Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix \
             (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder, \
             dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s \
-            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events, \
+            from the first message, the bytes written and read per event (from /proc/self/io: at the disk, and \
+            through read/write calls), peak RSS, batch sizes and apply times, checks rows == valid unique events, \
             ledger == valid unique event ids and DLQ == poison, and ends with one parsable line \
             (`bench: ... ok=true`). Exit 1 when the check fails.
 
@@ -138,6 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
                 replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }
+        print(result.ioSummary)
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import ProfileCore
 import ProfileService
+import TestSupport
 import Tracing
 
 /// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
@@ -29,6 +30,8 @@ public enum ThroughputBenchmark {
         public var preloadedLedger: Int
         /// How the preloaded database was laid out; nil without `--preload`.
         public var preloadLayout: PreloadLayout?
+        /// This process's I/O from the workers' start to the last event applied (the database was opened before).
+        public var io: ProcessIO
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
@@ -37,6 +40,18 @@ public enum ThroughputBenchmark {
         public var eventsPerSecond: Double { drainSeconds > 0 ? Double(events) / drainSeconds : 0 }
         public var ok: Bool { failures.isEmpty }
 
+        /// Bytes per event of one of ``io``'s counters.
+        private func perEvent(_ bytes: Int64) -> Int { events > 0 ? Int((Double(bytes) / Double(events)).rounded()) : 0 }
+
+        /// ``io`` for a reader.
+        public var ioSummary: String {
+            "bench: I/O over the drain (/proc/self/io): at the disk \(megabytes(io.writeBytes)) written, \(megabytes(io.readBytes)) read "
+                + "(write_bytes, read_bytes; \(megabytes(io.cancelledWriteBytes)) of the writes cancelled); through read/write calls "
+                + "\(megabytes(io.wchar)) written, \(megabytes(io.rchar)) read (wchar, rchar). Per event: \(perEvent(io.writeBytes)) B / "
+                + "\(perEvent(io.readBytes)) B at the disk, \(perEvent(io.wchar)) B / \(perEvent(io.rchar)) B through calls"
+                + (store == "postgresql" ? ". This process only: the PostgreSQL server's own I/O is not in these" : "")
+        }
+
         /// The one line a script parses.
         public var summaryLine: String {
             "bench: events=\(events) seconds=\(format(drainSeconds)) events_per_s=\(Int(eventsPerSecond)) "
@@ -44,7 +59,9 @@ public enum ThroughputBenchmark {
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
                 + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
-                + "preload_layout=\(preloadLayout?.rawValue ?? "none") log_level=\(logLevel) ok=\(ok)"
+                + "preload_layout=\(preloadLayout?.rawValue ?? "none") write_bytes_per_event=\(perEvent(io.writeBytes)) "
+                + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
+                + "log_level=\(logLevel) ok=\(ok)"
         }
     }
 
@@ -68,9 +85,13 @@ public enum ThroughputBenchmark {
         let worker = workers[0]
         let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
         defer { server?.cancel() }
+        let ioAtStart = try ProcessIO.current()
         let started = ContinuousClock.now
-        // The store is read while the workers' groups still run it: every batch is applied and stored by then.
-        let (finished, counts, storedOffsetTotal) = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+        // The store is read while the workers' groups still run it: every batch is applied and stored by then. The I/O
+        // is taken as the last event is applied, before the store is counted.
+        let (drained, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
+            of: (at: ContinuousClock.Instant, io: ProcessIO)?.self
+        ) { group in
             for worker in workers {
                 group.addTask {
                     try await worker.run(); return nil
@@ -78,17 +99,18 @@ public enum ThroughputBenchmark {
             }
             group.addTask {
                 await recorder.waitForMessages(cluster.published)
-                return ContinuousClock.now
+                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart))
             }
-            let finished = try await group.next()!
+            let drained = try await group.next()!
             let counts = try await worker.database.counts()
             let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
                 $0 + $1.nextOffset
             }
             for worker in workers { await worker.stop() }
             try await group.waitForAll()
-            return (finished ?? .now, counts, storedOffsetTotal)
+            return (drained, counts, storedOffsetTotal)
         }
+        let finished = drained?.at ?? .now
         let peakRSS = BenchmarkStatistics.peakRSSMiB
         let reports = worker.recorder.snapshot.reports
         let deadLettered = try await worker.deadLetterCount()
@@ -119,10 +141,16 @@ public enum ThroughputBenchmark {
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
             preloadedLedger: preloadedLedger, preloadLayout: preloadLayout,
+            io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
 
 func format(_ value: Double, digits: Int = 3) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// `bytes` in MB (10^6 bytes), for a reader.
+func megabytes(_ bytes: Int64) -> String {
+    "\(format(Double(bytes) / 1_000_000, digits: 1)) MB"
 }
