@@ -140,6 +140,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.ioSummary)
+        if let lookupSummary = result.lookupSummary { print(lookupSummary) }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }
     }

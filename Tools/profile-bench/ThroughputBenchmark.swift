@@ -1,6 +1,7 @@
 import Foundation
 import ProfileCore
 import ProfileService
+import ProfileStorageSQLite
 import TestSupport
 import Tracing
 
@@ -32,6 +33,10 @@ public enum ThroughputBenchmark {
         public var preloadLayout: PreloadLayout?
         /// This process's I/O from the workers' start to the last event applied (the database was opened before).
         public var io: ProcessIO
+        /// With `--http-port`: the lookups served while the backlog drained, and their disk reads.
+        public var lookups: LookupReadMeter.Reading?
+        /// The SQLite database's page size, in bytes (nil on PostgreSQL).
+        public var pageSize: Int?
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
@@ -43,6 +48,12 @@ public enum ThroughputBenchmark {
         /// Bytes per event of one of ``io``'s counters.
         private func perEvent(_ bytes: Int64) -> Int { events > 0 ? Int((Double(bytes) / Double(events)).rounded()) : 0 }
 
+        /// Disk pages read per measured lookup, in the database's page size; nil without lookups measured on SQLite.
+        public var lookupPagesRead: Double? {
+            guard let lookups, lookups.measured > 0, let pageSize else { return nil }
+            return Double(lookups.readBytes) / Double(pageSize) / Double(lookups.measured)
+        }
+
         /// ``io`` for a reader.
         public var ioSummary: String {
             "bench: I/O over the drain (/proc/self/io): at the disk \(megabytes(io.writeBytes)) written, \(megabytes(io.readBytes)) read "
@@ -50,6 +61,16 @@ public enum ThroughputBenchmark {
                 + "\(megabytes(io.wchar)) written, \(megabytes(io.rchar)) read (wchar, rchar). Per event: \(perEvent(io.writeBytes)) B / "
                 + "\(perEvent(io.readBytes)) B at the disk, \(perEvent(io.wchar)) B / \(perEvent(io.rchar)) B through calls"
                 + (store == "postgresql" ? ". This process only: the PostgreSQL server's own I/O is not in these" : "")
+        }
+
+        /// ``lookups`` for a reader; nil without `--http-port`.
+        public var lookupSummary: String? {
+            guard let lookups else { return nil }
+            let pages =
+                lookupPagesRead.map { "\(format($0, digits: 2)) disk pages of \(pageSize ?? 0) bytes read per lookup" }
+                ?? (store == "postgresql" ? "pages read not measured (the PostgreSQL server reads them)" : "no lookup measured")
+            return "bench: \(lookups.served) lookups served while the backlog drained, \(lookups.measured) of them measured on the "
+                + "thread that served them: \(pages) (the thread's read_bytes, from getrusage)"
         }
 
         /// The one line a script parses.
@@ -61,7 +82,13 @@ public enum ThroughputBenchmark {
                 + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
                 + "preload_layout=\(preloadLayout?.rawValue ?? "none") write_bytes_per_event=\(perEvent(io.writeBytes)) "
                 + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
-                + "log_level=\(logLevel) ok=\(ok)"
+                + lookupFields + "log_level=\(logLevel) ok=\(ok)"
+        }
+
+        /// The summary line's fields of ``lookups``: none without `--http-port`.
+        private var lookupFields: String {
+            guard let lookups else { return "" }
+            return "lookups=\(lookups.served) lookup_pages_read=\(lookupPagesRead.map { format($0, digits: 2) } ?? "none") "
         }
     }
 
@@ -83,14 +110,16 @@ public enum ThroughputBenchmark {
                 base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder, tracer: tracer)
         }
         let worker = workers[0]
-        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
+        let pageSize = try (worker.database as? SQLiteProfileStore)?.writerPragma("page_size")
+        let meter = LookupReadMeter()
+        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port, meter: meter) } }
         defer { server?.cancel() }
         let ioAtStart = try ProcessIO.current()
         let started = ContinuousClock.now
         // The store is read while the workers' groups still run it: every batch is applied and stored by then. The I/O
-        // is taken as the last event is applied, before the store is counted.
+        // and the lookups are taken as the last event is applied, before the store is counted.
         let (drained, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
-            of: (at: ContinuousClock.Instant, io: ProcessIO)?.self
+            of: (at: ContinuousClock.Instant, io: ProcessIO, lookups: LookupReadMeter.Reading)?.self
         ) { group in
             for worker in workers {
                 group.addTask {
@@ -99,7 +128,7 @@ public enum ThroughputBenchmark {
             }
             group.addTask {
                 await recorder.waitForMessages(cluster.published)
-                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart))
+                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart), meter.reading)
             }
             let drained = try await group.next()!
             let counts = try await worker.database.counts()
@@ -142,6 +171,7 @@ public enum ThroughputBenchmark {
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
             preloadedLedger: preloadedLedger, preloadLayout: preloadLayout,
             io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
+            lookups: httpPort == nil ? nil : drained?.lookups, pageSize: pageSize,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
