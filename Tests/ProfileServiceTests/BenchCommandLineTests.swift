@@ -15,7 +15,7 @@ struct BenchCommandLineTests {
         #expect(first.stdout.contains("built in"), "\(first.stdout)")
         // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 5,000 preloaded.
         #expect(first.stdout.contains("rows=6960 ledger=6960"), "\(first.stdout)")
-        #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 preload_layout=grown"), "\(first.stdout)")
+        #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 preload_layout=grown cold=false"), "\(first.stdout)")
         #expect(first.stdout.contains("log_level=info ok=true"), "\(first.stdout)")
         // The drain wrote at least the rows it stored (a profile row alone is about 100 bytes) through write calls.
         let wcharPerEvent = try #require(Self.field("wchar_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")

@@ -56,6 +56,10 @@ struct BenchCommand: AsyncParsableCommand {
         help:
             "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
     ) var httpPort: Int?
+    @Flag(
+        help:
+            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk."
+    ) var cold = false
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
@@ -83,6 +87,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let preloadedLedger = preloadLedger ?? preload
         guard (0...preload).contains(preloadedLedger) else { throw ValidationError("--preload-ledger must be between 0 and --preload") }
+        if cold {
+            guard !latency else { throw ValidationError("--cold drops the page cache before a drain: not with --latency") }
+            if let whyNot = PageCache.whyNotDroppable { throw ValidationError(whyNot) }
+        }
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
@@ -132,10 +140,11 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
+        if cold { print("bench: cold: dropping the page cache (sync; echo 3 > \(PageCache.control)) before the drain") }
         let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
             try await ThroughputBenchmark.run(
                 base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger,
-                preloadLayout: preload > 0 ? preloadLayout : nil, batchSize: batchSize,
+                preloadLayout: preload > 0 ? preloadLayout : nil, cold: cold, batchSize: batchSize,
                 replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }

@@ -31,6 +31,8 @@ public enum ThroughputBenchmark {
         public var preloadedLedger: Int
         /// How the preloaded database was laid out; nil without `--preload`.
         public var preloadLayout: PreloadLayout?
+        /// The page cache was dropped before the drain (`--cold`).
+        public var cold: Bool
         /// This process's I/O from the workers' start to the last event applied (the database was opened before).
         public var io: ProcessIO
         /// With `--http-port`: the lookups served while the backlog drained, and their disk reads.
@@ -80,7 +82,7 @@ public enum ThroughputBenchmark {
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
                 + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
-                + "preload_layout=\(preloadLayout?.rawValue ?? "none") write_bytes_per_event=\(perEvent(io.writeBytes)) "
+                + "preload_layout=\(preloadLayout?.rawValue ?? "none") cold=\(cold) write_bytes_per_event=\(perEvent(io.writeBytes)) "
                 + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
                 + lookupFields + "log_level=\(logLevel) ok=\(ok)"
         }
@@ -94,16 +96,18 @@ public enum ThroughputBenchmark {
 
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
     /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries laid out
-    /// as `preloadLayout` says), or the PostgreSQL database `base` names (which must be empty).
+    /// as `preloadLayout` says), or the PostgreSQL database `base` names (which must be empty). With `cold`, the page
+    /// cache is dropped first (``PageCache``), before the workers open the database.
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
     /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain). With `tracer`, the workers record
     /// their spans, as the daemon does with `OTEL_EXPORTER_OTLP_ENDPOINT` set.
     public static func run(
         base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, preloadedLedger: Int = 0,
-        preloadLayout: PreloadLayout? = nil, batchSize: Int?,
+        preloadLayout: PreloadLayout? = nil, cold: Bool = false, batchSize: Int?,
         replicas: Int, httpPort: Int? = nil, tracer: (any Tracer)? = nil
     ) async throws -> Result {
+        if cold { try PageCache.drop() }
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
             try BenchmarkWorker(
@@ -169,7 +173,7 @@ public enum ThroughputBenchmark {
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
-            preloadedLedger: preloadedLedger, preloadLayout: preloadLayout,
+            preloadedLedger: preloadedLedger, preloadLayout: preloadLayout, cold: cold,
             io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
             lookups: httpPort == nil ? nil : drained?.lookups, pageSize: pageSize,
             logLevel: base.logLevel.rawValue, failures: failures)
