@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// `profile-bench` as a user runs it (the built binary, its own mock cluster in a child process), kept small.
@@ -14,8 +15,12 @@ struct BenchCommandLineTests {
         #expect(first.stdout.contains("built in"), "\(first.stdout)")
         // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 5,000 preloaded.
         #expect(first.stdout.contains("rows=6960 ledger=6960"), "\(first.stdout)")
-        #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 log_level=info ok=true"), "\(first.stdout)")
-        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000.sqlite")
+        #expect(first.stdout.contains("preloaded=5000 preloaded_ledger=5000 preload_layout=grown cold=false"), "\(first.stdout)")
+        #expect(first.stdout.contains("log_level=info ok=true"), "\(first.stdout)")
+        // The drain wrote at least the rows it stored (a profile row alone is about 100 bytes) through write calls.
+        let wcharPerEvent = try #require(Self.field("wchar_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
+        #expect(wcharPerEvent >= 100, "\(first.stdout)")
+        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000-grown.sqlite")
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
         let second = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
@@ -34,7 +39,38 @@ struct BenchCommandLineTests {
         #expect(result.stdout.contains("rows=6960 ledger=3160"), "\(result.stdout)")
         #expect(result.stdout.contains("preloaded=5000 preloaded_ledger=1200"), "\(result.stdout)")
         #expect(
-            FileManager.default.fileExists(atPath: cache.appendingPathComponent("profile-svc/bench-preload-5000-ledger-1200.sqlite").path))
+            FileManager.default.fileExists(
+                atPath: cache.appendingPathComponent("profile-svc/bench-preload-5000-ledger-1200-grown.sqlite").path))
+    }
+
+    @Test func theGrownLayoutScattersTheLeavesOfTheRandomKeysWhereThePackedOneKeepsThemInOrder() async throws {
+        let cache = TemporaryDirectory.make()
+        let environment = ["XDG_CACHE_HOME": cache.path, "HOME": cache.path]
+        // Five batches of 20,000: the later batches' random keys split the leaves the first one filled in order.
+        for layout in ["grown", "packed"] {
+            let result = try await ProfileSvcBinary.run(
+                ["--events", "0", "--preload", "100000", "--preload-layout", layout, "--log-level", "warning"],
+                environment: environment, executable: "profile-bench")
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("rows=100000 ledger=100000"), "\(result.stdout)")
+            #expect(result.stdout.contains("preload_layout=\(layout)"), "\(result.stdout)")
+        }
+        /// Of the leaves of `tree` in key order, the share that sit right after the previous one in the file.
+        func leavesInFileOrder(of tree: String, layout: String) throws -> Double {
+            let queue = try DatabaseQueue(path: cache.appendingPathComponent("profile-svc/bench-preload-100000-\(layout).sqlite").path)
+            defer { try? queue.close() }
+            let share = """
+                WITH leaves AS (SELECT pageno, lag(pageno) OVER (ORDER BY path) AS previous FROM dbstat
+                                WHERE name = ? AND pagetype = 'leaf')
+                SELECT avg(pageno = previous + 1) FROM leaves WHERE previous IS NOT NULL
+                """
+            return try queue.read { db in try Double.fetchOne(db, sql: share, arguments: [tree]) ?? 0 }
+        }
+        for tree in ["profile_user_id", "processed_event"] {
+            let grown = try leavesInFileOrder(of: tree, layout: "grown")
+            let packed = try leavesInFileOrder(of: tree, layout: "packed")
+            #expect(grown < 0.3 && packed > 0.9, "\(tree): \(grown) of the leaves in file order grown, \(packed) packed")
+        }
     }
 
     @Test func aLedgerLongerThanThePreloadIsABadArgument() async throws {
@@ -44,5 +80,10 @@ struct BenchCommandLineTests {
             environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path], executable: "profile-bench")
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("--preload-ledger"), "\(result.stderr)")
+    }
+
+    /// The value of `name=` in the summary line of `output`.
+    private static func field(_ name: String, in output: String) -> Substring? {
+        output.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("\(name)=") }?.dropFirst(name.count + 1)
     }
 }

@@ -13,7 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
             Starts librdkafka's mock cluster in a child process and publishes N events there in the upstream mix \
             (half of each format, 1% poison, 1% duplicates, lz4), then runs the real worker (consumer, decoder, \
             dead-letter publisher, SQLite on a temporary file) until it has applied them all. It prints events/s \
-            from the first message, peak RSS, batch sizes and apply times, checks rows == valid unique events, \
+            from the first message, the bytes written and read per event (from /proc/self/io: at the disk, and \
+            through read/write calls), peak RSS, batch sizes and apply times, checks rows == valid unique events, \
             ledger == valid unique event ids and DLQ == poison, and ends with one parsable line \
             (`bench: ... ok=true`). Exit 1 when the check fails.
 
@@ -41,6 +42,10 @@ struct BenchCommand: AsyncParsableCommand {
     ) var preload: Int = 0
     @Option(
         help:
+            "How the --preload database is laid out: grown (random inserts in batches, as traffic grows it) or packed (indexes built by sorting, as after a rebuild)."
+    ) var preloadLayout: PreloadLayout = .grown
+    @Option(
+        help:
             "Of the --preload profiles, how many still have their ledger entry (default: all): the ledger PROFILE_LEDGER_RETENTION keeps, when it holds only the recent events."
     ) var preloadLedger: Int?
     @Option(
@@ -51,6 +56,10 @@ struct BenchCommand: AsyncParsableCommand {
         help:
             "Also serve the HTTP API (lookups, /healthz) on the first worker's store at this port while the backlog drains, for an HTTP load such as wrk."
     ) var httpPort: Int?
+    @Flag(
+        help:
+            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk."
+    ) var cold = false
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
     @Option(help: "Seconds to trickle in --latency mode.") var duration: Int = 20
@@ -78,6 +87,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let preloadedLedger = preloadLedger ?? preload
         guard (0...preload).contains(preloadedLedger) else { throw ValidationError("--preload-ledger must be between 0 and --preload") }
+        if cold {
+            guard !latency else { throw ValidationError("--cold drops the page cache before a drain: not with --latency") }
+            if let whyNot = PageCache.whyNotDroppable { throw ValidationError(whyNot) }
+        }
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard log >= 0 else { throw ValidationError("--log-file: cannot open \(logFile): \(String(cString: strerror(errno)))") }
@@ -101,11 +114,11 @@ struct BenchCommand: AsyncParsableCommand {
             guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, at: path)
+            let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, layout: preloadLayout, at: path)
+            let built = prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : ""
             print(
-                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry) from \(prepared.cacheFile.path) ("
-                    + (prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : "")
-                    + "copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
+                    + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
         if erasedUsers > 0 {
             let seconds = try await BenchmarkErasures.record(erasedUsers, base: base, databasePath: path)
@@ -127,12 +140,16 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
+        if cold { print("bench: cold: dropping the page cache (sync; echo 3 > \(PageCache.control)) before the drain") }
         let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
             try await ThroughputBenchmark.run(
-                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger, batchSize: batchSize,
+                base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger,
+                preloadLayout: preload > 0 ? preloadLayout : nil, cold: cold, batchSize: batchSize,
                 replicas: replicas, httpPort: httpPort, tracer: tracing?.tracer)
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }
+        print(result.ioSummary)
+        if let lookupSummary = result.lookupSummary { print(lookupSummary) }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }
     }

@@ -5,10 +5,10 @@ import ProfileStorage
 import ProfileStorageSQLite
 
 /// A database that already holds N profiles, each with its ledger entry, under random ids (as the workload's): what
-/// a store looks like after a year of a large product. Built once into a cache file (`~/.cache/profile-svc/`), then
-/// copied for each run, so a run does not pay for it.
+/// a store looks like after a year of a large product, in a ``PreloadLayout``. Built once into a cache file
+/// (`~/.cache/profile-svc/`), then copied for each run, so a run does not pay for it.
 public enum BenchmarkPreload {
-    /// What ``prepare(profiles:at:)`` did.
+    /// What ``prepare(profiles:ledgerEntries:layout:at:)`` did.
     public struct Prepared: Sendable {
         public var cacheFile: URL
         /// The cache file was built by this call (rather than found).
@@ -17,16 +17,16 @@ public enum BenchmarkPreload {
         public var copySeconds: Double
     }
 
-    /// Writes the cached database of `profiles` profiles to `path` (which must not exist), the last `ledgerEntries`
-    /// of them with their ledger entry (all, unless the run models a ledger that PROFILE_LEDGER_RETENTION bounds),
-    /// building the cache first when it is missing.
-    public static func prepare(profiles: Int, ledgerEntries: Int, at path: String) throws -> Prepared {
-        let name = ledgerEntries == profiles ? "bench-preload-\(profiles)" : "bench-preload-\(profiles)-ledger-\(ledgerEntries)"
-        let cacheFile = cacheDirectory.appendingPathComponent("\(name).sqlite")
+    /// Writes the cached database of `profiles` profiles in `layout` to `path` (which must not exist), the last
+    /// `ledgerEntries` of them with their ledger entry (all, unless the run models a ledger that
+    /// PROFILE_LEDGER_RETENTION bounds), building the cache first when it is missing.
+    public static func prepare(profiles: Int, ledgerEntries: Int, layout: PreloadLayout, at path: String) throws -> Prepared {
+        let ledger = ledgerEntries == profiles ? "" : "-ledger-\(ledgerEntries)"
+        let cacheFile = cacheDirectory.appendingPathComponent("bench-preload-\(profiles)\(ledger)-\(layout.rawValue).sqlite")
         var built = false
         let buildStarted = ContinuousClock.now
         if !FileManager.default.fileExists(atPath: cacheFile.path) {
-            try build(profiles: profiles, ledgerEntries: ledgerEntries, into: cacheFile)
+            try build(profiles: profiles, ledgerEntries: ledgerEntries, layout: layout, into: cacheFile)
             built = true
         }
         let buildSeconds = (ContinuousClock.now - buildStarted).inSeconds
@@ -43,10 +43,10 @@ public enum BenchmarkPreload {
         return base.appendingPathComponent("profile-svc")
     }
 
-    /// The schema from the store's own migrations; then the rows, generated inside SQLite: the profiles appended
-    /// with the `user_id` index dropped and built afterwards (a sort, not ten million random inserts), and the ledger
-    /// inserted in key order. Written to a temporary name and renamed, so an interrupted build leaves no cache.
-    private static func build(profiles: Int, ledgerEntries: Int, into cacheFile: URL) throws {
+    /// The schema from the store's own migrations; then the rows, generated inside SQLite in one transaction, with
+    /// neither journal nor syncs and a page cache of ``buildCacheKiB`` (a build that fails leaves no cache to trust
+    /// anyway). Written to a temporary name and renamed, so an interrupted build leaves no cache.
+    private static func build(profiles: Int, ledgerEntries: Int, layout: PreloadLayout, into cacheFile: URL) throws {
         try FileManager.default.createDirectory(at: cacheFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         let partial = cacheFile.deletingLastPathComponent().appendingPathComponent("\(cacheFile.lastPathComponent).partial")
         for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: partial.path + suffix) }
@@ -55,26 +55,10 @@ public enum BenchmarkPreload {
         configuration.journalMode = .default
         let queue = try DatabaseQueue(path: partial.path, configuration: configuration)
         try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144")
+            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA cache_size = -\(buildCacheKiB)")
             try db.inTransaction {
-                try db.execute(
-                    sql: """
-                        DROP INDEX profile_user_id;
-                        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?),
-                            ids(i, user, event) AS (SELECT i, lower(hex(randomblob(16))), randomblob(16) FROM n)
-                        INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
-                        SELECT substr(user, 1, 8) || '-' || substr(user, 9, 4) || '-4' || substr(user, 14, 3) || '-a'
-                                   || substr(user, 18, 3) || '-' || substr(user, 21, 12),
-                               'user' || i || '@example.com', 'User ' || i,
-                               CASE i % 2 WHEN 0 THEN 'auth-svc' ELSE 'users-service' END,
-                               1700000000000 + i, event
-                        FROM ids;
-                        CREATE UNIQUE INDEX profile_user_id ON profile (user_id);
-                        """, arguments: [profiles])
-                // The ledger entries of the last `ledgerEntries` profiles: the recent events a retention window keeps.
-                try db.execute(
-                    sql: "INSERT INTO processed_event (event_id, outcome) SELECT event_id, 1 FROM profile WHERE id > ? ORDER BY event_id",
-                    arguments: [profiles - ledgerEntries])
+                try layout.fill(db, profiles: profiles, ledgerEntries: ledgerEntries)
                 return .commit
             }
             try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -83,4 +67,8 @@ public enum BenchmarkPreload {
         try FileManager.default.moveItem(at: partial, to: cacheFile)
         for suffix in ["-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: partial.path + suffix) }
     }
+
+    /// The build's page cache: 1 GiB holds both random B-trees of a grown 10M database (the `user_id` index and the
+    /// ledger), so their inserts find their leaves in memory; the profiles are appended and need none.
+    private static let buildCacheKiB = 1 << 20
 }

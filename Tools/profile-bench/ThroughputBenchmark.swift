@@ -1,6 +1,8 @@
 import Foundation
 import ProfileCore
 import ProfileService
+import ProfileStorageSQLite
+import TestSupport
 import Tracing
 
 /// `profile-svc bench`: drains a pre-published backlog through the real worker and checks the result.
@@ -27,12 +29,51 @@ public enum ThroughputBenchmark {
         public var preloaded: Int
         /// Ledger entries the database held before the run (`--preload-ledger`).
         public var preloadedLedger: Int
+        /// How the preloaded database was laid out; nil without `--preload`.
+        public var preloadLayout: PreloadLayout?
+        /// The page cache was dropped before the drain (`--cold`).
+        public var cold: Bool
+        /// This process's I/O from the workers' start to the last event applied (the database was opened before).
+        public var io: ProcessIO
+        /// With `--http-port`: the lookups served while the backlog drained, and their disk reads.
+        public var lookups: LookupReadMeter.Reading?
+        /// The SQLite database's page size, in bytes (nil on PostgreSQL).
+        public var pageSize: Int?
         /// The workers' log level.
         public var logLevel: String
         public var failures: [String]
 
-        public var eventsPerSecond: Double { Double(events) / drainSeconds }
+        /// 0 for a run of no events (`--events 0`, which only builds a `--preload` cache).
+        public var eventsPerSecond: Double { drainSeconds > 0 ? Double(events) / drainSeconds : 0 }
         public var ok: Bool { failures.isEmpty }
+
+        /// Bytes per event of one of ``io``'s counters.
+        private func perEvent(_ bytes: Int64) -> Int { events > 0 ? Int((Double(bytes) / Double(events)).rounded()) : 0 }
+
+        /// Disk pages read per measured lookup, in the database's page size; nil without lookups measured on SQLite.
+        public var lookupPagesRead: Double? {
+            guard let lookups, lookups.measured > 0, let pageSize else { return nil }
+            return Double(lookups.readBytes) / Double(pageSize) / Double(lookups.measured)
+        }
+
+        /// ``io`` for a reader.
+        public var ioSummary: String {
+            "bench: I/O over the drain (/proc/self/io): at the disk \(megabytes(io.writeBytes)) written, \(megabytes(io.readBytes)) read "
+                + "(write_bytes, read_bytes; \(megabytes(io.cancelledWriteBytes)) of the writes cancelled); through read/write calls "
+                + "\(megabytes(io.wchar)) written, \(megabytes(io.rchar)) read (wchar, rchar). Per event: \(perEvent(io.writeBytes)) B / "
+                + "\(perEvent(io.readBytes)) B at the disk, \(perEvent(io.wchar)) B / \(perEvent(io.rchar)) B through calls"
+                + (store == "postgresql" ? ". This process only: the PostgreSQL server's own I/O is not in these" : "")
+        }
+
+        /// ``lookups`` for a reader; nil without `--http-port`.
+        public var lookupSummary: String? {
+            guard let lookups else { return nil }
+            let pages =
+                lookupPagesRead.map { "\(format($0, digits: 2)) disk pages of \(pageSize ?? 0) bytes read per lookup" }
+                ?? (store == "postgresql" ? "pages read not measured (the PostgreSQL server reads them)" : "no lookup measured")
+            return "bench: \(lookups.served) lookups served while the backlog drained, \(lookups.measured) of them measured on the "
+                + "thread that served them: \(pages) (the thread's read_bytes, from getrusage)"
+        }
 
         /// The one line a script parses.
         public var summaryLine: String {
@@ -40,33 +81,50 @@ public enum ThroughputBenchmark {
                 + "total_seconds=\(format(totalSeconds)) peak_rss_mb=\(format(peakRSSMiB, digits: 1)) batches=\(batches) "
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
-                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) log_level=\(logLevel) ok=\(ok)"
+                + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
+                + "preload_layout=\(preloadLayout?.rawValue ?? "none") cold=\(cold) write_bytes_per_event=\(perEvent(io.writeBytes)) "
+                + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
+                + lookupFields + "log_level=\(logLevel) ok=\(ok)"
+        }
+
+        /// The summary line's fields of ``lookups``: none without `--http-port`.
+        private var lookupFields: String {
+            guard let lookups else { return "" }
+            return "lookups=\(lookups.served) lookup_pages_read=\(lookupPagesRead.map { format($0, digits: 2) } ?? "none") "
         }
     }
 
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
-    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries), or the PostgreSQL
-    /// database `base` names (which must be empty).
+    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries laid out
+    /// as `preloadLayout` says), or the PostgreSQL database `base` names (which must be empty). With `cold`, the page
+    /// cache is dropped first (``PageCache``), before the workers open the database.
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
     /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain). With `tracer`, the workers record
     /// their spans, as the daemon does with `OTEL_EXPORTER_OTLP_ENDPOINT` set.
     public static func run(
         base: ServiceConfiguration, cluster: BenchmarkClusterInfo, databasePath: String, preloaded: Int = 0, preloadedLedger: Int = 0,
-        batchSize: Int?,
+        preloadLayout: PreloadLayout? = nil, cold: Bool = false, batchSize: Int?,
         replicas: Int, httpPort: Int? = nil, tracer: (any Tracer)? = nil
     ) async throws -> Result {
+        if cold { try PageCache.drop() }
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
             try BenchmarkWorker(
                 base: base, cluster: cluster, databasePath: databasePath, batchSize: batchSize, recorder: recorder, tracer: tracer)
         }
         let worker = workers[0]
-        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
+        let pageSize = try (worker.database as? SQLiteProfileStore)?.writerPragma("page_size")
+        let meter = LookupReadMeter()
+        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port, meter: meter) } }
         defer { server?.cancel() }
+        let ioAtStart = try ProcessIO.current()
         let started = ContinuousClock.now
-        // The store is read while the workers' groups still run it: every batch is applied and stored by then.
-        let (finished, counts, storedOffsetTotal) = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+        // The store is read while the workers' groups still run it: every batch is applied and stored by then. The I/O
+        // and the lookups are taken as the last event is applied, before the store is counted.
+        let (drained, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
+            of: (at: ContinuousClock.Instant, io: ProcessIO, lookups: LookupReadMeter.Reading)?.self
+        ) { group in
             for worker in workers {
                 group.addTask {
                     try await worker.run(); return nil
@@ -74,17 +132,18 @@ public enum ThroughputBenchmark {
             }
             group.addTask {
                 await recorder.waitForMessages(cluster.published)
-                return ContinuousClock.now
+                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart), meter.reading)
             }
-            let finished = try await group.next()!
+            let drained = try await group.next()!
             let counts = try await worker.database.counts()
             let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
                 $0 + $1.nextOffset
             }
             for worker in workers { await worker.stop() }
             try await group.waitForAll()
-            return (finished ?? .now, counts, storedOffsetTotal)
+            return (drained, counts, storedOffsetTotal)
         }
+        let finished = drained?.at ?? .now
         let peakRSS = BenchmarkStatistics.peakRSSMiB
         let reports = worker.recorder.snapshot.reports
         let deadLettered = try await worker.deadLetterCount()
@@ -114,11 +173,18 @@ public enum ThroughputBenchmark {
             ),
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
-            preloadedLedger: preloadedLedger,
+            preloadedLedger: preloadedLedger, preloadLayout: preloadLayout, cold: cold,
+            io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
+            lookups: httpPort == nil ? nil : drained?.lookups, pageSize: pageSize,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
 
 func format(_ value: Double, digits: Int = 3) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// `bytes` in MB (10^6 bytes), for a reader.
+func megabytes(_ bytes: Int64) -> String {
+    "\(format(Double(bytes) / 1_000_000, digits: 1)) MB"
 }
