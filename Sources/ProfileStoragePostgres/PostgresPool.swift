@@ -1,4 +1,5 @@
 import PostgresNIO
+import ProfileStorage
 import Synchronization
 
 /// postgres-nio's connection pool, with a deadline on every call.
@@ -11,14 +12,15 @@ import Synchronization
 ///
 /// A call with a long deadline (a write) does not wait it out on a dead peer either: while it waits on its
 /// connection, the server is probed on another one every second from ``probeAfter`` on, and when a probe gets no
-/// answer within `probeTimeout`, the call's connection is closed and the call fails. This stands in for TCP's own
-/// dead-peer detection (`TCP_USER_TIMEOUT`, keepalive), which postgres-nio's pool does not let a client set; a
-/// statement that is merely slow keeps its connection, since the server answers the probes.
+/// answer within `probeTimeout` (5 s: a link slower than that counts as dead), the call's connection is closed and
+/// the call fails. This stands in for TCP's own dead-peer detection (`TCP_USER_TIMEOUT`, keepalive), which
+/// postgres-nio's pool does not let a client set; a statement that is merely slow, or a slow link, keeps its
+/// connection, since the server answers the probes.
 struct PostgresPool: Sendable {
     let client: PostgresClient
     /// Longest a call waits for a connection.
     let leaseTimeout: Duration
-    /// Longest a probe of the server takes (a read's deadline).
+    /// Longest a probe of the server may take before the server counts as unreachable.
     let probeTimeout: Duration
     /// Named in the error (password redacted).
     let database: String
@@ -27,22 +29,37 @@ struct PostgresPool: Sendable {
 
     /// Runs `body` on a connection of the pool, within `deadline` from now.
     ///
-    /// A call whose task is cancelled (its batch abandoned because its partitions went to another member, or the
-    /// service stopping) closes its connection at once: the server then rolls its transaction back and releases its
-    /// locks, rather than when the statement under way ends, however slow the link.
+    /// The caller gets its answer by the deadline whatever `body` does: `body` runs in a task of its own
+    /// (``ProfileStorage/ReadDeadline``), which is cancelled, and its connection closed, when the deadline passes. A call
+    /// whose own task is cancelled (its batch abandoned because its partitions went to another member, or the service
+    /// stopping) closes its connection at once too: the server then rolls its transaction back and releases its locks,
+    /// rather than when the statement under way ends, however slow the link.
     func withConnection<T: Sendable>(deadline: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
         let lease = Lease()
+        let leaseWait = min(leaseTimeout, deadline)
         return try await withTaskCancellationHandler {
-            try await withDeadline(deadline, lease: lease, body)
+            try await ReadDeadline(timeout: deadline) { [database] in
+                // Closed, not returned: a statement may be stuck on it (the pool replaces it). A connection the pool
+                // hands to this call from now on is closed at once: it may be one that died with the network.
+                let connected = lease.connection != nil
+                lease.abandon()
+                return connected
+                    ? PostgresStoreError(description: "no answer from \(database) within \(deadline); the connection was closed")
+                    : Self.noConnection(to: database, within: leaseWait)
+            }.run {
+                try await withLease(lease, leaseWait: leaseWait, deadline: deadline, body)
+            }
         } onCancel: {
             lease.abandon()
         }
     }
 
-    private func withDeadline<T: Sendable>(
-        _ deadline: Duration, lease: Lease, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    /// `body` on a connection; fails early, when the deadline is longer than the wait for a connection, if none comes in
+    /// time; a long call probes the server meanwhile (``probeWhileWaiting(on:)``).
+    private func withLease<T: Sendable>(
+        _ lease: Lease, leaseWait: Duration, deadline: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -51,17 +68,13 @@ struct PostgresPool: Sendable {
                     return try await body(connection)
                 }
             }
-            group.addTask { [leaseTimeout, database] in
-                let leaseWait = min(leaseTimeout, deadline)
-                try await Task.sleep(for: leaseWait)
-                guard let connection = lease.connection else {
-                    throw PostgresStoreError(
-                        description: "no connection to \(database) within \(leaseWait) (server unreachable, or every connection busy)")
+            if leaseWait < deadline {
+                group.addTask { [database] in
+                    try await Task.sleep(for: leaseWait)
+                    guard lease.connection == nil else { return nil }
+                    lease.abandon()
+                    throw Self.noConnection(to: database, within: leaseWait)
                 }
-                try await Task.sleep(for: deadline - leaseWait)
-                // Closed, not returned: a statement may be stuck on it (the pool replaces it).
-                try? await connection.close()
-                throw PostgresStoreError(description: "no answer from \(database) within \(deadline); the connection was closed")
             }
             if deadline > probeTimeout + Self.probeAfter {
                 group.addTask { try await probeWhileWaiting(on: lease) }
@@ -74,15 +87,21 @@ struct PostgresPool: Sendable {
         }
     }
 
+    private static func noConnection(to database: String, within wait: Duration) -> PostgresStoreError {
+        PostgresStoreError(description: "no connection to \(database) within \(wait) (server unreachable, or every connection busy)")
+    }
+
     /// From ``probeAfter`` on, once a second: whether the server answers `SELECT 1` on another connection within
     /// `probeTimeout`. Returns never; throws, after closing the call's connection, at the first probe unanswered.
     private func probeWhileWaiting(on lease: Lease) async throws -> Never {
         try await Task.sleep(for: Self.probeAfter)
         while true {
-            if let connection = lease.connection, !(await serverAnswers()) {
-                try? await connection.close()
+            if lease.connection != nil, !(await serverAnswers()) {
+                lease.abandon()
                 throw PostgresStoreError(
-                    description: "\(database) stopped answering (a probe on another connection got no answer within \(probeTimeout)); the connection was closed")
+                    description:
+                        "\(database) stopped answering (a probe on another connection got no answer within \(probeTimeout)); the connection was closed"
+                )
             }
             try await Task.sleep(for: .seconds(1))
         }

@@ -28,7 +28,8 @@ public final class PostgresProfileStore: ProfileStore {
         self.logger = logger
         client = PostgresClient(configuration: settings.clientConfiguration)
         pool = PostgresPool(
-            client: client, leaseTimeout: settings.leaseTimeout, probeTimeout: settings.readTimeout, database: settings.redactedURL)
+            client: client, leaseTimeout: settings.leaseTimeout, probeTimeout: max(settings.readTimeout, .seconds(5)),
+            database: settings.redactedURL)
         schema = PostgresSchema(pool: pool, erasureKey: erasureKey, logger: logger)
     }
 
@@ -40,10 +41,8 @@ public final class PostgresProfileStore: ProfileStore {
             group.addTask { [schema, settings] in await schema.migrateUntilReady(database: settings.redactedURL) }
             // The pool runs until its task is cancelled: at the graceful shutdown, or with the task running the store.
             try? await gracefulShutdown()
-            logger.info("closing the PostgreSQL connection pool")
             group.cancelAll()
         }
-        logger.info("PostgreSQL connection pool closed")
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {

@@ -81,7 +81,13 @@ struct TransientRetry: Sendable {
                 while ContinuousClock.now < wakeUp {
                     guard !hooks.shouldStop() else { throw Abandoned() }
                     await hooks.whileWaiting()
-                    try await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
+                    do {
+                        try await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
+                    } catch {
+                        // Cancelled between attempts: the streak ends here too.
+                        hooks.onRecovery(operation)
+                        throw error
+                    }
                 }
                 guard !hooks.shouldStop() else { throw Abandoned() }
                 backoff = min(backoff * 2, maxBackoff)

@@ -14,17 +14,20 @@ struct NetworkFaultsScenario {
     let suite: SuiteContext
     let cluster: LabCluster
 
-    /// One fault: `replica` cut from `peers` for the scale's cut, killed `killAfter` into it when given.
+    /// One fault: `replica` cut from `peers` for the scale's cut, killed `killAfter` into it when given. When
+    /// `stallsTheWorker`, the replica's worker must say it is stuck within 5 s of the cut and commit again within 2 s of
+    /// the heal (a replica cut from the broker instead rejoins its group first).
     private struct Fault {
         var name: String
         var replica: String
         var peers: [String]
         var killAfter: Duration?
+        var stallsTheWorker = false
     }
 
     private let faults = [
         Fault(name: "cut from the broker", replica: "r1", peers: ["broker"]),
-        Fault(name: "cut from the database", replica: "r2", peers: ["db"]),
+        Fault(name: "cut from the database", replica: "r2", peers: ["db"], stallsTheWorker: true),
         Fault(name: "isolated", replica: "r3", peers: ["broker", "db", "r1", "r2"]),
         Fault(name: "killed while cut off", replica: "r1", peers: ["broker", "db"], killAfter: .seconds(3)),
     ]
@@ -36,7 +39,7 @@ struct NetworkFaultsScenario {
             suite: suite, name: "network-faults", expectedMessages: scale.networkBacklog * 3, broker: .tansu(cluster.broker),
             store: .postgres(try await cluster.postgres.newDatabase()))
         defer { harness.close() }
-        var replicas = try LabCluster.replicaNames.map { try cluster.startReplica($0, harness: harness, extra: ["LOG_LEVEL": "debug"]) }
+        var replicas = try LabCluster.replicaNames.map { try cluster.startReplica($0, harness: harness, extra: ["LOG_LEVEL": "info"]) }
         for replica in replicas where !(await harness.waitReady(replica)) { result.fail("\(replica.name) did not become ready") }
 
         var stream = EventStream(topics: harness.topics, random: suite.random)
@@ -52,19 +55,28 @@ struct NetworkFaultsScenario {
             producer: harness.producer, stream: EventStream(topics: harness.topics, random: suite.random, firstUsersServiceID: 50_000_000),
             perSecond: 500)
 
+        // While a replica is dead (killed, until ready again after its restart) its probes meet no service.
+        var dead: (replica: Int, from: ContinuousClock.Instant, to: ContinuousClock.Instant)?
         for fault in faults {
             let index = replicas.firstIndex { $0.name == fault.replica }!
             let figures = try await inflict(fault, on: replicas[index], users: users, harness: harness, readiness: readiness[index])
-            if fault.killAfter != nil {
-                replicas[index] = try cluster.startReplica(fault.replica, harness: harness, extra: ["LOG_LEVEL": "debug"])
+            if let killedAt = figures.killedAt {
+                replicas[index] = try cluster.startReplica(fault.replica, harness: harness, extra: ["LOG_LEVEL": "info"])
                 result.expect(await harness.waitReady(replicas[index]), "\(fault.replica) did not become ready after its restart")
+                dead = (index, killedAt, .now)
             }
-            figures.check(fault.name, into: &result)
+            figures.check(fault.name, stallsTheWorker: fault.stallsTheWorker, into: &result)
         }
 
         let fed = try await feed.stop()
-        for probe in readiness { probe.stop() }
-        let readyzTimes = AnswerTimes(readiness.flatMap(\.samples))
+        for probe in readiness { await probe.stop() }
+        let readyzTimes = AnswerTimes(
+            readiness.indices.flatMap { index in
+                readiness[index].samples.filter { sample in
+                    guard let dead, dead.replica == index else { return true }
+                    return sample.askedAt + sample.took <= dead.from || sample.askedAt >= dead.to
+                }
+            })
         result.expect(readyzTimes.max <= .seconds(1), "/readyz took up to \(milliseconds(readyzTimes.max)) (> 1 s)")
         result.notes.append("/readyz on every replica, every 200 ms throughout: \(readyzTimes)")
         result.expect(await harness.waitProcessed(timeout: .seconds(300)), "the replicas did not process everything within 5 minutes")
@@ -101,11 +113,15 @@ struct NetworkFaultsScenario {
         let cutWallClock = Date()
         let cutAt = ContinuousClock.now
         try cluster.lab.cut(host, from: peers)
-        // A replica killed answers nothing: its probes count until the kill.
+        // A replica killed answers nothing: its probes count if they were answered before the kill.
+        var answered: (ProbeLoop.Sample) -> Bool = { _ in true }
         var answeringUntil = cutAt + suite.scale.networkCut
+        var killedAt: ContinuousClock.Instant?
         if let killAfter = fault.killAfter {
             try await Task.sleep(for: killAfter)
-            answeringUntil = .now
+            let now = ContinuousClock.now
+            (answeringUntil, killedAt) = (now, now)
+            answered = { $0.askedAt + $0.took <= now }
             replica.kill()
             say("  \(fault.replica) killed \(format(killAfter)) into the cut")
         }
@@ -113,12 +129,13 @@ struct NetworkFaultsScenario {
         try cluster.lab.heal(host, from: peers)
         let healedAt = ContinuousClock.now
         let healWallClock = Date()
-        for lookup in lookups { lookup.stop() }
+        for lookup in lookups { await lookup.stop() }
         var figures = FaultFigures(
-            lookups: AnswerTimes(lookups.flatMap { $0.samples(in: cutAt..<answeringUntil) }),
-            readyz: AnswerTimes(readiness.samples(in: cutAt..<answeringUntil)),
-            notReadyAfter: readiness.samples.first { $0.askedAt >= cutAt && $0.status != 200 }.map { $0.askedAt - cutAt })
-        guard fault.killAfter == nil else { return figures }
+            lookups: AnswerTimes(lookups.flatMap { $0.samples(in: cutAt..<answeringUntil) }.filter(answered)),
+            readyz: AnswerTimes(readiness.samples(in: cutAt..<answeringUntil).filter(answered)),
+            notReadyAfter: readiness.samples.first { $0.askedAt >= cutAt && $0.status != 200 }.map { $0.askedAt - cutAt },
+            killedAt: killedAt)
+        guard killedAt == nil else { return figures }
         figures.firstStuckLog = firstStuckLine(of: replica, after: cutWallClock).map {
             Duration.seconds($0.timeIntervalSince(cutWallClock))
         }
@@ -151,6 +168,8 @@ private struct FaultFigures {
     var readyz: AnswerTimes
     /// From the cut to the first `/readyz` that did not answer 200.
     var notReadyAfter: Duration?
+    /// When the replica was killed, if it was.
+    var killedAt: ContinuousClock.Instant?
     /// From the cut to the worker's first log line about a stuck or failing write.
     var firstStuckLog: Duration?
     /// From the heal to the replica's next commit.
@@ -158,9 +177,18 @@ private struct FaultFigures {
     /// From the heal to its `/readyz` answering 200 again.
     var readyAgainAfter: Duration?
 
-    func check(_ fault: String, into result: inout ScenarioResult) {
+    func check(_ fault: String, stallsTheWorker: Bool, into result: inout ScenarioResult) {
         result.expect(lookups.max <= .seconds(1), "\(fault): a lookup took \(milliseconds(lookups.max)) (> 1 s)")
         result.expect(readyz.max <= .seconds(1), "\(fault): /readyz took \(milliseconds(readyz.max)) (> 1 s)")
+        if stallsTheWorker {
+            result.expect(
+                firstStuckLog.map { $0 <= .seconds(5) } ?? false,
+                "\(fault): the worker's first line about its stuck write came \(firstStuckLog.map(format) ?? "never") after the cut (> 5 s)"
+            )
+            result.expect(
+                resumedAfter.map { $0 <= .seconds(2) } ?? false,
+                "\(fault): the worker committed again \(resumedAfter.map(format) ?? "never") after the heal (> 2 s)")
+        }
         var note = "\(fault): lookups \(lookups); /readyz \(readyz)"
         note += "; not ready \(notReadyAfter.map(format) ?? "never") after the cut"
         if let firstStuckLog { note += "; first stuck-write log line \(format(firstStuckLog)) after the cut" }

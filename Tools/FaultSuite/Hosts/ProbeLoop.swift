@@ -15,6 +15,7 @@ final class ProbeLoop: Sendable {
     }
 
     private let state = Mutex<(samples: [Sample], stopped: Bool)>(([], false))
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts asking `probe` at once, then again `interval` after each answer.
     init(every interval: Duration, _ probe: @escaping @Sendable () -> Int?) {
@@ -26,13 +27,20 @@ final class ProbeLoop: Sendable {
                 state.withLock { $0.samples.append(sample) }
                 Thread.sleep(forTimeInterval: interval.inSeconds)
             }
+            finished.signal()
         }
         thread.start()
     }
 
-    /// Asks no more (a probe under way still finishes, unrecorded if it ends after ``samples`` is read).
-    func stop() {
+    /// Asks no more, and waits for the probe under way to answer (or time out): its answer counts too.
+    func stop() async {
         state.withLock { $0.stopped = true }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { [finished] in
+                finished.wait()
+                continuation.resume()
+            }
+        }
     }
 
     /// The answers to the probes asked within `window`.
