@@ -111,7 +111,7 @@ public struct PostgresSettings: Sendable, Equatable {
             host: host, port: port, username: user, password: password, database: database, tls: tls)
         configuration.options.additionalStartupParameters = sessionParameters
         configuration.options.maximumConnections = maximumConnections
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = .seconds(3)
         return configuration
     }
 

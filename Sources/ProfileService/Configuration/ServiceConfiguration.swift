@@ -50,7 +50,7 @@ public struct ServiceConfiguration: Sendable {
         public var pollTimeout: Duration = .milliseconds(100)
         /// First and longest pause between attempts of a passing failure.
         public var retryInitialBackoff: Duration = .milliseconds(100)
-        public var retryMaxBackoff: Duration = .seconds(10)
+        public var retryMaxBackoff: Duration = .seconds(1)
         /// How often the cluster is probed for reachability and the topics' existence.
         public var clusterProbeInterval: Duration = .seconds(2)
         /// Longest the worker waits, when it stops, for its consumer to leave the group: a coordinator that does

@@ -128,7 +128,15 @@ struct NetworkFaultsScenario {
         try await Task.sleep(until: cutAt + suite.scale.networkCut)
         try cluster.lab.heal(host, from: peers)
         let healedAt = ContinuousClock.now
-        let healWallClock = Date()
+        let healedAtEpoch = Date().timeIntervalSince1970
+        // Its next commit, watched from the heal on (the gauge holds the latest commit's time).
+        var lastCommit = 0.0
+        if killedAt == nil {
+            _ = await waitUntil(timeout: .seconds(60)) {
+                lastCommit = MetricsProbe.value(host: replica.address, port: replica.httpPort, "profile_last_commit_timestamp_seconds") ?? 0
+                return lastCommit > healedAtEpoch
+            }
+        }
         for lookup in lookups { await lookup.stop() }
         var figures = FaultFigures(
             lookups: AnswerTimes(lookups.flatMap { $0.samples(in: cutAt..<answeringUntil) }.filter(answered)),
@@ -139,17 +147,12 @@ struct NetworkFaultsScenario {
         figures.firstStuckLog = firstStuckLine(of: replica, after: cutWallClock).map {
             Duration.seconds($0.timeIntervalSince(cutWallClock))
         }
-        let healedAtEpoch = healWallClock.timeIntervalSince1970
-        var lastCommit = 0.0
-        _ = await waitUntil(timeout: .seconds(60)) {
-            lastCommit = MetricsProbe.value(host: replica.address, port: replica.httpPort, "profile_last_commit_timestamp_seconds") ?? 0
-            return lastCommit > healedAtEpoch
-        }
         figures.resumedAfter = lastCommit > healedAtEpoch ? .seconds(lastCommit - healedAtEpoch) : nil
         figures.readyAgainAfter =
             await waitUntil(timeout: .seconds(60)) {
-                HTTPProbe.get(host: replica.address, port: replica.httpPort, "/readyz").status == 200
-            } ? ContinuousClock.now - healedAt : nil
+                readiness.samples.contains { $0.askedAt >= healedAt && $0.status == 200 }
+            }
+            ? readiness.samples.first { $0.askedAt >= healedAt && $0.status == 200 }.map { $0.askedAt + $0.took - healedAt } : nil
         return figures
     }
 
