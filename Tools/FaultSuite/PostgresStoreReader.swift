@@ -50,6 +50,22 @@ struct PostgresStoreReader {
         }
     }
 
+    /// Each partition of `group` with an owner epoch: the epoch, and the next offset stored for it (if any), read in one
+    /// statement on `client` (for a scenario that watches them change, on one connection).
+    static func ownership(group: String, on client: PostgresClient) async throws -> [KafkaTopicPartition: (epoch: Int64, next: Int64?)] {
+        var ownership: [KafkaTopicPartition: (epoch: Int64, next: Int64?)] = [:]
+        for try await (topic, partition, epoch, next) in try await client.query(
+            """
+            SELECT o.topic, o.partition, o.epoch, c.next_offset FROM partition_owner o
+            LEFT JOIN consumer_offset c ON c.group_id = o.group_id AND c.topic = o.topic AND c.partition = o.partition
+            WHERE o.group_id = \(group)
+            """
+        ).decode((String, Int32, Int64, Int64?).self) {
+            ownership[KafkaTopicPartition(topic: topic, partition: partition)] = (epoch, next)
+        }
+        return ownership
+    }
+
     /// Runs `body` while a transaction of this reader holds the owner epochs locked against every replica: a batch
     /// then waits at its first statement (the epoch check), holding no lock yet. `body` gets the sessions of
     /// `applicationName`, to see them wait and to cancel what they wait in.
