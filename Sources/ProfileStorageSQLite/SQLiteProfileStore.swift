@@ -30,7 +30,8 @@ public final class SQLiteProfileStore: ProfileStore {
         public var maxPageCount: Int?
         /// Longest a lookup or a readiness check takes, the wait for a reader connection included: past it the call
         /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is abandoned (`ReadDeadline`).
-        public var readTimeout: Duration = .milliseconds(800)
+        /// The service sets `PROFILE_DB_READ_TIMEOUT` (800 ms by default); a store opened without it waits up to 30 s.
+        public var readTimeout: Duration = .seconds(30)
 
         public init() {}
     }

@@ -62,7 +62,12 @@ public struct ServiceConfiguration: Sendable {
     public var http = HTTP()
     public var worker = Worker()
     public var databasePath = "data/profiles.sqlite"
-    public var database = SQLiteProfileStore.Options()
+    /// The SQLite store's options; a lookup's deadline (`PROFILE_DB_READ_TIMEOUT`) is 800 ms unless set.
+    public var database: SQLiteProfileStore.Options = {
+        var options = SQLiteProfileStore.Options()
+        options.readTimeout = .milliseconds(800)
+        return options
+    }()
     /// The PostgreSQL store (`PROFILE_DB_URL`); nil for the SQLite file at ``databasePath``.
     public var postgres: PostgresSettings?
     /// The key erased user ids are hashed under (`PROFILE_ERASURE_KEY`); nil: the store generates one and keeps it.
