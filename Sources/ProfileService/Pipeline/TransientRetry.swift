@@ -54,44 +54,41 @@ struct TransientRetry: Sendable {
         var backoff = initialBackoff
         var failures = 0
         let stalled = StallFlag()
-        while true {
-            do {
-                let result = try await attempt(operation, hooks: hooks, stalled: stalled, body)
-                if failures > 0 {
-                    logger.info("\(operation) succeeded again", metadata: ["attempts": "\(failures + 1)"])
-                }
-                if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
-                return result
-            } catch  where Task.isCancelled {
-                // Abandoned (the batch's partitions went to another member, or the service stops): not a failure.
-                if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
-                throw CancellationError()
-            } catch {
-                failures += 1
-                metrics.transientRetry(operation: operation)
-                if failures == 1 { hooks.onFailure(operation, error) }
-                let level: Logger.Level = failures == 1 || failures.isMultiple(of: 10) ? .error : .debug
-                logger.log(
-                    level: level, "\(operation) failed; retrying",
-                    metadata: [
-                        "error": "\(error)", "attempt": "\(failures)", "backoff": "\(backoff)",
-                    ])
-                // Wait in short steps, so a shutdown does not wait out a long backoff.
-                let wakeUp = ContinuousClock.now + backoff
-                while ContinuousClock.now < wakeUp {
-                    guard !hooks.shouldStop() else { throw Abandoned() }
-                    await hooks.whileWaiting()
-                    do {
-                        try await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
-                    } catch {
-                        // Cancelled between attempts: the streak ends here too.
-                        hooks.onRecovery(operation)
-                        throw error
+        do {
+            while true {
+                do {
+                    let result = try await attempt(operation, hooks: hooks, stalled: stalled, body)
+                    if failures > 0 {
+                        logger.info("\(operation) succeeded again", metadata: ["attempts": "\(failures + 1)"])
                     }
+                    if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
+                    return result
+                } catch  where !Task.isCancelled {
+                    failures += 1
+                    metrics.transientRetry(operation: operation)
+                    if failures == 1 { hooks.onFailure(operation, error) }
+                    let level: Logger.Level = failures == 1 || failures.isMultiple(of: 10) ? .error : .debug
+                    logger.log(
+                        level: level, "\(operation) failed; retrying",
+                        metadata: [
+                            "error": "\(error)", "attempt": "\(failures)", "backoff": "\(backoff)",
+                        ])
+                    // Wait in short steps, so a shutdown does not wait out a long backoff.
+                    let wakeUp = ContinuousClock.now + backoff
+                    while ContinuousClock.now < wakeUp {
+                        guard !hooks.shouldStop() else { throw Abandoned() }
+                        await hooks.whileWaiting()
+                        try await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
+                    }
+                    guard !hooks.shouldStop() else { throw Abandoned() }
+                    backoff = min(backoff * 2, maxBackoff)
                 }
-                guard !hooks.shouldStop() else { throw Abandoned() }
-                backoff = min(backoff * 2, maxBackoff)
             }
+        } catch  where Task.isCancelled {
+            // Cancelled, in an attempt or between two (the batch abandoned because its partitions went to another member,
+            // or the service stopping at once): not a failure, and the end of the streak.
+            if failures > 0 || stalled.isSet { hooks.onRecovery(operation) }
+            throw CancellationError()
         }
     }
 
