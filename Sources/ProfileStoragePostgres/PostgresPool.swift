@@ -26,6 +26,7 @@ struct PostgresPool: Sendable {
     let database: String
     /// How long a call waits on its connection before the server is probed.
     static let probeAfter: Duration = .seconds(2)
+    private static let probeLogger = Logger(label: "profile-svc.postgres.probe")
 
     /// Runs `body` on a connection of the pool, within `deadline` from now.
     ///
@@ -110,7 +111,7 @@ struct PostgresPool: Sendable {
     private func serverAnswers() async -> Bool {
         do {
             try await withConnection(deadline: probeTimeout) { connection in
-                _ = try await connection.query("SELECT 1", logger: Logger(label: "profile-svc.postgres.probe"))
+                _ = try await connection.query("SELECT 1", logger: Self.probeLogger)
             }
             return true
         } catch {

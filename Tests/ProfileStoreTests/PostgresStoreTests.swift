@@ -83,11 +83,8 @@ struct PostgresStoreTests {
     }
 
     @Test func connectionsTheServerEndedAreReplacedAndTheCallsOnThemFailAsTransient() async throws {
-        var settings = try await TestPostgresServer.newDatabase()
-        settings.applicationName = "dropped-\(UUID().uuidString.prefix(8))"
-        let applicationName = settings.applicationName
-        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
-        let store = running.storage
+        let (running, settings) = try await storeWithNamedSessions("dropped")
+        let (store, applicationName) = (running.storage, settings.applicationName)
         _ = try await store.apply([SampleEvent.make(user: "before")], offsets: [], group: "g")
         let terminated = try await TestPostgresServer.withClient(try TestPostgresServer.settings()) { client in
             try await client.query(
@@ -142,11 +139,8 @@ struct PostgresStoreTests {
     @Test func aLookupOnAServerThatStoppedAnsweringFailsWithinItsDeadlineAndItsConnectionIsNotReused() async throws {
         // As a network partition or a frozen database host looks to the service: the server's processes for this
         // store's sessions are stopped (SIGSTOP), so the statements sent to them get no answer at all.
-        var settings = try await TestPostgresServer.newDatabase()
-        settings.applicationName = "frozen-\(UUID().uuidString.prefix(8))"
-        let applicationName = settings.applicationName
-        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
-        let store = running.storage
+        let (running, settings) = try await storeWithNamedSessions("frozen")
+        let (store, applicationName) = (running.storage, settings.applicationName)
         _ = try await store.apply([SampleEvent.make(user: "u1")], offsets: [], group: "g")
         #expect(try await store.profile(userID: "u1") != nil)
         let backends = try await TestPostgresServer.withClient(try TestPostgresServer.settings()) { client in
@@ -171,11 +165,8 @@ struct PostgresStoreTests {
         // As a batch whose partitions went to another member: cancelled while its transaction holds the ledger rows it
         // inserted and waits for a lock. The server must end the session within a second or so, not at the lock
         // timeout (5 s) or the statement timeout (30 s), so that the rows it holds are free for their next owner.
-        var settings = try await TestPostgresServer.newDatabase()
-        settings.applicationName = "abandoned-\(UUID().uuidString.prefix(8))"
-        let applicationName = settings.applicationName
-        let running = TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings))
-        let store = running.storage
+        let (running, settings) = try await storeWithNamedSessions("abandoned")
+        let (store, applicationName) = (running.storage, settings.applicationName)
         try await running.migrated()
         try await TestPostgresServer.withClient(settings) { client in
             try await client.withTransaction(logger: logger) { blocker in
@@ -200,6 +191,14 @@ struct PostgresStoreTests {
             try await client.query("SELECT count(*) FROM processed_event").decode(Int64.self).reduce(0, +)
         }
         #expect(ledger == 0)
+    }
+
+    /// A store on a new database whose sessions carry `prefix-<random>` as their `application_name`, to find them in
+    /// `pg_stat_activity`; and its settings.
+    private func storeWithNamedSessions(_ prefix: String) async throws -> (TestStore, PostgresSettings) {
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.applicationName = "\(prefix)-\(UUID().uuidString.prefix(8))"
+        return (TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)), settings)
     }
 
     /// How many sessions named `applicationName` are in `state`, waiting on `waitEvent`.

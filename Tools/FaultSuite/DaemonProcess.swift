@@ -90,9 +90,9 @@ final class DaemonProcess: @unchecked Sendable {
         return (rss, peak)
     }
 
-    /// The daemon's log lines that contain `text`.
-    func logLines(containing text: String) -> [String] {
+    /// The daemon's log lines that contain any of `texts`.
+    func logLines(containing texts: String...) -> [String] {
         guard let log = try? String(contentsOf: logURL, encoding: .utf8) else { return [] }
-        return log.split(separator: "\n").filter { $0.contains(text) }.map(String.init)
+        return log.split(separator: "\n").filter { line in texts.contains { line.contains($0) } }.map(String.init)
     }
 }

@@ -14,8 +14,8 @@ final class LabPostgres: Sendable {
         let binaries = try Self.binaries()
         let data = directory.appendingPathComponent("pgdata")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try Self.check(URL(fileURLWithPath: "/usr/bin/chown"), ["postgres:postgres", data.path])
-        try Self.check(
+        try runSetupCommand(URL(fileURLWithPath: "/usr/bin/chown"), ["postgres:postgres", data.path])
+        try runSetupCommand(
             Self.setpriv,
             Self.asPostgres + [
                 binaries.appendingPathComponent("initdb").path, "-D", data.path, "-U", "postgres", "-A", "trust", "--no-sync",
@@ -60,9 +60,4 @@ final class LabPostgres: Sendable {
 
     private static let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
     private static let asPostgres = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
-
-    private static func check(_ executable: URL, _ arguments: [String]) throws {
-        let (status, output) = try ChildProcess.run(executable, arguments)
-        guard status == 0 else { throw SuiteError("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) failed: \(output)") }
-    }
 }

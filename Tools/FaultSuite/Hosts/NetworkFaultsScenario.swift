@@ -158,7 +158,7 @@ struct NetworkFaultsScenario {
 
     /// The worker's first line about a write that is stuck or failing, after `instant`.
     private func firstStuckLine(of replica: DaemonProcess, after instant: Date) -> Date? {
-        let lines = replica.logLines(containing: "has not answered yet") + replica.logLines(containing: "failed; retrying")
+        let lines = replica.logLines(containing: "has not answered yet", "failed; retrying")
         return lines.compactMap(LogLine.timestamp).filter { $0 >= instant }.min()
     }
 }

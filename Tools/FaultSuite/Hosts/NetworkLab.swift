@@ -102,16 +102,11 @@ struct NetworkLab: Sendable {
     }
 
     private func run(on namespace: String, _ arguments: String...) throws {
-        try Self.check(["netns", "exec", namespace] + arguments)
+        try runSetupCommand(Self.ip, ["netns", "exec", namespace] + arguments)
     }
 
     private func ip(_ arguments: String...) throws {
-        try Self.check(arguments)
-    }
-
-    private static func check(_ arguments: [String]) throws {
-        let (status, output) = try ChildProcess.run(ip, arguments)
-        guard status == 0 else { throw SuiteError("ip \(arguments.joined(separator: " ")) failed: \(output)") }
+        try runSetupCommand(Self.ip, arguments)
     }
 
     static let ip = URL(fileURLWithPath: "/usr/sbin/ip")

@@ -101,7 +101,7 @@ struct SlowLinkZombieScenario {
             $0 >= instant
         }
         guard let start = revoked.min() else { return nil }
-        let assigned = replicas.flatMap { replica in
+        let assigned = replicas.compactMap { replica in
             replica.logLines(containing: "partitions assigned").compactMap(LogLine.timestamp).filter { $0 >= start }.min()
         }
         guard let end = assigned.max() else { return nil }
