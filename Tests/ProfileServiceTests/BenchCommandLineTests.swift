@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ProfileStorageSQLite
 import Testing
 
 /// `profile-bench` as a user runs it (the built binary, its own mock cluster in a child process), kept small.
@@ -20,7 +21,7 @@ struct BenchCommandLineTests {
         // The drain wrote at least the rows it stored (a profile row alone is about 100 bytes) through write calls.
         let wcharPerEvent = try #require(Self.field("wchar_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
         #expect(wcharPerEvent >= 100, "\(first.stdout)")
-        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000-grown.sqlite")
+        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000-grown-\(SQLiteProfileStore.pageSize).sqlite")
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
         let second = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
@@ -40,7 +41,9 @@ struct BenchCommandLineTests {
         #expect(result.stdout.contains("preloaded=5000 preloaded_ledger=1200"), "\(result.stdout)")
         #expect(
             FileManager.default.fileExists(
-                atPath: cache.appendingPathComponent("profile-svc/bench-preload-5000-ledger-1200-grown.sqlite").path))
+                atPath: cache.appendingPathComponent(
+                    "profile-svc/bench-preload-5000-ledger-1200-grown-\(SQLiteProfileStore.pageSize).sqlite"
+                ).path))
     }
 
     @Test func theGrownLayoutScattersTheLeavesOfTheRandomKeysWhereThePackedOneKeepsThemInOrder() async throws {
@@ -57,7 +60,8 @@ struct BenchCommandLineTests {
         }
         /// Of the leaves of `tree` in key order, the share that sit right after the previous one in the file.
         func leavesInFileOrder(of tree: String, layout: String) throws -> Double {
-            let queue = try DatabaseQueue(path: cache.appendingPathComponent("profile-svc/bench-preload-100000-\(layout).sqlite").path)
+            let queue = try DatabaseQueue(
+                path: cache.appendingPathComponent("profile-svc/bench-preload-100000-\(layout)-\(SQLiteProfileStore.pageSize).sqlite").path)
             defer { try? queue.close() }
             let share = """
                 WITH leaves AS (SELECT pageno, lag(pageno) OVER (ORDER BY path) AS previous FROM dbstat

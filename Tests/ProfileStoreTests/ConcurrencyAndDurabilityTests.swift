@@ -92,7 +92,10 @@ struct ConcurrencyAndDurabilityTests {
     @Test func aVersion1DatabaseKeepsItsProfilesThroughTheV2Migration() async throws {
         // The v1 schema and its migration record, as a database written by an earlier release has them.
         let event = SampleEvent.make(user: "6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11", displayName: nil, source: .usersService)
-        try await DatabaseQueue(path: directory.databasePath).write { db in
+        let earlierRelease = try DatabaseQueue(path: directory.databasePath)
+        // An earlier release created its databases with 8 KiB pages.
+        try await earlierRelease.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA page_size = 8192") }
+        try await earlierRelease.write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -109,18 +112,19 @@ struct ConcurrencyAndDurabilityTests {
             try db.execute(
                 sql: "INSERT INTO processed_event VALUES (?, 1)", arguments: [withUnsafeBytes(of: event.eventID.uuid) { Data($0) }])
         }
+        try earlierRelease.close()
         let database = try SQLiteProfileStore(path: directory.databasePath)
         #expect(try await database.profile(userID: event.userID) == SampleEvent.profile(of: event))
         #expect(try await database.apply([SampleEvent.make(user: event.userID)], offsets: [], group: "g") == [.userExists])
         #expect(try await database.counts() == (profiles: 1, events: 2))
-        // An existing file keeps the page size it was created with (SQLite's default here).
-        #expect(try database.writerPragma("page_size") == 4096)
+        // An existing file keeps the page size it was created with.
+        #expect(try database.writerPragma("page_size") == 8192)
         try database.close()
     }
 
-    @Test func aNewDatabaseHasEightKiBPages() throws {
+    @Test func aNewDatabaseHasFourKiBPages() throws {
         let database = try SQLiteProfileStore(path: directory.databasePath)
-        #expect(try database.writerPragma("page_size") == 8192)
+        #expect(try database.writerPragma("page_size") == 4096)
         try database.close()
     }
 

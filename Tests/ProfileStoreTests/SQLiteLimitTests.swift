@@ -33,7 +33,7 @@ struct SQLiteLimitTests {
         let path = directory.databasePath
         _ = try sqliteLimit(["build", "--rows", "3000", "--ledger-rows", "1000", "--layout", "grown", path])
         let line = try sqliteLimit(["run", "--events", "2500", "--batch", "1000", "--group", "2", path])
-        #expect(line.hasPrefix("events=2500 batch=1000 page_size=8192"), "\(line)")
+        #expect(line.hasPrefix("events=2500 batch=1000 page_size=4096"), "\(line)")
         #expect(line.contains("events_per_s="), "\(line)")
 
         let queue = try DatabaseQueue(path: path)

@@ -21,7 +21,7 @@ struct WALCheckpointThresholdTests {
         return options
     }
 
-    /// Grows the database to about `pages` pages (of its 8 KiB) with profiles, and returns its page count once
+    /// Grows the database to about `pages` pages with profiles, and returns its page count once
     /// checkpointed.
     private func grow(to pages: Int) throws -> Int {
         let database = try SQLiteProfileStore(path: directory.databasePath, options: options(minimum: 10, maximum: 10))

@@ -22,7 +22,9 @@ public enum BenchmarkPreload {
     /// PROFILE_LEDGER_RETENTION bounds), building the cache first when it is missing.
     public static func prepare(profiles: Int, ledgerEntries: Int, layout: PreloadLayout, at path: String) throws -> Prepared {
         let ledger = ledgerEntries == profiles ? "" : "-ledger-\(ledgerEntries)"
-        let cacheFile = cacheDirectory.appendingPathComponent("bench-preload-\(profiles)\(ledger)-\(layout.rawValue).sqlite")
+        // Named by the store's page size too: a cache built by a release with other pages is not this store's database.
+        let cacheFile = cacheDirectory.appendingPathComponent(
+            "bench-preload-\(profiles)\(ledger)-\(layout.rawValue)-\(SQLiteProfileStore.pageSize).sqlite")
         var built = false
         let buildStarted = ContinuousClock.now
         if !FileManager.default.fileExists(atPath: cacheFile.path) {

@@ -306,7 +306,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "build") == 0) {
         const char *layout = text_option(argc, argv, "--layout", "grown");
         return build(path, option(argc, argv, "--rows", 10000000), strcmp(layout, "packed") == 0,
-                     (int)option(argc, argv, "--page-size", 8192), option(argc, argv, "--ledger-rows", option(argc, argv, "--rows", 10000000)));
+                     (int)option(argc, argv, "--page-size", 4096), option(argc, argv, "--ledger-rows", option(argc, argv, "--rows", 10000000)));
     }
     if (strcmp(argv[1], "run") == 0) {
         checkpoint_pages = (int)option(argc, argv, "--checkpoint-pages", 20000);
