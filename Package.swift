@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "ProfileDemo",
                 "ProfileService",
+                "ProfileStorageSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

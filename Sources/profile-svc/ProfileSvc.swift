@@ -13,7 +13,8 @@ struct ProfileSvc: AsyncParsableCommand {
             """,
         version: BuildInfo.summary,
         subcommands: [
-            RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, ProfilesCommand.self, DemoCommand.self, HealthcheckCommand.self,
+            RunCommand.self, DeadLetterCommand.self, OffsetsCommand.self, ProfilesCommand.self, DatabaseCommand.self, DemoCommand.self,
+            HealthcheckCommand.self,
         ]
     )
 
