@@ -50,6 +50,8 @@ public final class SQLiteProfileStore: ProfileStore {
     private let lookups: LookupActivity
     /// The bound on lookups and readiness checks.
     private let readDeadline: ReadDeadline
+    /// The lookups served and the bytes they read from the disk.
+    public let lookupDiskReads = LookupDiskReads()
     /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
     private let erasureKey: ErasureKey?
     public let path: String
@@ -135,14 +137,16 @@ public final class SQLiteProfileStore: ProfileStore {
     /// the few threads every task of the process runs on, and can then be abandoned at its deadline.
     public func profile(userID: String) async throws -> Profile? {
         lookups.lookedUp()
-        return try await readDeadline.run { [pool] in
+        return try await readDeadline.run { [pool, lookupDiskReads] in
             try await pool.read { db in
-                try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
-                            """), arguments: [userID]
-                ).map(Profile.init(row:))
+                try lookupDiskReads.measuring {
+                    try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
+                                """), arguments: [userID]
+                    ).map(Profile.init(row:))
+                }
             }
         }
     }

@@ -58,13 +58,12 @@ struct BenchmarkWorker {
         await group.triggerGracefulShutdown()
     }
 
-    /// Serves the daemon's HTTP API (lookups, health, metrics) on this worker's store, at `port`, until cancelled; every
-    /// request passes through `meter`.
-    func serveHTTP(port: Int, meter: LookupReadMeter) async throws {
+    /// Serves the daemon's HTTP API (lookups, health, metrics) on this worker's store, at `port`, until cancelled.
+    func serveHTTP(port: Int) async throws {
         let logger = configuration.logger("profile-svc.http")
         let router = HTTPRouter.build(store: database, health: health, metrics: ServiceMetrics(), apiToken: nil, logger: logger)
         let application = Application(
-            responder: MeteredResponder(base: router.buildResponder(), meter: meter),
+            responder: router.buildResponder(),
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "profile-svc-bench"),
             logger: logger)
         try await application.run()

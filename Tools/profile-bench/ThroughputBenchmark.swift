@@ -35,8 +35,8 @@ public enum ThroughputBenchmark {
         public var cold: Bool
         /// This process's I/O from the workers' start to the last event applied (the database was opened before).
         public var io: ProcessIO
-        /// With `--http-port`: the lookups served while the backlog drained, and their disk reads.
-        public var lookups: LookupReadMeter.Reading?
+        /// With `--http-port` on SQLite: the lookups served while the backlog drained, and their disk reads.
+        public var lookups: LookupDiskReads.Reading?
         /// The SQLite database's page size, in bytes (nil on PostgreSQL).
         public var pageSize: Int?
         /// The workers' log level.
@@ -50,10 +50,10 @@ public enum ThroughputBenchmark {
         /// Bytes per event of one of ``io``'s counters.
         private func perEvent(_ bytes: Int64) -> Int { events > 0 ? Int((Double(bytes) / Double(events)).rounded()) : 0 }
 
-        /// Disk pages read per measured lookup, in the database's page size; nil without lookups measured on SQLite.
+        /// Disk pages read per lookup, in the database's page size; nil without lookups served on SQLite.
         public var lookupPagesRead: Double? {
-            guard let lookups, lookups.measured > 0, let pageSize else { return nil }
-            return Double(lookups.readBytes) / Double(pageSize) / Double(lookups.measured)
+            guard let lookups, lookups.lookups > 0, let pageSize else { return nil }
+            return Double(lookups.bytes) / Double(pageSize) / Double(lookups.lookups)
         }
 
         /// ``io`` for a reader.
@@ -68,11 +68,9 @@ public enum ThroughputBenchmark {
         /// ``lookups`` for a reader; nil without `--http-port`.
         public var lookupSummary: String? {
             guard let lookups else { return nil }
-            let pages =
-                lookupPagesRead.map { "\(format($0, digits: 2)) disk pages of \(pageSize ?? 0) bytes read per lookup" }
-                ?? (store == "postgresql" ? "pages read not measured (the PostgreSQL server reads them)" : "no lookup measured")
-            return "bench: \(lookups.served) lookups served while the backlog drained, \(lookups.measured) of them measured on the "
-                + "thread that served them: \(pages) (the thread's read_bytes, from getrusage)"
+            let pages = lookupPagesRead.map { "\(format($0, digits: 2)) disk pages of \(pageSize ?? 0) bytes read per lookup" } ?? "none"
+            return "bench: \(lookups.lookups) lookups served while the backlog drained: \(pages) (the read_bytes of the threads "
+                + "that ran their reads, from getrusage)"
         }
 
         /// The one line a script parses.
@@ -82,7 +80,8 @@ public enum ThroughputBenchmark {
                 + "batch_p50=\(batchSizes.p50) batch_p99=\(batchSizes.p99) apply_ms_p50=\(format(applyMilliseconds.p50)) "
                 + "apply_ms_p99=\(format(applyMilliseconds.p99)) apply_ms_max=\(format(applyMilliseconds.max)) "
                 + "rows=\(rows) ledger=\(ledger) dlq=\(deadLettered) store=\(store) replicas=\(replicas) preloaded=\(preloaded) preloaded_ledger=\(preloadedLedger) "
-                + "preload_layout=\(preloadLayout?.rawValue ?? "none") cold=\(cold) write_bytes_per_event=\(perEvent(io.writeBytes)) "
+                + "preload_layout=\(preloadLayout?.rawValue ?? "none") cold=\(cold) page_size=\(pageSize.map(String.init) ?? "none") "
+                + "write_bytes_per_event=\(perEvent(io.writeBytes)) "
                 + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
                 + lookupFields + "log_level=\(logLevel) ok=\(ok)"
         }
@@ -90,7 +89,7 @@ public enum ThroughputBenchmark {
         /// The summary line's fields of ``lookups``: none without `--http-port`.
         private var lookupFields: String {
             guard let lookups else { return "" }
-            return "lookups=\(lookups.served) lookup_pages_read=\(lookupPagesRead.map { format($0, digits: 2) } ?? "none") "
+            return "lookups=\(lookups.lookups) lookup_pages_read=\(lookupPagesRead.map { format($0, digits: 2) } ?? "none") "
         }
     }
 
@@ -115,15 +114,16 @@ public enum ThroughputBenchmark {
         }
         let worker = workers[0]
         let pageSize = try (worker.database as? SQLiteProfileStore)?.writerPragma("page_size")
-        let meter = LookupReadMeter()
-        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port, meter: meter) } }
+        let lookupReads = (worker.database as? SQLiteProfileStore)?.lookupDiskReads
+        let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
         defer { server?.cancel() }
         let ioAtStart = try ProcessIO.current()
+        let lookupsAtStart = lookupReads?.reading
         let started = ContinuousClock.now
         // The store is read while the workers' groups still run it: every batch is applied and stored by then. The I/O
         // and the lookups are taken as the last event is applied, before the store is counted.
         let (drained, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
-            of: (at: ContinuousClock.Instant, io: ProcessIO, lookups: LookupReadMeter.Reading)?.self
+            of: (at: ContinuousClock.Instant, io: ProcessIO, lookups: LookupDiskReads.Reading?)?.self
         ) { group in
             for worker in workers {
                 group.addTask {
@@ -132,7 +132,7 @@ public enum ThroughputBenchmark {
             }
             group.addTask {
                 await recorder.waitForMessages(cluster.published)
-                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart), meter.reading)
+                return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart), lookupReads?.reading.since(lookupsAtStart))
             }
             let drained = try await group.next()!
             let counts = try await worker.database.counts()
@@ -175,7 +175,7 @@ public enum ThroughputBenchmark {
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
             preloadedLedger: preloadedLedger, preloadLayout: preloadLayout, cold: cold,
             io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
-            lookups: httpPort == nil ? nil : drained?.lookups, pageSize: pageSize,
+            lookups: httpPort == nil ? nil : drained?.lookups ?? nil, pageSize: pageSize,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
 }
@@ -187,4 +187,12 @@ func format(_ value: Double, digits: Int = 3) -> String {
 /// `bytes` in MB (10^6 bytes), for a reader.
 func megabytes(_ bytes: Int64) -> String {
     "\(format(Double(bytes) / 1_000_000, digits: 1)) MB"
+}
+
+extension LookupDiskReads.Reading {
+    /// What was counted after `start`.
+    func since(_ start: Self?) -> Self {
+        guard let start else { return self }
+        return Self(lookups: lookups - start.lookups, bytes: bytes - start.bytes)
+    }
 }
