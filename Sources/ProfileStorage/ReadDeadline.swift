@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// A deadline on a read of a store (a lookup, a readiness check), so that it answers in bounded time however long the
@@ -5,8 +6,9 @@ import Synchronization
 ///
 /// A read cannot always be stopped at once: SQLite gives up only after its own waits (the busy timeout, the WAL's
 /// read-lock retries: seconds), GRDB's wait for a free reader connection cannot be cancelled, and a PostgreSQL
-/// migration that a read waits for is shared with others. So the read runs in a task of its own, and the caller gets
-/// the deadline's error at once; the read's task is cancelled (GRDB interrupts its statement) and ends when it can.
+/// migration that a read waits for is shared with others. So the read runs apart from its caller (in a task of its own,
+/// or on a thread that calls back), and the caller gets the deadline's error at once; the read is cancelled or
+/// interrupted and ends when it can.
 public struct ReadDeadline: Sendable {
     /// Longest the caller waits for the read.
     public let timeout: Duration
@@ -42,6 +44,40 @@ public struct ReadDeadline: Sendable {
     }
 }
 
+extension ReadDeadline {
+    /// The answer `start`'s read gives to its completion, or its error; the deadline's error when it has given none
+    /// within ``timeout``, and then `stop` is called (to interrupt the read); `CancellationError` when the caller's task is
+    /// cancelled first.
+    ///
+    /// For a read that runs on a thread of its own and calls back (a SQLite read on one of GRDB's reader queues): no task
+    /// is made for it, and the deadline is a Dispatch timer, so a lookup costs one hop to the reader's thread and one back.
+    public func run<T: Sendable>(
+        starting start: (_ completion: @escaping @Sendable (Result<T, any Error>) -> Void) -> Void,
+        stop: @escaping @Sendable () -> Void
+    ) async throws -> T {
+        let answer = FirstAnswer<T>()
+        start { answer.give($0) }
+        let deadline = DispatchWorkItem { [timedOut] in
+            if answer.give(.failure(timedOut())) { stop() }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval, execute: deadline)
+        defer { deadline.cancel() }
+        return try await withTaskCancellationHandler {
+            try await answer.value
+        } onCancel: {
+            answer.give(.failure(CancellationError()))
+        }
+    }
+}
+
+extension Duration {
+    /// This duration for Dispatch, to the nanosecond.
+    fileprivate var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
+}
+
 /// The first of the answers given to it: a read's result, its deadline's error or its caller's cancellation.
 private final class FirstAnswer<T: Sendable>: Sendable {
     private enum State {
@@ -67,13 +103,16 @@ private final class FirstAnswer<T: Sendable>: Sendable {
         }
     }
 
-    /// Gives `result` as the answer, unless another came first.
-    func give(_ result: Result<T, any Error>) {
+    /// Gives `result` as the answer, unless another came first; whether it was the first.
+    @discardableResult
+    func give(_ result: Result<T, any Error>) -> Bool {
         let waiting: CheckedContinuation<T, any Error>?? = state.withLock { state in
             guard case .waiting(let continuation) = state else { return nil }
             state = .answered(result)
             return .some(continuation)
         }
-        if case .some(.some(let continuation)) = waiting { continuation.resume(with: result) }
+        guard case .some(let continuation) = waiting else { return false }
+        continuation?.resume(with: result)
+        return true
     }
 }

@@ -29,7 +29,7 @@ public final class SQLiteProfileStore: ProfileStore {
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
         /// Longest a lookup or a readiness check takes, the wait for a reader connection included: past it the call
-        /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is abandoned (`ReadDeadline`).
+        /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is interrupted (`DeadlineReads`).
         /// The service sets `PROFILE_DB_READ_TIMEOUT` (800 ms by default); a store opened without it waits up to 30 s.
         public var readTimeout: Duration = .seconds(30)
 
@@ -48,8 +48,8 @@ public final class SQLiteProfileStore: ProfileStore {
     private let checkpointer: WALCheckpointer
     /// Lookups served lately: the writes yield the CPU to them.
     private let lookups: LookupActivity
-    /// The bound on lookups and readiness checks.
-    private let readDeadline: ReadDeadline
+    /// Lookups and readiness checks, within their deadline.
+    private let reads: DeadlineReads
     /// The lookups served and the bytes they read from the disk.
     public let lookupDiskReads = LookupDiskReads()
     /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
@@ -96,7 +96,9 @@ public final class SQLiteProfileStore: ProfileStore {
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
         self.lookups = lookups
-        readDeadline = ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) }
+        reads = DeadlineReads(
+            pool: pool,
+            deadline: ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) })
         self.path = path
     }
 
@@ -137,16 +139,14 @@ public final class SQLiteProfileStore: ProfileStore {
     /// the few threads every task of the process runs on, and can then be abandoned at its deadline.
     public func profile(userID: String) async throws -> Profile? {
         lookups.lookedUp()
-        return try await readDeadline.run { [pool, lookupDiskReads] in
-            try await pool.read { db in
-                try lookupDiskReads.measuring {
-                    try Row.fetchOne(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
-                                """), arguments: [userID]
-                    ).map(Profile.init(row:))
-                }
+        return try await reads.read { [lookupDiskReads] db in
+            try lookupDiskReads.measuring {
+                try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
+                            """), arguments: [userID]
+                ).map(Profile.init(row:))
             }
         }
     }
@@ -233,24 +233,18 @@ public final class SQLiteProfileStore: ProfileStore {
 
     /// Within ``Options/readTimeout``: `/metrics` reads it.
     public func erasedUserCount() async throws -> Int {
-        try await readDeadline.run { [pool] in
-            try await pool.read { db in try SQLiteErasure.erasedUserCount(in: db) }
-        }
+        try await reads.read { db in try SQLiteErasure.erasedUserCount(in: db) }
     }
 
     public func erasureSubject(of userID: String) async throws -> ErasureSubject? {
-        try await readDeadline.run { [pool, erasureKey] in
-            try await pool.read { db in
-                try ErasureKeyChoice.key(configured: erasureKey, stored: SQLiteErasure.storedKey(in: db))?.subject(of: userID)
-            }
+        try await reads.read { [erasureKey] db in
+            try ErasureKeyChoice.key(configured: erasureKey, stored: SQLiteErasure.storedKey(in: db))?.subject(of: userID)
         }
     }
 
     /// Within ``Options/readTimeout``: `/readyz` asks it.
     public func ping() async throws {
-        _ = try await readDeadline.run { [pool] in
-            try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-        }
+        _ = try await reads.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     /// WAL pages after which the next checkpoint runs (it grows with the database).
