@@ -65,7 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
     ) var httpPort: Int?
     @Flag(
         help:
-            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk. On PostgreSQL the server is restarted first (pg_ctlcluster: a server this machine's postgresql-common manages, as scripts/with-postgres's), its shared buffers emptied."
+            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk. On PostgreSQL the server is restarted first (its pg_ctl, as the owner of its data directory: a server on this machine, as scripts/with-postgres's), its shared buffers emptied."
     ) var cold = false
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
@@ -166,7 +166,7 @@ struct BenchCommand: AsyncParsableCommand {
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
         if cold {
-            let restart = base.postgres == nil ? "" : "restarting the PostgreSQL server (pg_ctlcluster) and "
+            let restart = base.postgres == nil ? "" : "restarting the PostgreSQL server (pg_ctl restart) and "
             print("bench: cold: \(restart)dropping the page cache (sync; echo 3 > \(PageCache.control)) before the drain")
         }
         let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
