@@ -40,22 +40,35 @@ enum PostgresServerRestart {
     }
 
     /// Runs `arguments` (through `env`, which finds the program on the PATH) to its end: its exit status and output.
-    /// The output goes through a file, not a pipe: the server it starts inherits the descriptor and keeps it open, so
-    /// a pipe would never reach its end.
+    ///
+    /// Spawned with every descriptor above 2 closed (those of `/proc/self/fd`) and waited for with `waitpid`, its output through a file: the server
+    /// it starts inherits what the command holds and keeps it open, so neither a pipe's end nor the end of Foundation's
+    /// `Process` (which waits for a socket it gives the child to close) would ever come.
     private static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("profile-bench-restart-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         defer { try? FileManager.default.removeItem(at: log) }
-        let output = try FileHandle(forWritingTo: log)
-        defer { try? output.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // This process's descriptors now, each closed in the child (glibc ignores those closed since).
+        for descriptor in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap({ Int32($0) }) ?? []
+        where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw BenchmarkFailure("--cold: cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        // WIFEXITED and WEXITSTATUS: the low 7 bits are the terminating signal (0 for an exit), the next 8 the exit code.
+        let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exitCode, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }
