@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import PostgresNIO
+import PostgresSupport
 import ProfileStorageSQLite
 import Testing
 
@@ -75,6 +77,49 @@ struct BenchCommandLineTests {
             let packed = try leavesInFileOrder(of: tree, layout: "packed")
             #expect(grown < 0.3 && packed > 0.9, "\(tree): \(grown) of the leaves in file order grown, \(packed) packed")
         }
+    }
+
+    @Test func aPreloadOnPostgreSQLIsBuiltOnceIntoATemplateAndEachRunWritesACopyItDropsAfterwards() async throws {
+        let server = try TestPostgresServer.settings()
+        let template = "profile_bench_preload_3000_grown"
+        /// The databases on the server named `name` or, with a trailing `%`, starting so.
+        @Sendable func databases(like name: String) async throws -> Int64 {
+            try await TestPostgresServer.withClient(server) { client in
+                for try await count in try await client.query("SELECT count(*) FROM pg_database WHERE datname LIKE \(name)").decode(
+                    Int64.self)
+                {
+                    return count
+                }
+                return 0
+            }
+        }
+        @Sendable func dropTemplate() async throws {
+            try await TestPostgresServer.withClient(server) { client in
+                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(template) WITH (FORCE)"))
+            }
+        }
+        try await dropTemplate()
+        let environment = ["PROFILE_DB_URL": TestPostgresServer.url(of: server)]
+        let arguments = ["--events", "2000", "--preload", "3000", "--log-level", "warning"]
+
+        let first = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("the template database \(template)") && first.stdout.contains("built in"), "\(first.stdout)")
+        // 2,000 events in the workload's mix: 1,960 valid and unique, on top of the 3,000 preloaded.
+        #expect(first.stdout.contains("rows=4960 ledger=4960") && first.stdout.contains("store=postgresql"), "\(first.stdout)")
+        #expect(first.stdout.contains("preloaded=3000 preloaded_ledger=3000 preload_layout=grown"), "\(first.stdout)")
+        // The server's WAL holds at least each new event's profile and ledger rows; the final checkpoint wrote pages.
+        let walPerEvent = try #require(Self.field("pg_wal_bytes_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
+        let dataPerEvent = try #require(Self.field("pg_data_written_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
+        #expect(walPerEvent >= 100 && dataPerEvent > 0, "\(first.stdout)")
+        #expect(try await databases(like: template) == 1)
+
+        let second = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(!second.stdout.contains("built in") && second.stdout.contains("copied in"), "\(second.stdout)")
+        #expect(second.stdout.contains("rows=4960 ledger=4960"), "the template is copied, never written to: \(second.stdout)")
+        #expect(try await databases(like: "profile_bench_run_%") == 0, "each run drops its copy")
+        try await dropTemplate()
     }
 
     @Test func aLedgerLongerThanThePreloadIsABadArgument() async throws {

@@ -40,9 +40,27 @@ public struct ProcessIO: Sendable, Equatable {
     ///
     /// - Throws: when `/proc/self/io` cannot be read (not Linux, or a kernel without task I/O accounting).
     public static func current() throws -> ProcessIO {
-        let text = try String(contentsOfFile: "/proc/self/io", encoding: .utf8)
+        try read("/proc/self/io")
+    }
+
+    /// The counters of process `pid` now: this user's processes, or any as root.
+    ///
+    /// - Throws: when its `/proc/<pid>/io` cannot be read (no such process, or another user's).
+    public static func of(pid: Int32) throws -> ProcessIO {
+        try read("/proc/\(pid)/io")
+    }
+
+    private static func read(_ path: String) throws -> ProcessIO {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
         guard let io = ProcessIO(procText: text) else { throw ProcessIOUnreadable(text: text) }
         return io
+    }
+
+    /// The counters of two processes together.
+    public static func + (left: ProcessIO, right: ProcessIO) -> ProcessIO {
+        ProcessIO(
+            rchar: left.rchar + right.rchar, wchar: left.wchar + right.wchar, readBytes: left.readBytes + right.readBytes,
+            writeBytes: left.writeBytes + right.writeBytes, cancelledWriteBytes: left.cancelledWriteBytes + right.cancelledWriteBytes)
     }
 
     /// What was counted between `earlier` and these counters.
@@ -57,5 +75,5 @@ public struct ProcessIO: Sendable, Equatable {
 public struct ProcessIOUnreadable: Error, CustomStringConvertible {
     public var text: String
 
-    public var description: String { "/proc/self/io holds no rchar, wchar, read_bytes, write_bytes and cancelled_write_bytes: \(text)" }
+    public var description: String { "/proc/<pid>/io holds no rchar, wchar, read_bytes, write_bytes and cancelled_write_bytes: \(text)" }
 }

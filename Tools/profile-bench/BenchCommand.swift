@@ -18,6 +18,13 @@ struct BenchCommand: AsyncParsableCommand {
             ledger == valid unique event ids and DLQ == poison, and ends with one parsable line \
             (`bench: ... ok=true`). Exit 1 when the check fails.
 
+            With PROFILE_DB_URL set the workers write PostgreSQL, and the benchmark also reports the server's own I/O \
+            per event (pg_wal_bytes_per_event, pg_data_written_per_event, pg_blocks_read_per_event and, for a server on \
+            this machine, its processes' /proc/<pid>/io as server_*_per_event), counted from a CHECKPOINT before the \
+            workers start to a CHECKPOINT after the last event is applied (so that the data pages the drain dirtied are \
+            written, and counted), taken 11 s after it, once the server's backends have reported their statistics. The \
+            role must be allowed to run CHECKPOINT (a superuser, or pg_checkpoint).
+
             --latency instead publishes --rate events/s for --duration seconds and reports p50/p99 from produce \
             to the profile being readable. The worker is configured as `profile-svc run` would be (environment, \
             config file: PROFILE_MAX_BATCH_SIZE, PROFILE_DB_SYNCHRONOUS, KAFKA_PROP_*, ...), pointed at the \
@@ -33,12 +40,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Most messages per transaction (default: PROFILE_MAX_BATCH_SIZE, else the service default).") var batchSize: Int?
     @Option(
         help:
-            "SQLite file to write (default: a new temporary file, removed afterwards). With PROFILE_DB_URL set, the benchmark writes that PostgreSQL database instead, which must be empty."
+            "SQLite file to write (default: a new temporary file, removed afterwards). With PROFILE_DB_URL set, the benchmark writes that PostgreSQL database instead, which must be empty (with --preload, a copy of the preload on the same server)."
     ) var dbPath: String?
     @Option(help: "Workers in the group, sharing the store (replicas; PostgreSQL or one SQLite file).") var replicas: Int = 1
     @Option(
         help:
-            "Start from a SQLite database already holding N profiles and ledger entries with random ids (built once into ~/.cache/profile-svc/, then copied for each run)."
+            "Start from a database already holding N profiles and ledger entries with random ids. SQLite: built once into ~/.cache/profile-svc/, then copied for each run. PostgreSQL (PROFILE_DB_URL): built once per server into the template database profile_bench_preload_N_LAYOUT, then copied into a new database for each run, dropped afterwards."
     ) var preload: Int = 0
     @Option(
         help:
@@ -58,7 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
     ) var httpPort: Int?
     @Flag(
         help:
-            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk."
+            "Drop the page cache (sync; echo 3 > /proc/sys/vm/drop_caches: root only) once the database is in place, before the drain: the database is read from the disk. On PostgreSQL the server is restarted first (its pg_ctl, as the owner of its data directory: a server on this machine, as scripts/with-postgres's), its shared buffers emptied."
     ) var cold = false
     @Flag(help: "Measure produce-to-readable latency at a steady trickle instead of throughput.") var latency = false
     @Option(help: "Events per second in --latency mode.") var rate: Int = 1000
@@ -110,8 +117,19 @@ struct BenchCommand: AsyncParsableCommand {
         let path = dbPath ?? directory.appendingPathComponent("profiles.sqlite").path
         defer { if dbPath == nil { try? FileManager.default.removeItem(at: directory) } }
 
-        if preload > 0 {
-            guard base.postgres == nil else { throw ValidationError("--preload builds a SQLite database: unset PROFILE_DB_URL") }
+        let server = base.postgres
+        var postgresCopy: BenchmarkPostgresPreload.Prepared?
+        if preload > 0, let server {
+            let prepared = try await BenchmarkPostgresPreload.prepare(
+                profiles: preload, ledgerEntries: preloadedLedger, layout: preloadLayout, server: server)
+            let built = prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : ""
+            print(
+                "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
+                    + "the template database \(prepared.template) into \(prepared.database.database) (\(built)copied in "
+                    + "\(String(format: "%.1f", prepared.copySeconds)) s; dropped after the run)")
+            base.postgres = prepared.database
+            postgresCopy = prepared
+        } else if preload > 0 {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             let prepared = try BenchmarkPreload.prepare(profiles: preload, ledgerEntries: preloadedLedger, layout: preloadLayout, at: path)
@@ -120,6 +138,13 @@ struct BenchCommand: AsyncParsableCommand {
                 "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
                     + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
         }
+        try await BenchmarkPostgresPreload.dropping(postgresCopy, server: server) {
+            try await measure(base: base, path: path, preloadedLedger: preloadedLedger, tracing: tracing)
+        }
+    }
+
+    /// Everything after the database is in place: the erasures, the cluster, the drain (or the trickle) and its report.
+    private func measure(base: ServiceConfiguration, path: String, preloadedLedger: Int, tracing: TracingRuntime?) async throws {
         if erasedUsers > 0 {
             let seconds = try await BenchmarkErasures.record(erasedUsers, base: base, databasePath: path)
             print("bench: recorded \(erasedUsers) erasures of users not in the workload in \(String(format: "%.1f", seconds)) s")
@@ -140,7 +165,10 @@ struct BenchCommand: AsyncParsableCommand {
                 + "\(info.poison) poison) to \(info.partitions) partitions per topic in \(String(format: "%.1f", info.publishSeconds)) s")
         if let postgres = base.postgres { print("bench: store \(postgres.redactedURL), \(replicas) replica(s)") }
         if let httpPort { print("bench: serving HTTP on 127.0.0.1:\(httpPort) while the backlog drains") }
-        if cold { print("bench: cold: dropping the page cache (sync; echo 3 > \(PageCache.control)) before the drain") }
+        if cold {
+            let restart = base.postgres == nil ? "" : "restarting the PostgreSQL server (pg_ctl restart) and "
+            print("bench: cold: \(restart)dropping the page cache (sync; echo 3 > \(PageCache.control)) before the drain")
+        }
         let result = try await TracingRuntime.running(tracing, logger: base.logger("profile-svc.otel")) {
             try await ThroughputBenchmark.run(
                 base: base, cluster: info, databasePath: path, preloaded: preload, preloadedLedger: preloadedLedger,
@@ -149,6 +177,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         for failure in result.failures { print("bench: check failed: \(failure)") }
         print(result.ioSummary)
+        if let serverIOSummary = result.serverIOSummary { print(serverIOSummary) }
         if let lookupSummary = result.lookupSummary { print(lookupSummary) }
         print(result.summaryLine)
         if !result.ok { throw ExitCode(1) }

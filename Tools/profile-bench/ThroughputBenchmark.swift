@@ -35,6 +35,9 @@ public enum ThroughputBenchmark {
         public var cold: Bool
         /// This process's I/O from the workers' start to the last event applied (the database was opened before).
         public var io: ProcessIO
+        /// On PostgreSQL, the server's I/O from a checkpoint before the workers' start to one after the last event
+        /// applied; nil on SQLite.
+        var server: PostgresServerIO?
         /// With `--http-port` on SQLite: the lookups served while the backlog drained, and their disk reads.
         public var lookups: LookupDiskReads.Reading?
         /// The SQLite database's page size, in bytes (nil on PostgreSQL).
@@ -65,6 +68,9 @@ public enum ThroughputBenchmark {
                 + (store == "postgresql" ? ". This process only: the PostgreSQL server's own I/O is not in these" : "")
         }
 
+        /// ``server`` for a reader; nil on SQLite.
+        var serverIOSummary: String? { server?.summary(perEvent: perEvent) }
+
         /// ``lookups`` for a reader; nil without `--http-port`.
         public var lookupSummary: String? {
             guard let lookups else { return nil }
@@ -83,8 +89,11 @@ public enum ThroughputBenchmark {
                 + "preload_layout=\(preloadLayout?.rawValue ?? "none") cold=\(cold) page_size=\(pageSize.map(String.init) ?? "none") "
                 + "write_bytes_per_event=\(perEvent(io.writeBytes)) "
                 + "read_bytes_per_event=\(perEvent(io.readBytes)) wchar_per_event=\(perEvent(io.wchar)) rchar_per_event=\(perEvent(io.rchar)) "
-                + lookupFields + "log_level=\(logLevel) ok=\(ok)"
+                + serverFields + lookupFields + "log_level=\(logLevel) ok=\(ok)"
         }
+
+        /// The summary line's fields of ``server``: none on SQLite.
+        private var serverFields: String { server?.fields(perEvent: perEvent) ?? "" }
 
         /// The summary line's fields of ``lookups``: none without `--http-port`.
         private var lookupFields: String {
@@ -94,9 +103,10 @@ public enum ThroughputBenchmark {
     }
 
     /// Runs `replicas` workers in one group, configured as `base` says, on `cluster`'s backlog, with the SQLite
-    /// database at `databasePath` (new, or holding `preloaded` profiles and `preloadedLedger` ledger entries laid out
-    /// as `preloadLayout` says), or the PostgreSQL database `base` names (which must be empty). With `cold`, the page
-    /// cache is dropped first (``PageCache``), before the workers open the database.
+    /// database at `databasePath` or the PostgreSQL database `base` names (new, or holding `preloaded` profiles and
+    /// `preloadedLedger` ledger entries laid out as `preloadLayout` says). With `cold`, the page cache is dropped first
+    /// (``PageCache``), before the workers open the database, and a PostgreSQL server restarted before that
+    /// (``PostgresServerRestart``). On PostgreSQL the server's I/O is counted too (``PostgresServerIO``).
     ///
     /// With `httpPort`, the first worker's store is also served by the daemon's HTTP API on that port for as long as
     /// the drain runs (an HTTP load, `wrk` say, then measures lookups during the drain). With `tracer`, the workers record
@@ -106,7 +116,10 @@ public enum ThroughputBenchmark {
         preloadLayout: PreloadLayout? = nil, cold: Bool = false, batchSize: Int?,
         replicas: Int, httpPort: Int? = nil, tracer: (any Tracer)? = nil
     ) async throws -> Result {
-        if cold { try PageCache.drop() }
+        if cold {
+            if let postgres = base.postgres { try await PostgresServerRestart.restart(postgres) }
+            try PageCache.drop()
+        }
         let recorder = BenchmarkRecorder(keepLatencies: false)
         let workers = try (0..<replicas).map { _ in
             try BenchmarkWorker(
@@ -115,6 +128,12 @@ public enum ThroughputBenchmark {
         let worker = workers[0]
         let pageSize = try (worker.database as? SQLiteProfileStore)?.writerPragma("page_size")
         let lookupReads = (worker.database as? SQLiteProfileStore)?.lookupDiskReads
+        let serverAtStart: PostgresServerIO?
+        if let postgres = base.postgres {
+            serverAtStart = try await PostgresServerIO.checkpointed(on: postgres)
+        } else {
+            serverAtStart = nil
+        }
         let server = httpPort.map { port in Task { try await worker.serveHTTP(port: port) } }
         defer { server?.cancel() }
         let ioAtStart = try ProcessIO.current()
@@ -122,7 +141,7 @@ public enum ThroughputBenchmark {
         let started = ContinuousClock.now
         // The store is read while the workers' groups still run it: every batch is applied and stored by then. The I/O
         // and the lookups are taken as the last event is applied, before the store is counted.
-        let (drained, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
+        let (drained, serverIO, counts, storedOffsetTotal) = try await withThrowingTaskGroup(
             of: (at: ContinuousClock.Instant, io: ProcessIO, lookups: LookupDiskReads.Reading?)?.self
         ) { group in
             for worker in workers {
@@ -135,13 +154,18 @@ public enum ThroughputBenchmark {
                 return (ContinuousClock.now, try ProcessIO.current().since(ioAtStart), lookupReads?.reading.since(lookupsAtStart))
             }
             let drained = try await group.next()!
+            var serverIO: PostgresServerIO?
+            if let serverAtStart, let postgres = base.postgres {
+                try await Task.sleep(for: PostgresServerIO.statisticsDelay)
+                serverIO = try await PostgresServerIO.checkpointed(on: postgres).since(serverAtStart)
+            }
             let counts = try await worker.database.counts()
             let storedOffsetTotal = try await worker.database.storedOffsets(group: worker.configuration.kafka.groupID).reduce(0) {
                 $0 + $1.nextOffset
             }
             for worker in workers { await worker.stop() }
             try await group.waitForAll()
-            return (drained, counts, storedOffsetTotal)
+            return (drained, serverIO, counts, storedOffsetTotal)
         }
         let finished = drained?.at ?? .now
         let peakRSS = BenchmarkStatistics.peakRSSMiB
@@ -174,7 +198,7 @@ public enum ThroughputBenchmark {
             rows: counts.profiles, ledger: counts.events, deadLettered: deadLettered, storedOffsetTotal: storedOffsetTotal,
             store: base.postgres == nil ? "sqlite" : "postgresql", replicas: replicas, preloaded: preloaded,
             preloadedLedger: preloadedLedger, preloadLayout: preloadLayout, cold: cold,
-            io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0),
+            io: drained?.io ?? ProcessIO(rchar: 0, wchar: 0, readBytes: 0, writeBytes: 0, cancelledWriteBytes: 0), server: serverIO,
             lookups: httpPort == nil ? nil : drained?.lookups ?? nil, pageSize: pageSize,
             logLevel: base.logLevel.rawValue, failures: failures)
     }
