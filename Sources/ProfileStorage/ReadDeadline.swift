@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// A deadline on a read of a store (a lookup, a readiness check), so that it answers in bounded time however long the
@@ -50,31 +49,24 @@ extension ReadDeadline {
     /// cancelled first.
     ///
     /// For a read that runs on a thread of its own and calls back (a SQLite read on one of GRDB's reader queues): no task
-    /// is made for it, and the deadline is a Dispatch timer, so a lookup costs one hop to the reader's thread and one back.
+    /// is made for it, and its deadline is one of `ticker`'s, so a lookup costs one hop to the reader's thread and one
+    /// back. The deadline's error comes at most a tick after ``timeout``.
     public func run<T: Sendable>(
+        on ticker: DeadlineTicker,
         starting start: (_ completion: @escaping @Sendable (Result<T, any Error>) -> Void) -> Void,
         stop: @escaping @Sendable () -> Void
     ) async throws -> T {
         let answer = FirstAnswer<T>()
         start { answer.give($0) }
-        let deadline = DispatchWorkItem { [timedOut] in
+        let registration = ticker.register(after: timeout) { [timedOut] in
             if answer.give(.failure(timedOut())) { stop() }
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval, execute: deadline)
-        defer { deadline.cancel() }
+        defer { ticker.withdraw(registration) }
         return try await withTaskCancellationHandler {
             try await answer.value
         } onCancel: {
             answer.give(.failure(CancellationError()))
         }
-    }
-}
-
-extension Duration {
-    /// This duration for Dispatch, to the nanosecond.
-    fileprivate var dispatchInterval: DispatchTimeInterval {
-        let (seconds, attoseconds) = components
-        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }
 }
 

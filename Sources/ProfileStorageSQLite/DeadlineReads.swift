@@ -5,16 +5,25 @@ import ProfileStorage
 
 /// Reads on the pool's reader connections within a ``ProfileStorage/ReadDeadline``, as lookups and readiness checks
 /// make them: each read runs on a reader's queue and calls back (one hop there, one back: no task of its own), and at the
-/// deadline the caller gets the deadline's error while a read still running is interrupted (`sqlite3_interrupt`), so
+/// deadline (checked by a ``ProfileStorage/DeadlineTicker``) the caller gets the deadline's error while a read still running is interrupted (`sqlite3_interrupt`), so
 /// that it gives its connection back as soon as SQLite looks.
 struct DeadlineReads: Sendable {
     let pool: DatabasePool
     let deadline: ReadDeadline
+    /// Checks the reads' deadlines, an eighth of the deadline apart (between 5 and 100 ms).
+    let ticker: DeadlineTicker
+
+    init(pool: DatabasePool, deadline: ReadDeadline) {
+        self.pool = pool
+        self.deadline = deadline
+        ticker = DeadlineTicker(tick: min(max(deadline.timeout / 8, .milliseconds(5)), .milliseconds(100)))
+    }
 
     /// `body`'s value, read on a reader connection, within the deadline.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let running = RunningRead()
         return try await deadline.run(
+            on: ticker,
             starting: { completion in
                 pool.asyncRead { connection in
                     completion(

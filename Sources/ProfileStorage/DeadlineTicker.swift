@@ -1,0 +1,58 @@
+import Dispatch
+import Synchronization
+
+/// The deadlines of the reads under way, all checked by one repeating timer: registering a deadline and withdrawing it
+/// cost a lock each, where a timer per read costs Dispatch a timer and a wake-up each. A deadline fires on the first
+/// tick at or after it, so at most ``tick`` late.
+public final class DeadlineTicker: Sendable {
+    /// How often the deadlines are checked.
+    public let tick: Duration
+
+    private struct Deadline {
+        var at: ContinuousClock.Instant
+        var expire: @Sendable () -> Void
+    }
+
+    private let deadlines = Mutex<(next: UInt64, pending: [UInt64: Deadline])>((0, [:]))
+    private nonisolated(unsafe) let timer: any DispatchSourceTimer
+
+    /// A ticker checking every `tick`, from now until it is deinitialised.
+    public init(tick: Duration) {
+        self.tick = tick
+        let (seconds, attoseconds) = tick.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
+        timer.setEventHandler { [weak self] in self?.expireDue() }
+        timer.resume()
+    }
+
+    deinit {
+        timer.cancel()
+    }
+
+    /// Calls `expire` once `after` has passed, unless the returned registration is withdrawn first.
+    func register(after: Duration, expire: @escaping @Sendable () -> Void) -> UInt64 {
+        let deadline = Deadline(at: .now + after, expire: expire)
+        return deadlines.withLock { state in
+            state.next += 1
+            state.pending[state.next] = deadline
+            return state.next
+        }
+    }
+
+    /// Withdraws a registration (a read that answered in time).
+    func withdraw(_ registration: UInt64) {
+        _ = deadlines.withLock { $0.pending.removeValue(forKey: registration) }
+    }
+
+    /// Fires the deadlines that have passed, outside the lock.
+    private func expireDue() {
+        let now = ContinuousClock.now
+        let due: [Deadline] = deadlines.withLock { state in
+            let keys = state.pending.compactMap { $0.value.at <= now ? $0.key : nil }
+            return keys.compactMap { state.pending.removeValue(forKey: $0) }
+        }
+        for deadline in due { deadline.expire() }
+    }
+}
