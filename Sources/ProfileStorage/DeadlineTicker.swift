@@ -21,7 +21,9 @@ public final class DeadlineTicker: Sendable {
         self.tick = tick
         let (seconds, attoseconds) = tick.components
         let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        timer = DispatchSource.makeTimerSource(queue: .global())
+        // A serial queue of its own, which Dispatch gives a thread when it needs one: on the global queue, whose threads
+        // are as many as the cores, the deadlines would wait behind whatever blocks them (stuck reads among it).
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "profile-svc.read-deadlines"))
         timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
         timer.setEventHandler { [weak self] in self?.expireDue() }
         timer.resume()
