@@ -1,6 +1,5 @@
 import Foundation
 import ProfileStorage
-import Synchronization
 import Testing
 
 /// A read's deadline checked by a ``DeadlineTicker``: the caller gets the deadline's error, not before the deadline, and
@@ -14,14 +13,16 @@ struct ReadDeadlineTickerTests {
     let ticker = DeadlineTicker(tick: .milliseconds(25))
 
     @Test func aReadThatNeverAnswersGetsTheDeadlinesErrorAndIsStopped() async throws {
-        let stops = Atomic<Int>(0)
+        let (stops, stop) = AsyncStream<Void>.makeStream()
         let started = ContinuousClock.now
         await #expect(throws: TimedOut.self) {
-            let _: Int = try await deadline.run(on: ticker, starting: { _ in }, stop: { stops.add(1, ordering: .relaxed) })
+            let _: Int = try await deadline.run(on: ticker, starting: { _ in }, stop: { stop.yield() })
         }
         let answeredAfter = ContinuousClock.now - started
         #expect(answeredAfter >= deadline.timeout, "\(answeredAfter)")
-        #expect(stops.load(ordering: .relaxed) == 1)
+        // The read is told to stop just after the caller gets its answer.
+        var told = stops.makeAsyncIterator()
+        #expect(await told.next() != nil)
     }
 
     @Test func aReadThatAnswersGivesItsValue() async throws {
