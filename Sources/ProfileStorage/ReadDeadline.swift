@@ -35,11 +35,7 @@ public struct ReadDeadline: Sendable {
             reading.cancel()
             timer.cancel()
         }
-        return try await withTaskCancellationHandler {
-            try await answer.value
-        } onCancel: {
-            answer.give(.failure(CancellationError()))
-        }
+        return try await answer.valueUnlessCancelled
     }
 }
 
@@ -62,11 +58,7 @@ extension ReadDeadline {
             if answer.give(.failure(timedOut())) { stop() }
         }
         defer { ticker.withdraw(registration) }
-        return try await withTaskCancellationHandler {
-            try await answer.value
-        } onCancel: {
-            answer.give(.failure(CancellationError()))
-        }
+        return try await answer.valueUnlessCancelled
     }
 }
 
@@ -91,6 +83,17 @@ private final class FirstAnswer<T: Sendable>: Sendable {
                     return result
                 }
                 if let given { continuation.resume(with: given) }
+            }
+        }
+    }
+
+    /// ``value``, or `CancellationError` as the answer when the waiting task is cancelled first.
+    var valueUnlessCancelled: T {
+        get async throws {
+            try await withTaskCancellationHandler {
+                try await value
+            } onCancel: {
+                give(.failure(CancellationError()))
             }
         }
     }

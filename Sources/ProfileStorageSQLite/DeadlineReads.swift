@@ -4,9 +4,9 @@ import GRDBSQLite
 import ProfileStorage
 
 /// Reads on the pool's reader connections within a ``ProfileStorage/ReadDeadline``, as lookups and readiness checks
-/// make them: each read runs on a reader's queue and calls back (one hop there, one back: no task of its own), and at the
-/// deadline (checked by a ``ProfileStorage/DeadlineTicker``) the caller gets the deadline's error while a read still running is interrupted (`sqlite3_interrupt`), so
-/// that it gives its connection back as soon as SQLite looks.
+/// make them: each read runs on a reader's queue and calls back (one hop there, one back: no task of its own), and at
+/// the deadline (checked by a ``ProfileStorage/DeadlineTicker``) the caller gets the deadline's error while a read still
+/// running is interrupted (`sqlite3_interrupt`), so that it gives its connection back as soon as SQLite looks.
 struct DeadlineReads: Sendable {
     let pool: DatabasePool
     let deadline: ReadDeadline
