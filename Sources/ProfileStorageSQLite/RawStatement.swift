@@ -51,6 +51,21 @@ struct RawStatement {
         }
     }
 
+    /// Executes a query, calling `body` with the bytes of each row's first column (a blob), valid during the call.
+    func forEachBlob(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        defer { sqlite3_reset(statement) }
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW:
+                let bytes = sqlite3_column_blob(statement, 0)
+                try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, 0))))
+            case SQLITE_DONE: return
+            case let code:
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+        }
+    }
+
     /// Executes the statement; true when it changed a row.
     func run() throws -> Bool {
         let code = sqlite3_step(statement)
