@@ -7,40 +7,48 @@ import ProfileStorage
 /// The write transaction's statements, prepared once per connection and reused.
 ///
 /// A batch is written as ``BatchPlan`` says, each pass in key order rather than message order: the new event ids
-/// into the ledger, then (only while any user is erased) the new events' users looked up among the erased by their
-/// ``ErasureSubject``, then the profiles of the other new events' earliest per user, then the ledger entries of
-/// those that were forgotten or found their user's profile marked. Consecutive inserts then walk each B-tree from
-/// left to right instead of jumping between random pages, which keeps the pages being changed hot in the caches.
+/// into the ledger (its recent table, checked against the merged one through ``LedgerFilter``), then (only while any
+/// user is erased) the new events' users looked up among the erased by their ``ErasureSubject``, then the profiles of
+/// the other new events' earliest per user, then the ledger entries of those that were forgotten or found their
+/// user's profile marked; last, the merges the new ids pay for (``LedgerMerge``). Consecutive inserts then walk each
+/// B-tree from left to right instead of jumping between random pages, which keeps the pages being changed hot in the
+/// caches.
 ///
 /// The per-event statements bind their values straight through SQLite's C API on GRDB's prepared
 /// statements: GRDB's `StatementArguments` box every value, which at a hundred thousand events a second
 /// was a large share of the transaction's time. Offsets (a handful per batch) go through GRDB as usual.
 enum SQLiteBatchWrite {
-    /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``.
+    /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``;
+    /// `ledgerFilter` is the process's copy of the filter of the merged ledger, made current first, and
+    /// `minimumMergeCycle` the ``LedgerMerge/cycle(ledger:minimum:)`` floor.
     ///
     /// SQLite has one writer, so no erasure commits between the lookup of an erasure and the insert it decides.
     ///
     /// - Throws: ``PartitionsFenced`` before writing anything, when an offset's owner epoch is not its partition's;
     ///   ``ErasureKeyMismatch`` when `erasureKey` is not the key of the erasure records.
     static func apply(
-        _ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, erasureKey: ErasureKey?, in db: Database
+        _ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, erasureKey: ErasureKey?,
+        ledgerFilter: inout LedgerFilter, minimumMergeCycle: Int, in db: Database
     ) throws -> [EventOutcome] {
         try checkOwnerEpochs(of: offsets, group: group, in: db)
+        try ledgerFilter.refresh(in: db)
         let plan = BatchPlan(events)
-        let recorded = try recordEventIDs(plan, in: db)
+        let recorded = try recordEventIDs(plan, ledgerFilter: ledgerFilter, in: db)
         let erased = try erasedUsers(events, among: recorded, configuredKey: erasureKey, in: db)
         let creating = plan.creating(recorded: recorded, erased: erased)
         let created = try insertProfiles(plan, recorded: creating, in: db)
         try mark(events, at: plan.userExisted(recorded: creating, created: created), .userExisted, in: db)
         try mark(events, at: erased.sorted(), .forgotten, in: db)
         try store(offsets, group: group, in: db)
+        try LedgerMerge.pay(recorded: recorded.count, minimumCycle: minimumMergeCycle, filter: &ledgerFilter, in: db)
         return plan.outcomes(recorded: recorded, erased: erased, created: created)
     }
 
-    /// Sets the ledger outcome of the events at `positions` (recorded as ``LedgerOutcome/provisional``) to `outcome`.
+    /// Sets the ledger outcome of the events at `positions` (recorded as ``LedgerOutcome/provisional``, in the recent
+    /// table, which no merge has emptied yet) to `outcome`.
     private static func mark(_ events: [UserCreatedEvent], at positions: [Int], _ outcome: LedgerOutcome, in db: Database) throws {
         guard !positions.isEmpty else { return }
-        let mark = try db.cachedStatement(sql: "UPDATE processed_event SET outcome = \(outcome.rawValue) WHERE event_id = ?")
+        let mark = try db.cachedStatement(sql: "UPDATE processed_event_recent SET outcome = \(outcome.rawValue) WHERE event_id = ?")
         for index in positions {
             try withUnsafeBytes(of: events[index].eventID.uuid) { _ = try RawStatement(mark, db).blob(1, $0).run() }
         }
@@ -102,19 +110,24 @@ enum SQLiteBatchWrite {
         .map { StoredOffset(topic: $0["topic"], partition: $0["partition"], nextOffset: $0["next_offset"], clusterID: $0["cluster_id"]) }
     }
 
-    /// Pass one: inserts the plan's event ids into the ledger, in key order, with the hour the batch is applied in;
-    /// returns the positions of the events whose id was new.
-    private static func recordEventIDs(_ plan: BatchPlan, in db: Database) throws -> Set<Int> {
+    /// Pass one: records the plan's new event ids in the ledger's recent table, in key order, with the hour the batch
+    /// is applied in; returns the positions of the events whose id was new. An id is new when it is in neither table:
+    /// the recent table's `INSERT OR IGNORE` tells for the recent ids, and the merged ledger is read only for the
+    /// ids its filter may hold (the re-deliveries, and about 1 % of the new ids).
+    private static func recordEventIDs(_ plan: BatchPlan, ledgerFilter: LedgerFilter, in db: Database) throws -> Set<Int> {
+        let merged = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
         let recordEvent = try db.cachedStatement(
-            sql:
-                "INSERT OR IGNORE INTO processed_event (event_id, outcome, applied_hour) VALUES (?, \(LedgerOutcome.provisional.rawValue), ?)"
-        )
+            sql: """
+                INSERT OR IGNORE INTO processed_event_recent (event_id, outcome, applied_hour)
+                VALUES (?, \(LedgerOutcome.provisional.rawValue), ?)
+                """)
         let hour = AppliedHour.containing(Date())
         var recorded: Set<Int> = []
         recorded.reserveCapacity(plan.ledgerInserts.count)
         for index in plan.ledgerInserts {
-            let isNew = try withUnsafeBytes(of: plan.events[index].eventID.uuid) {
-                try RawStatement(recordEvent, db).blob(1, $0).integer(2, hour).run()
+            let isNew = try withUnsafeBytes(of: plan.events[index].eventID.uuid) { id in
+                if ledgerFilter.mayContain(id), try RawStatement(merged, db).blob(1, id).firstInteger() != nil { return false }
+                return try RawStatement(recordEvent, db).blob(1, id).integer(2, hour).run()
             }
             if isNew { recorded.insert(index) }
         }

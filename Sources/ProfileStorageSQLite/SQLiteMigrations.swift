@@ -116,6 +116,40 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v7: the ledger written in bulk: recent event ids, merged through a filter of the rest") { db in
+            // New event ids go to the small processed_event_recent (its columns are the ledger's); LedgerMerge moves
+            // them into processed_event a key range (LedgerSegment) at a time, adding them first to that range's Bloom
+            // filter in processed_event_filter (LedgerFilter), which always holds every id of processed_event. Its
+            // rows are built at the first open (SQLiteProfileStore), from the ledger as it is. processed_event_merge
+            // says where the merges stand and which version of the filter is stored. processed_event_all is the
+            // whole ledger, for readers.
+            try db.execute(
+                sql: """
+                    CREATE TABLE processed_event_recent (
+                        event_id     BLOB    NOT NULL PRIMARY KEY,
+                        outcome      INTEGER NOT NULL,
+                        applied_hour INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE processed_event_filter (
+                        segment    INTEGER NOT NULL PRIMARY KEY,
+                        generation INTEGER NOT NULL,
+                        capacity   INTEGER NOT NULL,
+                        count      INTEGER NOT NULL,
+                        bits       BLOB    NOT NULL
+                    );
+                    CREATE TABLE processed_event_merge (
+                        id           INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                        generation   INTEGER NOT NULL,
+                        next_segment INTEGER NOT NULL,
+                        owed         INTEGER NOT NULL
+                    );
+                    INSERT INTO processed_event_merge (id, generation, next_segment, owed) VALUES (1, 0, 0, 0);
+                    CREATE VIEW processed_event_all (event_id, outcome, applied_hour) AS
+                        SELECT event_id, outcome, applied_hour FROM processed_event
+                        UNION ALL
+                        SELECT event_id, outcome, applied_hour FROM processed_event_recent;
+                    """)
+        }
         return migrator
     }
 }

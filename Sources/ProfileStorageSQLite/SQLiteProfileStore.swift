@@ -3,6 +3,7 @@ import GRDB
 import ProfileCore
 import ProfileStorage
 import ServiceLifecycle
+import Synchronization
 
 /// profile-svc's SQLite database, the embedded ``ProfileStore``: profiles, the ledger of processed event ids,
 /// and the consumer's offsets.
@@ -28,6 +29,9 @@ public final class SQLiteProfileStore: ProfileStore {
         public var cacheSizeKiB: Int = 8_192
         /// `max_page_count`, to cap the file's size (tests use it to simulate a full disk).
         public var maxPageCount: Int?
+        /// The fewest new event ids per sweep of the ledger's merges (`LedgerMerge`; larger ledgers sweep less often).
+        /// Tests lower it to see merges after a few events.
+        public var minimumLedgerMergeCycle: Int = 100_000
         /// Longest a lookup or a readiness check takes, the wait for a reader connection included: past it the call
         /// fails with ``SQLiteReadTimeout`` (the HTTP API answers 503) and its read is interrupted (`DeadlineReads`).
         /// The service sets `PROFILE_DB_READ_TIMEOUT` (800 ms by default); a store opened without it waits up to 30 s.
@@ -54,6 +58,10 @@ public final class SQLiteProfileStore: ProfileStore {
     public let lookupDiskReads = LookupDiskReads()
     /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
     private let erasureKey: ErasureKey?
+    /// This process's copy of the filter of the merged ledger's ids; only write transactions use it.
+    private let ledgerFilter = Mutex(LedgerFilter())
+    /// ``Options/minimumLedgerMergeCycle``.
+    private let minimumLedgerMergeCycle: Int
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`, with `erasureKey` (`PROFILE_ERASURE_KEY`)
@@ -93,6 +101,7 @@ public final class SQLiteProfileStore: ProfileStore {
             return pool
         }
         erasureKey = configuredKey
+        minimumLedgerMergeCycle = options.minimumLedgerMergeCycle
         try checkpointer.open(path: path, busyTimeout: options.busyTimeout)
         self.checkpointer = checkpointer
         self.lookups = lookups
@@ -100,24 +109,37 @@ public final class SQLiteProfileStore: ProfileStore {
             pool: pool,
             deadline: ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) })
         self.path = path
+        // The filter of the merged ledger is loaded now, and built first when the database has none (migrated from
+        // v6, or its ledger written without it), rather than by the first batch. Its write transaction serialises
+        // processes opening the file at once: one builds, the others load what it stored.
+        try pool.write { db in try ledgerFilter.withLock { try $0.refresh(in: db) } }
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
         try await pool.write { db in
             try lookups.yieldingToLookups {
-                try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, erasureKey: erasureKey, in: db)
+                try write(events, offsets: offsets, group: group, in: db)
             }
         }
     }
 
     /// The blocking form of ``apply(_:offsets:group:)``, for callers on a thread of their own.
     public func applyBlocking(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) throws -> [EventOutcome] {
-        try pool.write { db in try SQLiteBatchWrite.apply(events, offsets: offsets, group: group, erasureKey: erasureKey, in: db) }
+        try pool.write { db in try write(events, offsets: offsets, group: group, in: db) }
+    }
+
+    /// Applies a batch in the writer's transaction `db`, with this process's copy of the ledger's filter.
+    private func write(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
+        try ledgerFilter.withLock { filter in
+            try SQLiteBatchWrite.apply(
+                events, offsets: offsets, group: group, erasureKey: erasureKey, ledgerFilter: &filter,
+                minimumMergeCycle: minimumLedgerMergeCycle, in: db)
+        }
     }
 
     public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
         let (eventIDsStored, usersErased, usersWithProfile) = try await pool.read { [erasureKey] db in
-            let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event WHERE event_id = ?")
+            let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event_all WHERE event_id = ?")
             let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
             return (
                 try events.map { event in
@@ -178,7 +200,8 @@ public final class SQLiteProfileStore: ProfileStore {
         try await pool.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") ?? 0
+                try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM processed_event) + (SELECT COUNT(*) FROM processed_event_recent)")
+                    ?? 0
             )
         }
     }

@@ -20,8 +20,12 @@ struct BatchAtomicityTests {
     }
 
     @Test func aBatchThatFillsTheDiskStoresNothingAndLeavesTheOffsets() async throws {
+        // The schema and a few pages more: a few rows fit, the big batch does not.
+        let schema = try SQLiteProfileStore(path: directory.databasePath)
+        let schemaPages = try #require(try schema.writerPragma("page_count"))
+        try schema.close()
         var options = SQLiteProfileStore.Options()
-        options.maxPageCount = 16  // 64 KiB with 4 KiB pages: the schema and a few rows fit, the big batch does not
+        options.maxPageCount = schemaPages + 4
         let database = try SQLiteProfileStore(path: directory.databasePath, options: options)
         let small = SampleEvent.make(user: "small")
         let before = [StoredOffset(topic: "t", partition: 0, nextOffset: 1)]

@@ -86,7 +86,7 @@ struct ConcurrencyAndDurabilityTests {
         let migrations = try await DatabaseQueue(path: directory.databasePath).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 6)
+        #expect(migrations == 7)
     }
 
     @Test func aVersion1DatabaseKeepsItsProfilesThroughTheV2Migration() async throws {
@@ -165,7 +165,7 @@ struct ConcurrentColdStartTests {
             let migrations = try await DatabaseQueue(path: path).read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
             }
-            #expect(migrations == 6)
+            #expect(migrations == 7)
         }
     }
 }

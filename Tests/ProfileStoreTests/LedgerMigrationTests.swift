@@ -22,7 +22,7 @@ struct LedgerMigrationTests {
         return try await queue.read { db in
             try eventIDs.map { id in
                 try Int64.fetchOne(
-                    db, sql: "SELECT applied_hour FROM processed_event WHERE event_id = ?",
+                    db, sql: "SELECT applied_hour FROM processed_event_all WHERE event_id = ?",
                     arguments: [withUnsafeBytes(of: id.uuid) { Data($0) }])
             }
         }

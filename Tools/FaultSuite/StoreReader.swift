@@ -8,7 +8,7 @@ import ProfileStorage
 enum StoreReader {
     /// What the database holds at the end of a scenario.
     struct Snapshot: Sendable {
-        /// Every event id in the ledger, with its outcome.
+        /// Every event id in the ledger (both of its tables: `processed_event_all`), with its outcome.
         var ledger: [UUID: LedgerOutcome] = [:]
         /// Every profile: user id → the event that created it.
         var profiles: [String: UUID] = [:]
@@ -18,7 +18,7 @@ enum StoreReader {
         guard FileManager.default.fileExists(atPath: path) else { return Snapshot() }
         return try open(path).read { db in
             var snapshot = Snapshot()
-            let ledger = try Row.fetchCursor(db, sql: "SELECT event_id, outcome FROM processed_event")
+            let ledger = try Row.fetchCursor(db, sql: "SELECT event_id, outcome FROM processed_event_all")
             while let row = try ledger.next() { snapshot.ledger[uuid(row[0])] = LedgerOutcome(rawValue: row[1]) }
             let profiles = try Row.fetchCursor(db, sql: "SELECT user_id, event_id FROM profile")
             while let row = try profiles.next() { snapshot.profiles[row[0]] = uuid(row[1]) }
@@ -29,7 +29,7 @@ enum StoreReader {
     /// Rows in the ledger (0 before the daemon created the file).
     static func ledgerCount(path: String) -> Int {
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        return (try? open(path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM processed_event") ?? 0 }) ?? 0
+        return (try? open(path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM processed_event_all") ?? 0 }) ?? 0
     }
 
     /// The next offsets stored for `group`.

@@ -10,9 +10,12 @@ extension TestStore {
         case .file(let path):
             let queue = try DatabaseQueue(path: path)
             try await queue.write { db in
-                let update = try db.makeStatement(sql: "UPDATE processed_event SET applied_hour = applied_hour - ? WHERE event_id = ?")
-                for id in eventIDs {
-                    try update.execute(arguments: [hours, withUnsafeBytes(of: id.uuid) { Data($0) }])
+                // An entry is in one of the ledger's two tables: the merged one or the recent one.
+                for table in ["processed_event", "processed_event_recent"] {
+                    let update = try db.makeStatement(sql: "UPDATE \(table) SET applied_hour = applied_hour - ? WHERE event_id = ?")
+                    for id in eventIDs {
+                        try update.execute(arguments: [hours, withUnsafeBytes(of: id.uuid) { Data($0) }])
+                    }
                 }
             }
             try queue.close()
