@@ -40,7 +40,9 @@ struct SQLiteLimitTests {
         defer { try? queue.close() }
         try queue.read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") == 5500)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event") == 3500)
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM processed_event) + (SELECT COUNT(*) FROM processed_event_recent)")
+                    == 3500)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT user_id) FROM profile") == 5500)
             // The run's offsets: 6 partitions, each at the run's last batch.
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consumer_offset WHERE next_offset = 2500") == 6)

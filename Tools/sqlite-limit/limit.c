@@ -1,10 +1,13 @@
 // sqlite-limit: the ceiling of profile-svc's SQLite writes, with nothing else in the way.
 //
 // It applies batches of new events to profile-svc's schema exactly as the worker's transaction does (ledger
-// inserts in event-id order, profile inserts in user-id order, one offset upsert per partition, one commit per
-// batch, WAL, synchronous NORMAL, a passive checkpoint on a second connection and thread), but with no Kafka, no
-// decoding and no Swift: what is left is SQLite and the kernel. profile-svc's events/s divided by this program's
-// is how close the service is to the limit of its schema.
+// inserts into the recent table in event-id order, profile inserts in user-id order, one offset upsert per partition,
+// the ledger's merges of key ranges (LedgerMerge.swift) the new ids pay for, one commit per batch, WAL, synchronous
+// NORMAL, a passive checkpoint on a second connection and thread), but with no Kafka, no decoding and no Swift: what
+// is left is SQLite and the kernel. profile-svc's events/s divided by this program's is how close the service is to
+// the limit of its schema. Not modelled: the ledger's filter (LedgerFilter.swift). Every id here is new, so the
+// filter would answer "absent" but for its false positives (1-2 %, a read each), and a merge would also rewrite its
+// range's filter, about 50 bytes per event at 10M.
 //
 //   sqlite-limit build --rows N [--ledger-rows L] [--layout grown|packed] [--page-size P] FILE
 //       a database holding N profiles under random ids, the last L of them (default: all) with their ledger
@@ -60,14 +63,19 @@ static uint64_t next_random(void) {
     return z ^ (z >> 31);
 }
 
-// The schema after profile-svc's migrations (ProfileMigrations.swift).
+// The schema after profile-svc's migrations (SQLiteMigrations.swift), without the ledger's filter.
 static const char *schema =
     "CREATE TABLE profile (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT,"
     " source TEXT NOT NULL, created_at INTEGER NOT NULL, event_id BLOB NOT NULL);"
     "CREATE TABLE processed_event (event_id BLOB NOT NULL PRIMARY KEY, outcome INTEGER NOT NULL,"
     " applied_hour INTEGER NOT NULL DEFAULT 493000) WITHOUT ROWID;"
     "CREATE TABLE consumer_offset (group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
-    " next_offset INTEGER NOT NULL, cluster_id TEXT, PRIMARY KEY (group_id, topic, partition)) WITHOUT ROWID;";
+    " next_offset INTEGER NOT NULL, cluster_id TEXT, PRIMARY KEY (group_id, topic, partition)) WITHOUT ROWID;"
+    "CREATE TABLE processed_event_recent (event_id BLOB NOT NULL PRIMARY KEY, outcome INTEGER NOT NULL,"
+    " applied_hour INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE processed_event_merge (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,"
+    " next_segment INTEGER NOT NULL, owed INTEGER NOT NULL);"
+    "INSERT INTO processed_event_merge VALUES (1, 0, 0, 0);";
 
 // N profiles with random user ids (UUID text) and random event ids, made inside SQLite as the benchmark's
 // preload makes them.
@@ -208,7 +216,16 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
     pthread_t thread;
     pthread_create(&thread, NULL, checkpointer, (void *)path);
 
-    sqlite3_stmt *record = prepare(db, "INSERT OR IGNORE INTO processed_event (event_id, outcome, applied_hour) VALUES (?, 1, ?)");
+    sqlite3_stmt *record = prepare(db, "INSERT OR IGNORE INTO processed_event_recent (event_id, outcome, applied_hour) VALUES (?, 1, ?)");
+    sqlite3_stmt *merge = prepare(db, "INSERT INTO processed_event (event_id, outcome, applied_hour) SELECT event_id, outcome,"
+                                      " applied_hour FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2 ORDER BY event_id");
+    sqlite3_stmt *merged = prepare(db, "DELETE FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2");
+    sqlite3_stmt *owe = prepare(db, "UPDATE processed_event_merge SET generation = generation + ?1, next_segment = ?2, owed = ?3");
+    sqlite3_stmt *state = prepare(db, "SELECT next_segment, owed, (SELECT COUNT(*) FROM processed_event) FROM processed_event_merge");
+    if (sqlite3_step(state) != SQLITE_ROW) die(db, "merge state");
+    int next_segment = sqlite3_column_int(state, 0);
+    long owed = sqlite3_column_int64(state, 1), ledger = sqlite3_column_int64(state, 2);
+    sqlite3_finalize(state);
     sqlite3_stmt *insert = prepare(db, "INSERT OR IGNORE INTO profile (user_id, email, display_name, source, created_at, event_id)"
                                        " VALUES (?, ?, ?, ?, ?, ?)");
     sqlite3_stmt *offset = prepare(db, "INSERT INTO consumer_offset (group_id, topic, partition, next_offset, cluster_id)"
@@ -254,6 +271,33 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
             if (sqlite3_step(offset) != SQLITE_DONE) die(db, "offset upsert");
             sqlite3_reset(offset);
         }
+        // LedgerMerge.pay: a segment (the ids of one first byte) per cycle / 256 new ids owed, the cycle a
+        // sixteenth of the ledger and at least 100,000.
+        owed += count;
+        long cycle = ledger / 16 > 100000 ? ledger / 16 : 100000, quota = cycle / 256;
+        int segments = 0;
+        while (owed >= quota && segments < 256) {
+            // The ids whose first byte is the segment's: [segment, segment + 1), the last up to 17 bytes of 0xFF.
+            unsigned char lower[1] = {(unsigned char)next_segment}, upper[17];
+            memset(upper, 0xff, sizeof upper);
+            if (next_segment < 255) upper[0] = (unsigned char)(next_segment + 1);
+            for (sqlite3_stmt *statement = merge; statement; statement = statement == merge ? merged : NULL) {
+                sqlite3_bind_blob(statement, 1, lower, 1, SQLITE_STATIC);
+                sqlite3_bind_blob(statement, 2, upper, next_segment < 255 ? 1 : 17, SQLITE_STATIC);
+                if (sqlite3_step(statement) != SQLITE_DONE) die(db, "ledger merge");
+                if (statement == merge) ledger += sqlite3_changes(db);
+                sqlite3_reset(statement);
+            }
+            next_segment = (next_segment + 1) % 256;
+            owed -= quota;
+            segments++;
+        }
+        if (segments == 256) owed = 0;
+        sqlite3_bind_int(owe, 1, segments);
+        sqlite3_bind_int(owe, 2, next_segment);
+        sqlite3_bind_int64(owe, 3, owed);
+        if (sqlite3_step(owe) != SQLITE_DONE) die(db, "merge state update");
+        sqlite3_reset(owe);
         if ((first / batch) % group == group - 1 || first + count >= total) exec(db, "COMMIT");
     }
     double seconds = now_seconds() - started;
@@ -275,6 +319,9 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
            (double)pages_written / (double)total, (double)(written_after - written_before) / (double)total,
            (double)(read_after - read_before) / (double)total);
     sqlite3_finalize(record);
+    sqlite3_finalize(merge);
+    sqlite3_finalize(merged);
+    sqlite3_finalize(owe);
     sqlite3_finalize(insert);
     sqlite3_finalize(offset);
     sqlite3_close(db);
