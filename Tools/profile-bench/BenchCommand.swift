@@ -136,7 +136,8 @@ struct BenchCommand: AsyncParsableCommand {
             let built = prepared.built ? "built in \(String(format: "%.1f", prepared.buildSeconds)) s, " : ""
             print(
                 "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
-                    + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s)")
+                    + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s, first opened, "
+                    + "its ledger's filter built, in \(String(format: "%.1f", prepared.openSeconds)) s)")
         }
         try await BenchmarkPostgresPreload.dropping(postgresCopy, server: server) {
             try await measure(base: base, path: path, preloadedLedger: preloadedLedger, tracing: tracing)
