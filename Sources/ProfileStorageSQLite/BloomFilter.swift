@@ -18,7 +18,7 @@ struct BloomFilter: Sendable, Equatable {
 
     /// The bits, 64 to a word.
     private(set) var words: [UInt64]
-    /// The ids the filter was sized for: past it the false positive rate climbs (``isOverfull``).
+    /// The ids the filter was sized for: past it the false positive rate climbs.
     let capacity: Int
     /// The ids inserted, counting an id inserted twice twice.
     private(set) var count: Int
@@ -56,9 +56,6 @@ struct BloomFilter: Sendable, Equatable {
         }
         return data
     }
-
-    /// More ids inserted than the filter was sized for.
-    var isOverfull: Bool { count > capacity }
 
     /// Adds the 16-byte id `id`.
     mutating func insert(_ id: UnsafeRawBufferPointer) {
