@@ -72,12 +72,15 @@ enum LedgerMerge {
             }
         }
         try filter.update(segment, to: segmentFilter, in: db)
+        // The v7 trigger lets only a merge insert into processed_event.
+        try db.cachedStatement(sql: "UPDATE processed_event_merge SET merging = 1").execute()
         try db.cachedStatement(
             sql: """
                 INSERT INTO processed_event (event_id, outcome, applied_hour)
                     SELECT event_id, outcome, applied_hour FROM processed_event_recent WHERE event_id >= ? AND event_id < ? ORDER BY event_id
                 """
         ).execute(arguments: bounds)
+        try db.cachedStatement(sql: "UPDATE processed_event_merge SET merging = 0").execute()
         try db.cachedStatement(sql: "DELETE FROM processed_event_recent WHERE event_id >= ? AND event_id < ?").execute(arguments: bounds)
     }
 }

@@ -122,7 +122,10 @@ enum SQLiteMigrations {
             // filter in processed_event_filter (LedgerFilter), which always holds every id of processed_event. Its
             // rows are built at the first open (SQLiteProfileStore), from the ledger as it is. processed_event_merge
             // says where the merges stand and which version of the filter is stored. processed_event_all is the
-            // whole ledger, for readers.
+            // whole ledger, for readers. A binary older than v7 would keep writing new ids into processed_event, past
+            // the filter, so that a later re-delivery of them would pass as new: the trigger refuses every insert
+            // there but a merge's (LedgerMerge raises `merging` around its own), failing such a binary's batches
+            // instead; it retries them, and nothing is written, until it is replaced.
             try db.execute(
                 sql: """
                     CREATE TABLE processed_event_recent (
@@ -141,9 +144,15 @@ enum SQLiteMigrations {
                         id           INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
                         generation   INTEGER NOT NULL,
                         next_segment INTEGER NOT NULL,
-                        owed         INTEGER NOT NULL
+                        owed         INTEGER NOT NULL,
+                        merging      INTEGER NOT NULL DEFAULT 0
                     );
                     INSERT INTO processed_event_merge (id, generation, next_segment, owed) VALUES (1, 0, 0, 0);
+                    CREATE TRIGGER processed_event_written_by_merges_only BEFORE INSERT ON processed_event
+                        WHEN (SELECT merging FROM processed_event_merge) IS NOT 1
+                    BEGIN
+                        SELECT RAISE(ABORT, 'processed_event takes new ids through processed_event_recent since schema v7: this profile-svc is older than the database; run the release that migrated it');
+                    END;
                     CREATE VIEW processed_event_all (event_id, outcome, applied_hour) AS
                         SELECT event_id, outcome, applied_hour FROM processed_event
                         UNION ALL

@@ -255,4 +255,30 @@ struct LedgerMergeTests {
         #expect(try await database.counts() == (profiles: 0, events: 2_000))
         #expect(try ledgerTables() == (merged: 2_000, recent: 0, inBoth: 0))
     }
+
+    @Test func aReleaseOlderThanV7CannotWriteAroundTheFilter() async throws {
+        let database = try openStore()
+        defer { try? database.close() }
+        let merged = events(300)
+        _ = try await database.apply(merged, offsets: [], group: "g")
+        #expect(try ledgerTables().merged > 0)
+
+        // What a release before v7 does with a new id: straight into processed_event, which the filter would not know.
+        let newID = SampleEvent.make(user: "new").eventID
+        let queue = try DatabaseQueue(path: directory.databasePath)
+        defer { try? queue.close() }
+        let refused = #expect(throws: DatabaseError.self) {
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO processed_event (event_id, outcome) VALUES (?, 1)", arguments: [newID.blob])
+            }
+        }
+        #expect(refused?.resultCode == .SQLITE_CONSTRAINT)
+        #expect(refused?.message?.contains("this profile-svc is older than the database") == true)
+        #expect(try await database.counts() == (profiles: 300, events: 300))
+        // The merges themselves still write there.
+        let later = events(600).suffix(300)
+        _ = try await database.apply(Array(later), offsets: [], group: "g")
+        #expect(try ledgerTables().merged > 300)
+        #expect(try ledgerTables().inBoth == 0)
+    }
 }

@@ -24,6 +24,8 @@ public enum PreloadLayout: String, CaseIterable, ExpressibleByArgument, Sendable
     /// on the order of the inserts, not on where the transactions end (SQLite splits a page when it overflows and,
     /// with nothing ever deleted, allocates every new page at the end of the file).
     func fill(_ db: Database, profiles: Int, ledgerEntries: Int) throws {
+        // The merged ledger takes ids from merges only (schema v7's trigger): the preload writes it as one.
+        try db.execute(sql: "UPDATE processed_event_merge SET merging = 1")
         switch self {
         case .packed:
             try db.execute(
@@ -54,6 +56,7 @@ public enum PreloadLayout: String, CaseIterable, ExpressibleByArgument, Sendable
             }
             try db.execute(sql: "DROP TABLE temp.batch")
         }
+        try db.execute(sql: "UPDATE processed_event_merge SET merging = 0")
     }
 
     /// The rows `(i, user, event)` for i in `from...through`: a random version-4 UUID as text (the user id) and 16
