@@ -29,6 +29,16 @@
 #include <string.h>
 #include <time.h>
 
+// The integer square root of n >= 0 (Newton's method), without libm.
+static long square_root(long n) {
+    long x = n, y = (n + 1) / 2;
+    while (y < x) {
+        x = y;
+        y = (x + n / x) / 2;
+    }
+    return x;
+}
+
 static void die(sqlite3 *db, const char *what) {
     fprintf(stderr, "sqlite-limit: %s: %s\n", what, db ? sqlite3_errmsg(db) : strerror(errno));
     exit(1);
@@ -271,10 +281,12 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
             if (sqlite3_step(offset) != SQLITE_DONE) die(db, "offset upsert");
             sqlite3_reset(offset);
         }
-        // LedgerMerge.pay: a segment (the ids of one first byte) per cycle / 256 new ids owed, the cycle a
-        // sixteenth of the ledger and at least 100,000.
+        // LedgerMerge.pay: a segment (the ids of one first byte) per cycle / 256 new ids owed, the cycle
+        // sqrt(2 x 20,000 x the ledger's ids) and at least 100,000 (LedgerMerge.cycle).
         owed += count;
-        long cycle = ledger / 16 > 100000 ? ledger / 16 : 100000, quota = cycle / 256;
+        long cycle = square_root(2 * 20000 * ledger), quota;
+        if (cycle < 100000) cycle = 100000;
+        quota = cycle / 256;
         int segments = 0;
         while (owed >= quota && segments < 256) {
             // The ids whose first byte is the segment's: [segment, segment + 1), the last up to 17 bytes of 0xFF.
