@@ -29,6 +29,12 @@ public final class DeadlineTicker: Sendable {
         timer.resume()
     }
 
+    /// A ticker for deadlines of `timeout` and longer: a sixteenth of it apart, between 5 and 50 ms (50 ms for the
+    /// default 800 ms read deadline: twenty wake-ups a second, however many reads).
+    public convenience init(forTimeout timeout: Duration) {
+        self.init(tick: min(max(timeout / 16, .milliseconds(5)), .milliseconds(50)))
+    }
+
     deinit {
         timer.cancel()
     }

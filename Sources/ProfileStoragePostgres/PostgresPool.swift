@@ -24,17 +24,19 @@ struct PostgresPool: Sendable {
     let probeTimeout: Duration
     /// Named in the error (password redacted).
     let database: String
+    /// Checks every call's deadline: one timer for all of them, so that a lookup makes no timer of its own.
+    let deadlines: DeadlineTicker
     /// How long a call waits on its connection before the server is probed.
     static let probeAfter: Duration = .seconds(2)
     private static let probeLogger = Logger(label: "profile-svc.postgres.probe")
 
     /// Runs `body` on a connection of the pool, within `deadline` from now.
     ///
-    /// The caller gets its answer by the deadline whatever `body` does: `body` runs in a task of its own
-    /// (``ProfileStorage/ReadDeadline``), which is cancelled, and its connection closed, when the deadline passes. A call
-    /// whose own task is cancelled (its batch abandoned because its partitions went to another member, or the service
-    /// stopping) closes its connection at once too: the server then rolls its transaction back and releases its locks,
-    /// rather than when the statement under way ends, however slow the link.
+    /// The caller gets its answer by the deadline (at most a tick of ``deadlines`` after it) whatever `body` does:
+    /// `body` runs in a task of its own (``ProfileStorage/ReadDeadline``), which is cancelled, and its connection
+    /// closed, when the deadline passes. A call whose own task is cancelled (its batch abandoned because its partitions
+    /// went to another member, or the service stopping) closes its connection at once too: the server then rolls its
+    /// transaction back and releases its locks, rather than when the statement under way ends, however slow the link.
     func withConnection<T: Sendable>(deadline: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws -> T
     {
@@ -42,18 +44,29 @@ struct PostgresPool: Sendable {
         let leaseWait = min(leaseTimeout, deadline)
         return try await withTaskCancellationHandler {
             try await ReadDeadline(timeout: deadline) { [database] in
-                // Closed, not returned: a statement may be stuck on it (the pool replaces it). A connection the pool
-                // hands to this call from now on is closed at once: it may be one that died with the network.
-                let connected = lease.connection != nil
-                lease.abandon()
-                return connected
+                lease.connection != nil
                     ? PostgresStoreError(description: "no answer from \(database) within \(deadline); the connection was closed")
                     : Self.noConnection(to: database, within: leaseWait)
-            }.run {
-                try await withLease(lease, leaseWait: leaseWait, deadline: deadline, body)
-            }
+            }.run(
+                on: deadlines,
+                starting: { completion in
+                    lease.run {
+                        do {
+                            completion(.success(try await withLease(lease, leaseWait: leaseWait, deadline: deadline, body)))
+                        } catch {
+                            completion(.failure(error))
+                        }
+                    }
+                },
+                // Closed, not returned: a statement may be stuck on it (the pool replaces it). A connection the pool
+                // hands to this call from now on is closed at once: it may be one that died with the network.
+                stop: {
+                    lease.abandon()
+                    lease.cancel()
+                })
         } onCancel: {
             lease.abandon()
+            lease.cancel()
         }
     }
 
@@ -141,11 +154,32 @@ struct PostgresPool: Sendable {
     }
 }
 
-/// The connection a call holds, set by the call's task and read by its deadline's; closed when the call is abandoned.
+/// A call's task, and the connection it holds, set by that task and read by its deadline; the connection is closed
+/// when the call is abandoned.
 private final class Lease: Sendable {
-    private let state = Mutex<(connection: PostgresConnection?, abandoned: Bool)>((nil, false))
+    private let state = Mutex<(connection: PostgresConnection?, abandoned: Bool, task: Task<Void, Never>?, cancelled: Bool)>(
+        (nil, false, nil, false))
 
     var connection: PostgresConnection? { state.withLock { $0.connection } }
+
+    /// Runs the call, `operation`, in a task of its own, which ``cancel()`` cancels.
+    func run(_ operation: @escaping @Sendable () async -> Void) {
+        let task = Task(operation: operation)
+        let cancelled = state.withLock { state in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    /// Cancels the call's task, or the one ``run(_:)`` starts from now on.
+    func cancel() {
+        let task = state.withLock { state in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
+    }
 
     func hold(_ connection: PostgresConnection) {
         let abandoned = state.withLock { state in

@@ -29,7 +29,7 @@ public final class PostgresProfileStore: ProfileStore {
         client = PostgresClient(configuration: settings.clientConfiguration)
         pool = PostgresPool(
             client: client, leaseTimeout: settings.leaseTimeout, probeTimeout: max(settings.readTimeout, .seconds(5)),
-            database: settings.redactedURL)
+            database: settings.redactedURL, deadlines: DeadlineTicker(forTimeout: settings.readTimeout))
         schema = PostgresSchema(pool: pool, erasureKey: erasureKey, logger: logger)
     }
 

@@ -10,13 +10,13 @@ import ProfileStorage
 struct DeadlineReads: Sendable {
     let pool: DatabasePool
     let deadline: ReadDeadline
-    /// Checks the reads' deadlines, an eighth of the deadline apart (between 5 and 100 ms).
+    /// Checks the reads' deadlines (``ProfileStorage/DeadlineTicker/init(forTimeout:)``).
     let ticker: DeadlineTicker
 
     init(pool: DatabasePool, deadline: ReadDeadline) {
         self.pool = pool
         self.deadline = deadline
-        ticker = DeadlineTicker(tick: min(max(deadline.timeout / 8, .milliseconds(5)), .milliseconds(100)))
+        ticker = DeadlineTicker(forTimeout: deadline.timeout)
     }
 
     /// `body`'s value, read on a reader connection, within the deadline.
