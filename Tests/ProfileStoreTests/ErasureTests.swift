@@ -206,7 +206,8 @@ struct ErasureTests {
 
     /// A PostgreSQL store on a database of its own, running and migrated, with its settings for a client of the test's.
     private static func migratedPostgresStore() async throws -> (TestStore, PostgresSettings) {
-        let settings = try await TestPostgresServer.newDatabase()
+        var settings = try await TestPostgresServer.newDatabase()
+        settings.readTimeout = .seconds(30)  // as StoreBackend's: not a deadline test
         let running = TestStore(PostgresProfileStore(settings: settings, logger: Self.logger), location: .postgres(settings))
         try await running.migrated()
         return (running, settings)

@@ -109,7 +109,9 @@ struct PostgresStoreTests {
         // As a replica frozen mid-batch past `idle_in_transaction_session_timeout` meets it when it wakes up.
         let settings = try await TestPostgresServer.newDatabase()
         try await TestPostgresServer.withClient(settings) { client in
-            let pool = PostgresPool(client: client, leaseTimeout: .seconds(5), probeTimeout: .seconds(1), database: settings.redactedURL)
+            let pool = PostgresPool(
+                client: client, leaseTimeout: .seconds(5), probeTimeout: .seconds(1), database: settings.redactedURL,
+                deadlines: DeadlineTicker(forTimeout: .seconds(1)))
             let pid = try await pool.withConnection(deadline: .seconds(30)) { connection in
                 try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).reduce(0) { $1 }
             }
@@ -139,7 +141,7 @@ struct PostgresStoreTests {
     @Test func aLookupOnAServerThatStoppedAnsweringFailsWithinItsDeadlineAndItsConnectionIsNotReused() async throws {
         // As a network partition or a frozen database host looks to the service: the server's processes for this
         // store's sessions are stopped (SIGSTOP), so the statements sent to them get no answer at all.
-        let (running, settings) = try await storeWithNamedSessions("frozen")
+        let (running, settings) = try await storeWithNamedSessions("frozen", readTimeout: .milliseconds(800))
         let (store, applicationName) = (running.storage, settings.applicationName)
         _ = try await store.apply([SampleEvent.make(user: "u1")], offsets: [], group: "g")
         #expect(try await store.profile(userID: "u1") != nil)
@@ -194,9 +196,12 @@ struct PostgresStoreTests {
     }
 
     /// A store on a new database whose sessions carry `prefix-<random>` as their `application_name`, to find them in
-    /// `pg_stat_activity`; and its settings.
-    private func storeWithNamedSessions(_ prefix: String) async throws -> (TestStore, PostgresSettings) {
+    /// `pg_stat_activity`; and its settings. Its reads wait `readTimeout` (by default longer than a loaded machine takes).
+    private func storeWithNamedSessions(_ prefix: String, readTimeout: Duration = .seconds(30)) async throws -> (
+        TestStore, PostgresSettings
+    ) {
         var settings = try await TestPostgresServer.newDatabase()
+        settings.readTimeout = readTimeout
         settings.applicationName = "\(prefix)-\(UUID().uuidString.prefix(8))"
         return (TestStore(PostgresProfileStore(settings: settings, logger: logger), location: .postgres(settings)), settings)
     }
