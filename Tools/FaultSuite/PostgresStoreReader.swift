@@ -17,6 +17,7 @@ struct PostgresStoreReader {
                 (UUID, Int16).self)
             {
                 snapshot.ledger[id] = LedgerOutcome(rawValue: Int(outcome))
+                snapshot.ledgerRows += 1
             }
             for try await (user, id) in try await client.query("SELECT user_id, event_id FROM profile").decode((String, UUID).self) {
                 snapshot.profiles[user] = id

@@ -10,6 +10,8 @@ enum StoreReader {
     struct Snapshot: Sendable {
         /// Every event id in the ledger (both of its tables: `processed_event_all`), with its outcome.
         var ledger: [UUID: LedgerOutcome] = [:]
+        /// The ledger's rows: more than ``ledger``'s ids when an id is in it twice (in both of SQLite's tables).
+        var ledgerRows = 0
         /// Every profile: user id → the event that created it.
         var profiles: [String: UUID] = [:]
     }
@@ -19,7 +21,10 @@ enum StoreReader {
         return try open(path).read { db in
             var snapshot = Snapshot()
             let ledger = try Row.fetchCursor(db, sql: "SELECT event_id, outcome FROM processed_event_all")
-            while let row = try ledger.next() { snapshot.ledger[uuid(row[0])] = LedgerOutcome(rawValue: row[1]) }
+            while let row = try ledger.next() {
+                snapshot.ledger[uuid(row[0])] = LedgerOutcome(rawValue: row[1])
+                snapshot.ledgerRows += 1
+            }
             let profiles = try Row.fetchCursor(db, sql: "SELECT user_id, event_id FROM profile")
             while let row = try profiles.next() { snapshot.profiles[row[0]] = uuid(row[1]) }
             return snapshot

@@ -16,6 +16,7 @@ enum Verification {
         result.profiles = store.profiles.count
 
         let ledgerIDs = Set(store.ledger.keys)
+        let repeatedEvents = store.ledgerRows - store.ledger.count
         let missingEvents = log.eventIDs.subtracting(ledgerIDs)
         let extraEvents = ledgerIDs.subtracting(log.eventIDs)
         let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys).subtracting(erased)
@@ -43,7 +44,7 @@ enum Verification {
         result.deadLetterCopies = dlq.count - dlqClasses.count - unreadable
 
         result.lost = missingEvents.count + missingProfiles.count + missingPoison.count
-        result.duplicated = extraEvents.count + extraProfiles.count + overCreated + resurrected.count
+        result.duplicated = extraEvents.count + repeatedEvents + extraProfiles.count + overCreated + resurrected.count
         result.expect(resurrected.isEmpty, "\(resurrected.count) erased users have a profile again, e.g. \(Array(resurrected.prefix(3)))")
         result.expect(missingEvents.isEmpty, "\(missingEvents.count) valid event ids missing from the ledger")
         result.expect(missingProfiles.isEmpty, "\(missingProfiles.count) users without a profile, e.g. \(Array(missingProfiles.prefix(3)))")
@@ -51,6 +52,7 @@ enum Verification {
             missingPoison.isEmpty,
             "\(missingPoison.count) poison messages not in the DLQ, e.g. \(missingPoison.prefix(3).map(\.description))")
         result.expect(extraEvents.isEmpty, "\(extraEvents.count) ledger rows for events never produced")
+        result.expect(repeatedEvents == 0, "\(repeatedEvents) event ids in the ledger twice")
         result.expect(extraProfiles.isEmpty, "\(extraProfiles.count) profiles for users never produced")
         result.expect(overCreated == 0, "\(overCreated) ledger rows say 'created' beyond the profiles")
         result.expect(wrongCreator.isEmpty, "\(wrongCreator.count) profiles created by a later event than the user's first")
@@ -64,7 +66,7 @@ enum Verification {
                     separator: ", "))
         result.expect(unreadable == 0, "\(unreadable) DLQ messages without dlq.original.* headers")
         result.notes.append(
-            "ledger \(store.ledger.count) rows = \(log.eventIDs.count) unique valid event ids; "
+            "ledger \(store.ledgerRows) rows = \(log.eventIDs.count) unique valid event ids; "
                 + "profiles = \(log.firstEventByUser.count) users"
         )
     }
