@@ -200,8 +200,7 @@ public final class SQLiteProfileStore: ProfileStore {
         try await pool.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM processed_event) + (SELECT COUNT(*) FROM processed_event_recent)")
-                    ?? 0
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_event_all") ?? 0
             )
         }
     }
