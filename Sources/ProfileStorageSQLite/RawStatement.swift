@@ -47,7 +47,7 @@ struct RawStatement {
         case SQLITE_ROW: return sqlite3_column_int64(statement, 0)
         case SQLITE_DONE: return nil
         default:
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            throw error(code)
         }
     }
 
@@ -61,7 +61,19 @@ struct RawStatement {
                 try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, 0))))
             case SQLITE_DONE: return
             case let code:
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw error(code)
+            }
+        }
+    }
+
+    /// Executes a query, calling `body` with each row's first column as an integer.
+    func forEachInteger(_ body: (Int64) throws -> Void) throws {
+        defer { sqlite3_reset(statement) }
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: try body(sqlite3_column_int64(statement, 0))
+            case SQLITE_DONE: return
+            case let code: throw error(code)
             }
         }
     }
@@ -70,9 +82,14 @@ struct RawStatement {
     func run() throws -> Bool {
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            throw error(code)
         }
         return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// The error of the failed step that returned `code`.
+    private func error(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
     /// SQLite's `SQLITE_TRANSIENT`: copy the bound bytes.

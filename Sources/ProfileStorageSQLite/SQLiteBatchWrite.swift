@@ -9,8 +9,9 @@ import ProfileStorage
 /// A batch is written as ``BatchPlan`` says, each pass in key order rather than message order: the new event ids
 /// into the ledger (its recent table, checked against the merged one through ``LedgerFilter``), then (only while any
 /// user is erased) the new events' users looked up among the erased by their ``ErasureSubject``, then the profiles of
-/// the other new events' earliest per user, then the ledger entries of those that were forgotten or found their
-/// user's profile marked; last, the merges the new ids pay for (``LedgerMerge``). Consecutive inserts then walk each
+/// the other new events' earliest per user (in ``UserKey`` order, each user looked up in the user index's recent table,
+/// and in its merged one through ``UserFilter``), then the ledger entries of those that were forgotten or found their
+/// user's profile marked; last, the merges the new ids and the new users pay for (``LedgerMerge``, ``UserMerge``). Consecutive inserts then walk each
 /// B-tree from left to right instead of jumping between random pages, which keeps the pages being changed hot in the
 /// caches.
 ///
@@ -19,8 +20,8 @@ import ProfileStorage
 /// was a large share of the transaction's time. Offsets (a handful per batch) go through GRDB as usual.
 enum SQLiteBatchWrite {
     /// Applies `events` and stores `offsets`, in the caller's transaction, with the outcomes of ``OutcomeRule``;
-    /// `ledgerFilter` is the process's copy of the filter of the merged ledger, made current first, and
-    /// `minimumMergeCycle` the ``LedgerMerge/cycle(ledger:minimum:)`` floor.
+    /// `filters` are the process's copies of the filters of the merged ledger and user index, made current first, and
+    /// `minimumMergeCycle` the ``BulkIndexMerge/cycle(ledger:minimum:)`` floor of both.
     ///
     /// SQLite has one writer, so no erasure commits between the lookup of an erasure and the insert it decides.
     ///
@@ -28,19 +29,20 @@ enum SQLiteBatchWrite {
     ///   ``ErasureKeyMismatch`` when `erasureKey` is not the key of the erasure records.
     static func apply(
         _ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, erasureKey: ErasureKey?,
-        ledgerFilter: inout LedgerFilter, minimumMergeCycle: Int, in db: Database
+        filters: inout BulkIndexFilters, minimumMergeCycle: Int, in db: Database
     ) throws -> [EventOutcome] {
         try checkOwnerEpochs(of: offsets, group: group, in: db)
-        try ledgerFilter.refresh(in: db)
+        try filters.refresh(in: db)
         let plan = BatchPlan(events)
-        let recorded = try recordEventIDs(plan, ledgerFilter: ledgerFilter, in: db)
+        let recorded = try recordEventIDs(plan, ledgerFilter: filters.ledger, in: db)
         let erased = try erasedUsers(events, among: recorded, configuredKey: erasureKey, in: db)
         let creating = plan.creating(recorded: recorded, erased: erased)
-        let created = try insertProfiles(plan, recorded: creating, in: db)
+        let created = try insertProfiles(plan, recorded: creating, userFilter: filters.users, in: db)
         try mark(events, at: plan.userExisted(recorded: creating, created: created), .userExisted, in: db)
         try mark(events, at: erased.sorted(), .forgotten, in: db)
         try store(offsets, group: group, in: db)
-        try LedgerMerge.pay(recorded: recorded.count, minimumCycle: minimumMergeCycle, filter: &ledgerFilter, in: db)
+        try LedgerMerge.pay(recorded: recorded.count, minimumCycle: minimumMergeCycle, filter: &filters.ledger, in: db)
+        try UserMerge.pay(recorded: created.count, minimumCycle: minimumMergeCycle, filter: &filters.users, in: db)
         return plan.outcomes(recorded: recorded, erased: erased, created: created)
     }
 
@@ -134,26 +136,46 @@ enum SQLiteBatchWrite {
         return recorded
     }
 
-    /// Pass two: inserts the profiles the plan picks among the `recorded` events, in user-id order; returns the
-    /// positions of the events that created one.
-    private static func insertProfiles(_ plan: BatchPlan, recorded: Set<Int>, in db: Database) throws -> Set<Int> {
+    /// Pass two: inserts the profiles the plan picks among the `recorded` events, in ``UserKey`` order; returns the
+    /// positions of the events that created one. A user has a profile when a profile of its key in either table of
+    /// the user index has its id (two ids may share a key): the recent table is always read, the merged one only
+    /// when its filter may hold the key. A new profile is appended, and its key recorded in the recent table.
+    private static func insertProfiles(_ plan: BatchPlan, recorded: Set<Int>, userFilter: UserFilter, in db: Database) throws -> Set<Int> {
+        let users = plan.profileInserts(recorded: recorded).map { (UserKey(plan.events[$0].userID), $0) }.sorted { $0 < $1 }
+        guard !users.isEmpty else { return [] }
+        let inRecent = try db.cachedStatement(
+            sql: "SELECT 1 FROM profile_user_recent JOIN profile ON id = profile_id WHERE user_key = ? AND user_id = ?")
+        let inMerged = try db.cachedStatement(
+            sql: "SELECT 1 FROM profile_user JOIN profile ON id = profile_id WHERE user_key = ? AND user_id = ?")
         let insertProfile = try db.cachedStatement(
             sql: """
-                INSERT OR IGNORE INTO profile (user_id, email, display_name, source, created_at, event_id)
+                INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """)
+        let indexProfile = try db.cachedStatement(
+            sql: "INSERT INTO profile_user_recent (user_key, profile_id) VALUES (?, last_insert_rowid())")
+        // The v8 trigger lets only this pass insert into profile.
+        try db.cachedStatement(sql: "UPDATE profile_user_merge SET inserting = 1").execute()
         var created: Set<Int> = []
-        created.reserveCapacity(recorded.count)
-        for index in plan.profileInserts(recorded: recorded) {
+        created.reserveCapacity(users.count)
+        for (key, index) in users {
             let event = plan.events[index]
-            let inserted = try withUnsafeBytes(of: event.eventID.uuid) { eventID in
+            if try RawStatement(inRecent, db).integer(1, key.rawValue).text(2, event.userID).firstInteger() != nil { continue }
+            if key.withFilterKey({ userFilter.mayContain($0) }),
+                try RawStatement(inMerged, db).integer(1, key.rawValue).text(2, event.userID).firstInteger() != nil
+            {
+                continue
+            }
+            _ = try withUnsafeBytes(of: event.eventID.uuid) { eventID in
                 try RawStatement(insertProfile, db)
                     .text(1, event.userID).text(2, event.email).optionalText(3, event.displayName)
                     .text(4, event.source.rawValue).integer(5, event.createdAt).blob(6, eventID)
                     .run()
             }
-            if inserted { created.insert(index) }
+            _ = try RawStatement(indexProfile, db).integer(1, key.rawValue).run()
+            created.insert(index)
         }
+        try db.cachedStatement(sql: "UPDATE profile_user_merge SET inserting = 0").execute()
         return created
     }
 

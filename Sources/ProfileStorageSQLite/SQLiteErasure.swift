@@ -36,8 +36,8 @@ enum SQLiteErasure {
             ErasedSources(
                 rawValue: try Int.fetchOne(db, sql: "SELECT sources FROM erased_user WHERE subject = ?", arguments: [subject.bytes]) ?? 0)
         }
-        let profileSource = try String.fetchOne(db, sql: "SELECT source FROM profile WHERE user_id = ?", arguments: [userID])
-            .flatMap(EventSource.init(rawValue:))
+        let profile = try Row.fetchOne(db, sql: UserIndex.profileQuery("id, source"), arguments: UserIndex.profileArguments(userID))
+        let profileSource = profile.flatMap { EventSource(rawValue: $0["source"]) }
         let outcome = ErasureOutcome.of(
             subject: subject, sources: sources, recorded: recorded ?? [], profileSource: profileSource, dryRun: dryRun)
         guard !dryRun, let subject else { return outcome }
@@ -49,8 +49,14 @@ enum SQLiteErasure {
                     """,
                 arguments: [subject.bytes, outcome.erasedSources.rawValue, Int64(Date().timeIntervalSince1970 * 1000)])
         }
-        if outcome.profile == .deleted {
-            try db.execute(sql: "DELETE FROM profile WHERE user_id = ?", arguments: [userID])
+        if outcome.profile == .deleted, let profile {
+            // The profile, and its entry in whichever table of the user index holds it.
+            let id: Int64 = profile["id"]
+            try db.execute(sql: "DELETE FROM profile WHERE id = ?", arguments: [id])
+            for table in [UserIndex.recentTable, UserIndex.mergedTable] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE user_key = ? AND profile_id = ?", arguments: [UserKey(userID).rawValue, id])
+            }
         }
         return outcome
     }

@@ -159,6 +159,57 @@ enum SQLiteMigrations {
                         SELECT event_id, outcome, applied_hour FROM processed_event_recent;
                     """)
         }
+        migrator.registerMigration("v8: the user_id index written in bulk: recent users, merged through a filter of the rest") { db in
+            // The unique index on profile.user_id took one random leaf per new profile, as the ledger did before v7.
+            // It goes: profiles are found by UserKey (a 64-bit hash of the user id, which two ids may share, so every
+            // read compares profile.user_id) in profile_user_recent (new profiles) or profile_user (the rest), written
+            // as the ledger is (UserIndex, BulkIndexMerge, BulkIndexFilter; the filter's rows are built at the first
+            // open). Without the unique index, a binary older than v8 would insert a second profile for a user
+            // (its INSERT OR IGNORE relies on the index) and no entry in either table: the trigger refuses every
+            // insert into profile but the batch write's, which raises `inserting` around its own, failing such a
+            // binary's batches until it is replaced.
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile_user (
+                        user_key   INTEGER NOT NULL,
+                        profile_id INTEGER NOT NULL,
+                        PRIMARY KEY (user_key, profile_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE profile_user_recent (
+                        user_key   INTEGER NOT NULL,
+                        profile_id INTEGER NOT NULL,
+                        PRIMARY KEY (user_key, profile_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE profile_user_filter (
+                        segment    INTEGER NOT NULL PRIMARY KEY,
+                        generation INTEGER NOT NULL,
+                        capacity   INTEGER NOT NULL,
+                        count      INTEGER NOT NULL,
+                        bits       BLOB    NOT NULL
+                    );
+                    CREATE TABLE profile_user_merge (
+                        id           INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                        generation   INTEGER NOT NULL,
+                        next_segment INTEGER NOT NULL,
+                        owed         INTEGER NOT NULL,
+                        merging      INTEGER NOT NULL DEFAULT 0,
+                        inserting    INTEGER NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO profile_user_merge (id, generation, next_segment, owed) VALUES (1, 0, 0, 0);
+                    """)
+            db.add(function: UserKey.sqlFunction)
+            defer { db.remove(function: UserKey.sqlFunction) }
+            try db.execute(
+                sql: """
+                    INSERT INTO profile_user (user_key, profile_id) SELECT user_key(user_id), id FROM profile ORDER BY 1, 2;
+                    DROP INDEX profile_user_id;
+                    CREATE TRIGGER profile_inserted_by_batches_only BEFORE INSERT ON profile
+                        WHEN (SELECT inserting FROM profile_user_merge) IS NOT 1
+                    BEGIN
+                        SELECT RAISE(ABORT, 'profile takes new users through profile_user_recent since schema v8: this profile-svc is older than the database; run the release that migrated it');
+                    END;
+                    """)
+        }
         return migrator
     }
 }

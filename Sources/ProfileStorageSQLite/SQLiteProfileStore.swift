@@ -58,8 +58,9 @@ public final class SQLiteProfileStore: ProfileStore {
     public let lookupDiskReads = LookupDiskReads()
     /// `PROFILE_ERASURE_KEY`, if set; the key in use is the stored one (``ErasureKeyChoice``).
     private let erasureKey: ErasureKey?
-    /// This process's copy of the filter of the merged ledger's ids; only write transactions use it.
-    private let ledgerFilter = Mutex(LedgerFilter())
+    /// This process's copies of the filters of the merged ledger's ids and user index's keys; only write transactions
+    /// use them.
+    private let filters = Mutex(BulkIndexFilters())
     /// ``Options/minimumLedgerMergeCycle``.
     private let minimumLedgerMergeCycle: Int
     public let path: String
@@ -109,10 +110,10 @@ public final class SQLiteProfileStore: ProfileStore {
             pool: pool,
             deadline: ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) })
         self.path = path
-        // The filter of the merged ledger is loaded now, and built first when the database has none (migrated from
-        // v6, or its ledger written without it), rather than by the first batch. Its write transaction serialises
-        // processes opening the file at once: one builds, the others load what it stored.
-        try pool.write { db in try ledgerFilter.withLock { try $0.refresh(in: db) } }
+        // The filters of the merged ledger and user index are loaded now, and built first when the database has none
+        // (migrated from v6 or v7, or its tables written without them), rather than by the first batch. Its write
+        // transaction serialises processes opening the file at once: one builds, the others load what it stored.
+        try pool.write { db in try filters.withLock { try $0.refresh(in: db) } }
     }
 
     public func apply(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String) async throws -> [EventOutcome] {
@@ -128,11 +129,11 @@ public final class SQLiteProfileStore: ProfileStore {
         try pool.write { db in try write(events, offsets: offsets, group: group, in: db) }
     }
 
-    /// Applies a batch in the writer's transaction `db`, with this process's copy of the ledger's filter.
+    /// Applies a batch in the writer's transaction `db`, with this process's copies of the filters.
     private func write(_ events: [UserCreatedEvent], offsets: [StoredOffset], group: String, in db: Database) throws -> [EventOutcome] {
-        try ledgerFilter.withLock { filter in
+        try filters.withLock { filters in
             try SQLiteBatchWrite.apply(
-                events, offsets: offsets, group: group, erasureKey: erasureKey, ledgerFilter: &filter,
+                events, offsets: offsets, group: group, erasureKey: erasureKey, filters: &filters,
                 minimumMergeCycle: minimumLedgerMergeCycle, in: db)
         }
     }
@@ -140,13 +141,13 @@ public final class SQLiteProfileStore: ProfileStore {
     public func preview(_ events: [UserCreatedEvent], rule: inout OutcomeRule) async throws -> [EventOutcome] {
         let (eventIDsStored, usersErased, usersWithProfile) = try await pool.read { [erasureKey] db in
             let eventSeen = try db.cachedStatement(sql: "SELECT 1 FROM processed_event_all WHERE event_id = ?")
-            let userExists = try db.cachedStatement(sql: "SELECT 1 FROM profile WHERE user_id = ?")
+            let userExists = try db.cachedStatement(sql: UserIndex.profileQuery("1"))
             return (
                 try events.map { event in
                     try Int.fetchOne(eventSeen, arguments: [event.eventID.blob]) != nil
                 },
                 try SQLiteBatchWrite.erasedUsers(events, among: events.indices, configuredKey: erasureKey, in: db),
-                try events.map { event in try Int.fetchOne(userExists, arguments: [event.userID]) != nil }
+                try events.map { event in try Int.fetchOne(userExists, arguments: UserIndex.profileArguments(event.userID)) != nil }
             )
         }
         return events.indices.map { index in
@@ -164,10 +165,8 @@ public final class SQLiteProfileStore: ProfileStore {
         return try await reads.read { [lookupDiskReads] db in
             try lookupDiskReads.measuring {
                 try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT user_id, email, display_name, source, created_at, event_id FROM profile WHERE user_id = ?
-                            """), arguments: [userID]
+                    db.cachedStatement(sql: UserIndex.profileQuery("user_id, email, display_name, source, created_at, event_id")),
+                    arguments: UserIndex.profileArguments(userID)
                 ).map(Profile.init(row:))
             }
         }

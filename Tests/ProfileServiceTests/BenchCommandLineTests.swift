@@ -72,7 +72,7 @@ struct BenchCommandLineTests {
                 """
             return try queue.read { db in try Double.fetchOne(db, sql: share, arguments: [tree]) ?? 0 }
         }
-        for tree in ["profile_user_id", "processed_event"] {
+        for tree in ["profile_user", "processed_event"] {
             let grown = try leavesInFileOrder(of: tree, layout: "grown")
             let packed = try leavesInFileOrder(of: tree, layout: "packed")
             #expect(grown < 0.3 && packed > 0.9, "\(tree): \(grown) of the leaves in file order grown, \(packed) packed")

@@ -42,13 +42,19 @@ struct ConcurrencyAndDurabilityTests {
         DispatchQueue.global().async {
             try? writer.write { db in
                 try db.execute(sql: "PRAGMA cache_size = 10")
+                // As the batch write inserts them (schema v8): each profile with its entry in the user index.
+                try db.execute(sql: "UPDATE profile_user_merge SET inserting = 1")
                 for index in 0..<2_000 {
                     try db.execute(
                         sql: """
                             INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
                             VALUES (?, 'u@example.com', ?, 'auth-svc', 0, randomblob(16))
                             """, arguments: ["pending-\(index)", String(repeating: "x", count: 1_000)])
+                    try db.execute(
+                        sql: "INSERT INTO profile_user_recent (user_key, profile_id) VALUES (?, last_insert_rowid())",
+                        arguments: [UserKey("pending-\(index)").rawValue])
                 }
+                try db.execute(sql: "UPDATE profile_user_merge SET inserting = 0")
                 signal.yield()
                 release.wait()
             }
@@ -86,7 +92,7 @@ struct ConcurrencyAndDurabilityTests {
         let migrations = try await DatabaseQueue(path: directory.databasePath).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 7)
+        #expect(migrations == 8)
     }
 
     @Test func aVersion1DatabaseKeepsItsProfilesThroughTheV2Migration() async throws {
@@ -165,7 +171,7 @@ struct ConcurrentColdStartTests {
             let migrations = try await DatabaseQueue(path: path).read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
             }
-            #expect(migrations == 7)
+            #expect(migrations == 8)
         }
     }
 }

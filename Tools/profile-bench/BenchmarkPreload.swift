@@ -68,8 +68,10 @@ public enum BenchmarkPreload {
             try db.execute(sql: "PRAGMA cache_size = -\(buildCacheKiB)")
             try db.inTransaction {
                 try layout.fill(db, profiles: profiles, ledgerEntries: ledgerEntries)
-                // The ledger was written without its filter: the first store to open the file builds one.
+                // The ledger and the user index were written without their filters: the first store to open the file
+                // builds them.
                 try db.execute(sql: "DELETE FROM processed_event_filter")
+                try db.execute(sql: "DELETE FROM profile_user_filter")
                 return .commit
             }
             try db.execute(sql: "PRAGMA journal_mode = WAL")

@@ -1,7 +1,13 @@
 import Foundation
 import GRDB
 
-/// Moves the recent ledger entries (`processed_event_recent`) into the ledger (`processed_event`), a
+/// The ledger's merges.
+typealias LedgerMerge = BulkIndexMerge<EventLedgerIndex>
+/// The user index's merges.
+typealias UserMerge = BulkIndexMerge<UserIndex>
+
+/// Moves the recent keys of a ``BulkIndex`` from its recent table to its merged one; for the ledger, the recent
+/// ledger entries (`processed_event_recent`) into the ledger (`processed_event`), a
 /// ``LedgerSegment`` at a time, in key order, inside the batch transactions that owe it.
 ///
 /// Why: event ids are random, so in a ledger of millions every new id lands on its own leaf, and each batch rewrote
@@ -16,10 +22,12 @@ import GRDB
 /// in proportion to its own size (a batch of 20,000 into a ledger of 10M: about 8 segments, 20,000 ids, in tens of
 /// milliseconds), never stalling the only writer as one large merge would (1M ids into a 10M ledger: 2.6 s).
 ///
-/// Each segment's move is atomic with the update of its stored filter (``LedgerFilter/update(_:to:in:)``), which
+/// The user index (``UserIndex``) is merged the same way, its keys counted as the ledger's ids are.
+///
+/// Each segment's move is atomic with the update of its stored filter (``BulkIndexFilter/update(_:to:in:)``), which
 /// holds the moved ids before the transaction commits: every id is in exactly one of the two tables, and the stored
 /// filter holds every id of the ledger, at every commit, whichever process writes and wherever one is killed.
-enum LedgerMerge {
+enum BulkIndexMerge<Index: BulkIndex> {
     /// New ids per sweep of the whole ledger of `ledger` ids: √(2 × 20,000 × `ledger`), at least `minimum` (100,000 in
     /// the service: `SQLiteProfileStore.Options.minimumLedgerMergeCycle`); 632,000 at 10M.
     ///
@@ -32,10 +40,10 @@ enum LedgerMerge {
     }
 
     /// Owes the merge `recorded` new ids, then merges the segments they pay for, in the caller's transaction.
-    static func pay(recorded: Int, minimumCycle: Int, filter: inout LedgerFilter, in db: Database) throws {
+    static func pay(recorded: Int, minimumCycle: Int, filter: inout BulkIndexFilter<Index>, in db: Database) throws {
         guard recorded > 0 else { return }
-        guard let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT next_segment, owed FROM processed_event_merge")) else {
-            throw DatabaseError(message: "processed_event_merge has no row: the v7 migration did not run")
+        guard let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT next_segment, owed FROM \(Index.stateTable)")) else {
+            throw DatabaseError(message: "\(Index.stateTable) has no row: the \(Index.migration) migration did not run")
         }
         var segment = LedgerSegment(state["next_segment"])
         var owed: Int = state["owed"] + recorded
@@ -49,22 +57,19 @@ enum LedgerMerge {
         }
         // After a whole sweep the recent table is empty: nothing is left to owe.
         if merged == LedgerSegment.count { owed = 0 }
-        try db.cachedStatement(sql: "UPDATE processed_event_merge SET next_segment = ?, owed = ?").execute(arguments: [segment.index, owed])
+        try db.cachedStatement(sql: "UPDATE \(Index.stateTable) SET next_segment = ?, owed = ?").execute(arguments: [segment.index, owed])
     }
 
     /// Moves `segment`'s recent ids into the ledger, after adding them to the segment's stored filter. A segment grown
     /// past its filter's capacity gets a new filter, sized for it, built from the ledger.
-    static func merge(_ segment: LedgerSegment, filter: inout LedgerFilter, in db: Database) throws {
-        let bounds: StatementArguments = [segment.lowerBound, segment.upperBound]
-        let recent = try db.cachedStatement(sql: "SELECT event_id FROM processed_event_recent WHERE event_id >= ? AND event_id < ?")
-        try recent.setArguments(bounds)  // kept by RawStatement's reset
+    static func merge(_ segment: LedgerSegment, filter: inout BulkIndexFilter<Index>, in db: Database) throws {
         var ids: [UInt8] = []
-        try RawStatement(recent, db).forEachBlob { ids.append(contentsOf: $0) }
+        try Index.forEachFilterKey(BulkIndexFilter<Index>.scan(Index.recentTable, segment, in: db)) { ids.append(contentsOf: $0) }
         guard !ids.isEmpty else { return }
         let count = ids.count / 16
         var segmentFilter = filter[segment]
         if segmentFilter.count + count > segmentFilter.capacity {
-            segmentFilter = try LedgerFilter.build(segment, extra: count, in: db)
+            segmentFilter = try BulkIndexFilter<Index>.build(segment, extra: count, in: db)
         }
         ids.withUnsafeBytes { bytes in
             for offset in stride(from: 0, to: bytes.count, by: 16) {
@@ -72,15 +77,16 @@ enum LedgerMerge {
             }
         }
         try filter.update(segment, to: segmentFilter, in: db)
+        let bounds = Index.bounds(of: segment)
         // The v7 trigger lets only a merge insert into processed_event.
-        try db.cachedStatement(sql: "UPDATE processed_event_merge SET merging = 1").execute()
+        try db.cachedStatement(sql: "UPDATE \(Index.stateTable) SET merging = 1").execute()
         try db.cachedStatement(
             sql: """
-                INSERT INTO processed_event (event_id, outcome, applied_hour)
-                    SELECT event_id, outcome, applied_hour FROM processed_event_recent WHERE event_id >= ? AND event_id < ? ORDER BY event_id
+                INSERT INTO \(Index.mergedTable) (\(Index.columns))
+                    SELECT \(Index.columns) FROM \(Index.recentTable) WHERE \(Index.segmentCondition) ORDER BY \(Index.order)
                 """
         ).execute(arguments: bounds)
-        try db.cachedStatement(sql: "UPDATE processed_event_merge SET merging = 0").execute()
-        try db.cachedStatement(sql: "DELETE FROM processed_event_recent WHERE event_id >= ? AND event_id < ?").execute(arguments: bounds)
+        try db.cachedStatement(sql: "UPDATE \(Index.stateTable) SET merging = 0").execute()
+        try db.cachedStatement(sql: "DELETE FROM \(Index.recentTable) WHERE \(Index.segmentCondition)").execute(arguments: bounds)
     }
 }
