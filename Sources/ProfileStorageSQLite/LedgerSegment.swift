@@ -4,7 +4,10 @@ import Foundation
 /// ``index``. A segment of the filter is stored, loaded and rebuilt on its own, and a merge moves one segment's recent
 /// ids at a time: each touches 1/256 of the ledger's leaves, neighbours in key order.
 ///
-/// Event ids are UUIDv4s or UUIDv5s (hashes), so the segments hold about as many ids each. Ids that are not random
+/// The user index (``UserIndex``) is cut the same way, by the first byte of a ``UserKey``'s filter key (its top byte in
+/// signed order); the bounds below are the ledger's, ``UserIndex/keys(of:)`` the user index's.
+///
+/// Event ids are UUIDv4s or UUIDv5s (hashes), and user keys hashes, so the segments hold about as many ids each. Ids that are not random
 /// (a producer's own sequential ids) may crowd into a few segments: that costs time (a larger segment to rebuild),
 /// never correctness.
 struct LedgerSegment: Sendable, Hashable {
