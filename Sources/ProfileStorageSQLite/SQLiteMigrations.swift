@@ -167,7 +167,8 @@ enum SQLiteMigrations {
             // open). Without the unique index, a binary older than v8 would insert a second profile for a user
             // (its INSERT OR IGNORE relies on the index) and no entry in either table: the trigger refuses every
             // insert into profile but the batch write's, which raises `inserting` around its own, failing such a
-            // binary's batches until it is replaced.
+            // binary's batches until it is replaced. `merging` is raised by the merges both indexes share; no trigger
+            // reads it here, as no older binary knows profile_user.
             try db.execute(
                 sql: """
                     CREATE TABLE profile_user (

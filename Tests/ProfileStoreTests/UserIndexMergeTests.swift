@@ -64,7 +64,7 @@ struct UserIndexMergeTests {
     }
 
     @Test func theKeyIsFNV1aThenSplitMix64AsTheCModelComputesIt() {
-        // Values from the C model's user_key_of (/work/notes/io-levers-proto/limit-userbulk.c), computed apart.
+        // Values computed apart, by `user_key_of` in Tools/sqlite-limit/limit.c (the C model of the schema).
         #expect(UserKey("").rawValue == -780_787_492_076_525_413)
         #expect(UserKey("user-1").rawValue == -4_280_189_891_278_413_992)
         #expect(UserKey("6f1c2a7e-3b0d-4a55-9d1e-2c4b8f0a9e11").rawValue == -5_903_695_866_531_091_883)
