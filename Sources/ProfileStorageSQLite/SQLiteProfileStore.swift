@@ -40,8 +40,10 @@ public final class SQLiteProfileStore: ProfileStore {
         public init() {}
     }
 
+    /// The schema version a store migrates its file to: the number of its named migrations.
+    public static var schemaVersion: Int { SQLiteMigrations.migrator.migrations.count }
     /// The page size of a new database: the kernel's page. In a large database a batch's keys land on distinct leaves of
-    /// the ledger and the `user_id` index, and each key costs its whole page twice (in the WAL, then at the checkpoint):
+    /// the ledger and the user index, and each key costs its whole page twice (in the WAL, then at the checkpoint):
     /// at 10M profiles 4 KiB pages write a third fewer bytes per event than 8 KiB ones, and read half the bytes per
     /// lookup; smaller pages than the kernel's are written back as whole kernel pages and save nothing at the disk.
     public static let pageSize = 4096

@@ -23,7 +23,7 @@ struct BenchCommandLineTests {
         // The drain wrote at least the rows it stored (a profile row alone is about 100 bytes) through write calls.
         let wcharPerEvent = try #require(Self.field("wchar_per_event", in: first.stdout).flatMap { Int($0) }, "\(first.stdout)")
         #expect(wcharPerEvent >= 100, "\(first.stdout)")
-        let cacheFile = cache.appendingPathComponent("profile-svc/bench-preload-5000-grown-\(SQLiteProfileStore.pageSize).sqlite")
+        let cacheFile = Self.cacheFile("5000-grown", in: cache)
         #expect(FileManager.default.fileExists(atPath: cacheFile.path))
 
         let second = try await ProfileSvcBinary.run(arguments, environment: environment, executable: "profile-bench")
@@ -41,11 +41,7 @@ struct BenchCommandLineTests {
         // The profiles are all there; the ledger holds 1,200 preloaded entries and the run's 1,960.
         #expect(result.stdout.contains("rows=6960 ledger=3160"), "\(result.stdout)")
         #expect(result.stdout.contains("preloaded=5000 preloaded_ledger=1200"), "\(result.stdout)")
-        #expect(
-            FileManager.default.fileExists(
-                atPath: cache.appendingPathComponent(
-                    "profile-svc/bench-preload-5000-ledger-1200-grown-\(SQLiteProfileStore.pageSize).sqlite"
-                ).path))
+        #expect(FileManager.default.fileExists(atPath: Self.cacheFile("5000-ledger-1200-grown", in: cache).path))
     }
 
     @Test func theGrownLayoutScattersTheLeavesOfTheRandomKeysWhereThePackedOneKeepsThemInOrder() async throws {
@@ -62,8 +58,7 @@ struct BenchCommandLineTests {
         }
         /// Of the leaves of `tree` in key order, the share that sit right after the previous one in the file.
         func leavesInFileOrder(of tree: String, layout: String) throws -> Double {
-            let queue = try DatabaseQueue(
-                path: cache.appendingPathComponent("profile-svc/bench-preload-100000-\(layout)-\(SQLiteProfileStore.pageSize).sqlite").path)
+            let queue = try DatabaseQueue(path: Self.cacheFile("100000-\(layout)", in: cache).path)
             defer { try? queue.close() }
             let share = """
                 WITH leaves AS (SELECT pageno, lag(pageno) OVER (ORDER BY path) AS previous FROM dbstat
@@ -129,6 +124,12 @@ struct BenchCommandLineTests {
             environment: ["XDG_CACHE_HOME": cache.path, "HOME": cache.path], executable: "profile-bench")
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("--preload-ledger"), "\(result.stderr)")
+    }
+
+    /// The cache file of the preload named `stem` (`5000-grown`): its page size and schema version follow.
+    private static func cacheFile(_ stem: String, in cache: URL) -> URL {
+        cache.appendingPathComponent(
+            "profile-svc/bench-preload-\(stem)-\(SQLiteProfileStore.pageSize)-v\(SQLiteProfileStore.schemaVersion).sqlite")
     }
 
     /// The value of `name=` in the summary line of `output`.

@@ -137,7 +137,7 @@ struct BenchCommand: AsyncParsableCommand {
             print(
                 "bench: preloaded \(preload) profiles (\(preloadedLedger) with their ledger entry), \(preloadLayout.rawValue), from "
                     + "\(prepared.cacheFile.path) (\(built)copied in \(String(format: "%.1f", prepared.copySeconds)) s, first opened, "
-                    + "its ledger's filter built, in \(String(format: "%.1f", prepared.openSeconds)) s)")
+                    + "the filters of its ledger and user index built, in \(String(format: "%.1f", prepared.openSeconds)) s)")
         }
         try await BenchmarkPostgresPreload.dropping(postgresCopy, server: server) {
             try await measure(base: base, path: path, preloadedLedger: preloadedLedger, tracing: tracing)

@@ -15,7 +15,7 @@ public enum BenchmarkPreload {
         public var built: Bool
         public var buildSeconds: Double
         public var copySeconds: Double
-        /// The first open of the copy: its migrations, and the ledger's filter built in one pass over the ledger.
+        /// The first open of the copy: its migrations, and the filters of the ledger and the user index built, one pass over each.
         public var openSeconds: Double
     }
 
@@ -25,9 +25,11 @@ public enum BenchmarkPreload {
     /// drain does not count its migration and the build of its ledger's filter.
     public static func prepare(profiles: Int, ledgerEntries: Int, layout: PreloadLayout, at path: String) throws -> Prepared {
         let ledger = ledgerEntries == profiles ? "" : "-ledger-\(ledgerEntries)"
-        // Named by the store's page size too: a cache built by a release with other pages is not this store's database.
+        // Named by the store's page size and schema too: a cache built by a release with other pages or tables is not
+        // this store's database (migrated, its layout would not be the one this release writes).
         let cacheFile = cacheDirectory.appendingPathComponent(
-            "bench-preload-\(profiles)\(ledger)-\(layout.rawValue)-\(SQLiteProfileStore.pageSize).sqlite")
+            "bench-preload-\(profiles)\(ledger)-\(layout.rawValue)-\(SQLiteProfileStore.pageSize)-v\(SQLiteProfileStore.schemaVersion).sqlite"
+        )
         var built = false
         let buildStarted = ContinuousClock.now
         if !FileManager.default.fileExists(atPath: cacheFile.path) {
