@@ -176,6 +176,62 @@ static int has_table(sqlite3 *db, const char *name) {
 
 // N profiles with random user ids (UUID text) and random event ids, made inside SQLite as the benchmark's
 // preload makes them.
+// A table written in bulk (the ledger, the user index): the statements that move a segment of its recent table into
+// the big one, delete it from the recent one and store where the merges stand; the big table's rows; the new keys owed.
+struct bulk_index {
+    const char *name;
+    sqlite3_stmt *merge, *merged, *owe;
+    void (*bind_segment)(sqlite3_stmt *statement, int segment);
+    int next_segment;
+    long rows, owed;
+};
+
+// The event ids of segment s: those whose first byte is s, [s, s + 1), the last up to 17 bytes of 0xFF.
+static void bind_ledger_segment(sqlite3_stmt *statement, int segment) {
+    unsigned char lower[1] = {(unsigned char)segment}, upper[17];
+    memset(upper, 0xff, sizeof upper);
+    if (segment < 255) upper[0] = (unsigned char)(segment + 1);
+    sqlite3_bind_blob(statement, 1, lower, 1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(statement, 2, upper, segment < 255 ? 1 : 17, SQLITE_TRANSIENT);
+}
+
+// The user keys of segment s: those whose top byte is s in signed order, [INT64_MIN + s * 2^56, INT64_MIN + (s + 1) *
+// 2^56 - 1].
+static void bind_user_segment(sqlite3_stmt *statement, int segment) {
+    uint64_t lower = (uint64_t)(segment ^ 0x80) << 56;
+    sqlite3_bind_int64(statement, 1, (int64_t)lower);
+    sqlite3_bind_int64(statement, 2, (int64_t)(lower | 0x00FFFFFFFFFFFFFFu));
+}
+
+// BulkIndexMerge.pay: owes `count` new keys, then merges a segment per cycle / 256 keys owed, the cycle
+// sqrt(2 x 20,000 x the big table's rows) and at least 100,000 (BulkIndexMerge.cycle); stores the state.
+static void pay(sqlite3 *db, struct bulk_index *index, long count) {
+    index->owed += count;
+    long cycle = square_root(2 * 20000 * index->rows);
+    if (cycle < 100000) cycle = 100000;
+    long quota = cycle / 256;
+    int segments = 0;
+    while (index->owed >= quota && segments < 256) {
+        for (sqlite3_stmt *statement = index->merge; statement; statement = statement == index->merge ? index->merged : NULL) {
+            index->bind_segment(statement, index->next_segment);
+            if (sqlite3_step(statement) != SQLITE_DONE) die(db, index->name);
+            if (statement == index->merge) index->rows += sqlite3_changes(db);
+            sqlite3_reset(statement);
+        }
+        index->next_segment = (index->next_segment + 1) % 256;
+        index->owed -= quota;
+        segments++;
+    }
+    if (segments == 256) index->owed = 0;
+    sqlite3_bind_int(index->owe, 1, segments);
+    sqlite3_bind_int(index->owe, 2, index->next_segment);
+    sqlite3_bind_int64(index->owe, 3, index->owed);
+    if (sqlite3_bind_parameter_count(index->owe) >= 4) sqlite3_bind_int64(index->owe, 4, index->rows);
+    if (sqlite3_step(index->owe) != SQLITE_DONE) die(db, index->name);
+    sqlite3_reset(index->owe);
+}
+
+
 static const char *rows_sql =
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1),"
     " ids(i, user, event) AS (SELECT i, lower(hex(randomblob(16))), randomblob(16) FROM n)"
@@ -280,6 +336,18 @@ struct event {
     int64_t created_at;
 };
 
+// Inserts `event`'s profile row with `insert` (its six columns, in order).
+static void insert_profile(sqlite3 *db, sqlite3_stmt *insert, const struct event *event) {
+    sqlite3_bind_text(insert, 1, event->user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 2, event->email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 3, event->display_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert, 4, event->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 5, event->created_at);
+    sqlite3_bind_blob(insert, 6, event->event_id, 16, SQLITE_STATIC);
+    if (sqlite3_step(insert) != SQLITE_DONE) die(db, "profile insert");
+    sqlite3_reset(insert);
+}
+
 static int by_event_id(const void *a, const void *b) {
     return memcmp(((const struct event *const *)a)[0]->event_id, ((const struct event *const *)b)[0]->event_id, 16);
 }
@@ -366,14 +434,19 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
     pthread_create(&thread, NULL, checkpointer, (void *)path);
 
     sqlite3_stmt *record = prepare(db, "INSERT OR IGNORE INTO processed_event_recent (event_id, outcome, applied_hour) VALUES (?, 1, ?)");
-    sqlite3_stmt *merge = prepare(db, "INSERT INTO processed_event (event_id, outcome, applied_hour) SELECT event_id, outcome,"
-                                      " applied_hour FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2 ORDER BY event_id");
-    sqlite3_stmt *merged = prepare(db, "DELETE FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2");
-    sqlite3_stmt *owe = prepare(db, "UPDATE processed_event_merge SET generation = generation + ?1, next_segment = ?2, owed = ?3");
+    struct bulk_index ledger = {
+        .name = "ledger merge",
+        .merge = prepare(db, "INSERT INTO processed_event (event_id, outcome, applied_hour) SELECT event_id, outcome,"
+                             " applied_hour FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2 ORDER BY event_id"),
+        .merged = prepare(db, "DELETE FROM processed_event_recent WHERE event_id >= ?1 AND event_id < ?2"),
+        .owe = prepare(db, "UPDATE processed_event_merge SET generation = generation + ?1, next_segment = ?2, owed = ?3"),
+        .bind_segment = bind_ledger_segment,
+    };
     sqlite3_stmt *state = prepare(db, "SELECT next_segment, owed, (SELECT COUNT(*) FROM processed_event) FROM processed_event_merge");
     if (sqlite3_step(state) != SQLITE_ROW) die(db, "merge state");
-    int next_segment = sqlite3_column_int(state, 0);
-    long owed = sqlite3_column_int64(state, 1), ledger = sqlite3_column_int64(state, 2);
+    ledger.next_segment = sqlite3_column_int(state, 0);
+    ledger.owed = sqlite3_column_int64(state, 1);
+    ledger.rows = sqlite3_column_int64(state, 2);
     sqlite3_finalize(state);
     sqlite3_stmt *insert = prepare(db, bulk ? "INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)"
                                               " VALUES (?, ?, ?, ?, ?, ?)"
@@ -383,10 +456,9 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
                                        " VALUES ('bench', ?, ?, ?, 'c') ON CONFLICT (group_id, topic, partition) DO UPDATE"
                                        " SET next_offset = max(next_offset, excluded.next_offset)");
     // The bulk-written user index.
-    sqlite3_stmt *probe_recent = NULL, *probe_big = NULL, *user_insert = NULL, *user_merge = NULL, *user_merged = NULL,
-                 *user_owe = NULL;
-    int user_segment = 0;
-    long user_owed = 0, user_rows = 0, bloom_probes = 0, bloom_keys = 0, users_found = 0;
+    sqlite3_stmt *probe_recent = NULL, *probe_big = NULL, *user_insert = NULL;
+    struct bulk_index users = {.name = "user merge", .bind_segment = bind_user_segment};
+    long bloom_probes = 0, bloom_keys = 0, users_found = 0;
     double filter_seconds = 0;
     if (bulk) {
         probe_recent = prepare(db, "SELECT p.id FROM profile_user_recent r JOIN profile p ON p.id = r.profile_id"
@@ -394,16 +466,16 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
         probe_big = prepare(db, "SELECT p.id FROM profile_user u JOIN profile p ON p.id = u.profile_id"
                                 " WHERE u.user_key = ?1 AND p.user_id = ?2");
         user_insert = prepare(db, "INSERT INTO profile_user_recent (user_key, profile_id) VALUES (?1, ?2)");
-        user_merge = prepare(db, "INSERT INTO profile_user (user_key, profile_id) SELECT user_key, profile_id FROM"
-                                 " profile_user_recent WHERE user_key >= ?1 AND user_key <= ?2 ORDER BY user_key, profile_id");
-        user_merged = prepare(db, "DELETE FROM profile_user_recent WHERE user_key >= ?1 AND user_key <= ?2");
-        user_owe = prepare(db, "UPDATE profile_user_merge SET generation = generation + ?1, next_segment = ?2, owed = ?3,"
-                               " big_rows = ?4");
+        users.merge = prepare(db, "INSERT INTO profile_user (user_key, profile_id) SELECT user_key, profile_id FROM"
+                                  " profile_user_recent WHERE user_key >= ?1 AND user_key <= ?2 ORDER BY user_key, profile_id");
+        users.merged = prepare(db, "DELETE FROM profile_user_recent WHERE user_key >= ?1 AND user_key <= ?2");
+        users.owe = prepare(db, "UPDATE profile_user_merge SET generation = generation + ?1, next_segment = ?2, owed = ?3,"
+                                " big_rows = ?4");
         sqlite3_stmt *user_state = prepare(db, "SELECT next_segment, owed, big_rows FROM profile_user_merge");
         if (sqlite3_step(user_state) != SQLITE_ROW) die(db, "user merge state");
-        user_segment = sqlite3_column_int(user_state, 0);
-        user_owed = sqlite3_column_int64(user_state, 1);
-        user_rows = sqlite3_column_int64(user_state, 2);
+        users.next_segment = sqlite3_column_int(user_state, 0);
+        users.owed = sqlite3_column_int64(user_state, 1);
+        users.rows = sqlite3_column_int64(user_state, 2);
         sqlite3_finalize(user_state);
         // The filter, as the service would build it at start: every key of the big table (read before the clock).
         double filter_started = now_seconds();
@@ -446,14 +518,7 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
             qsort(order, (size_t)count, sizeof *order, by_user_id);
             for (long i = 0; i < count; i++) {
                 struct event *event = order[i];
-                sqlite3_bind_text(insert, 1, event->user_id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 2, event->email, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 3, event->display_name, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 4, event->source, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(insert, 5, event->created_at);
-                sqlite3_bind_blob(insert, 6, event->event_id, 16, SQLITE_STATIC);
-                if (sqlite3_step(insert) != SQLITE_DONE) die(db, "profile insert");
-                sqlite3_reset(insert);
+                insert_profile(db, insert, event);
             }
         } else {
             for (long i = 0; i < count; i++) {
@@ -482,14 +547,7 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
                     users_found++;
                     continue;
                 }
-                sqlite3_bind_text(insert, 1, event->user_id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 2, event->email, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 3, event->display_name, -1, SQLITE_STATIC);
-                sqlite3_bind_text(insert, 4, event->source, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(insert, 5, event->created_at);
-                sqlite3_bind_blob(insert, 6, event->event_id, 16, SQLITE_STATIC);
-                if (sqlite3_step(insert) != SQLITE_DONE) die(db, "profile insert");
-                sqlite3_reset(insert);
+                insert_profile(db, insert, event);
                 sqlite3_bind_int64(user_insert, 1, key);
                 sqlite3_bind_int64(user_insert, 2, sqlite3_last_insert_rowid(db));
                 if (sqlite3_step(user_insert) != SQLITE_DONE) die(db, "profile_user_recent insert");
@@ -504,65 +562,9 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
             if (sqlite3_step(offset) != SQLITE_DONE) die(db, "offset upsert");
             sqlite3_reset(offset);
         }
-        // LedgerMerge.pay: a segment (the ids of one first byte) per cycle / 256 new ids owed, the cycle
-        // sqrt(2 x 20,000 x the ledger's ids) and at least 100,000 (LedgerMerge.cycle).
-        owed += count;
-        long cycle = square_root(2 * 20000 * ledger), quota;
-        if (cycle < 100000) cycle = 100000;
-        quota = cycle / 256;
-        int segments = 0;
-        while (owed >= quota && segments < 256) {
-            // The ids whose first byte is the segment's: [segment, segment + 1), the last up to 17 bytes of 0xFF.
-            unsigned char lower[1] = {(unsigned char)next_segment}, upper[17];
-            memset(upper, 0xff, sizeof upper);
-            if (next_segment < 255) upper[0] = (unsigned char)(next_segment + 1);
-            for (sqlite3_stmt *statement = merge; statement; statement = statement == merge ? merged : NULL) {
-                sqlite3_bind_blob(statement, 1, lower, 1, SQLITE_STATIC);
-                sqlite3_bind_blob(statement, 2, upper, next_segment < 255 ? 1 : 17, SQLITE_STATIC);
-                if (sqlite3_step(statement) != SQLITE_DONE) die(db, "ledger merge");
-                if (statement == merge) ledger += sqlite3_changes(db);
-                sqlite3_reset(statement);
-            }
-            next_segment = (next_segment + 1) % 256;
-            owed -= quota;
-            segments++;
-        }
-        if (segments == 256) owed = 0;
-        sqlite3_bind_int(owe, 1, segments);
-        sqlite3_bind_int(owe, 2, next_segment);
-        sqlite3_bind_int64(owe, 3, owed);
-        if (sqlite3_step(owe) != SQLITE_DONE) die(db, "merge state update");
-        sqlite3_reset(owe);
-        if (bulk) {
-            // The same for the user index: segment s holds the keys whose top byte is s in signed order, i.e.
-            // [INT64_MIN + s * 2^56, INT64_MIN + (s + 1) * 2^56 - 1].
-            user_owed += count;
-            long user_cycle = square_root(2 * 20000 * user_rows), user_quota;
-            if (user_cycle < 100000) user_cycle = 100000;
-            user_quota = user_cycle / 256;
-            int user_segments = 0;
-            while (user_owed >= user_quota && user_segments < 256) {
-                uint64_t lower = (uint64_t)(user_segment ^ 0x80) << 56;
-                int64_t low = (int64_t)lower, up = (int64_t)(lower | 0x00FFFFFFFFFFFFFFu);
-                for (sqlite3_stmt *statement = user_merge; statement; statement = statement == user_merge ? user_merged : NULL) {
-                    sqlite3_bind_int64(statement, 1, low);
-                    sqlite3_bind_int64(statement, 2, up);
-                    if (sqlite3_step(statement) != SQLITE_DONE) die(db, "user merge");
-                    if (statement == user_merge) user_rows += sqlite3_changes(db);
-                    sqlite3_reset(statement);
-                }
-                user_segment = (user_segment + 1) % 256;
-                user_owed -= user_quota;
-                user_segments++;
-            }
-            if (user_segments == 256) user_owed = 0;
-            sqlite3_bind_int(user_owe, 1, user_segments);
-            sqlite3_bind_int(user_owe, 2, user_segment);
-            sqlite3_bind_int64(user_owe, 3, user_owed);
-            sqlite3_bind_int64(user_owe, 4, user_rows);
-            if (sqlite3_step(user_owe) != SQLITE_DONE) die(db, "user merge state update");
-            sqlite3_reset(user_owe);
-        }
+        // The merges the batch's new ids and new users pay for (BulkIndexMerge.pay).
+        pay(db, &ledger, count);
+        if (bulk) pay(db, &users, count);  // every event of the model is a new user
         if ((first / batch) % group == group - 1 || first + count >= total) exec(db, "COMMIT");
     }
     double seconds = now_seconds() - started;
@@ -593,19 +595,19 @@ static int run(const char *path, long total, long batch, int cache_kib, long gro
            (double)pages_written / n, (double)(after.wchar - before.wchar) / n, (double)(after.rchar - before.rchar) / n,
            (double)(after.write_bytes - before.write_bytes) / n, (double)(after.read_bytes - before.read_bytes) / n,
            wal_frames, (double)(final.wchar - before.wchar) / n, (double)(final.write_bytes - before.write_bytes) / n,
-           bloom_keys, filter_seconds, (double)bloom_probes / n, users_found, recent_users, user_rows);
+           bloom_keys, filter_seconds, (double)bloom_probes / n, users_found, recent_users, users.rows);
     sqlite3_finalize(record);
-    sqlite3_finalize(merge);
-    sqlite3_finalize(merged);
-    sqlite3_finalize(owe);
+    sqlite3_finalize(ledger.merge);
+    sqlite3_finalize(ledger.merged);
+    sqlite3_finalize(ledger.owe);
     sqlite3_finalize(insert);
     sqlite3_finalize(offset);
     sqlite3_finalize(probe_recent);
     sqlite3_finalize(probe_big);
     sqlite3_finalize(user_insert);
-    sqlite3_finalize(user_merge);
-    sqlite3_finalize(user_merged);
-    sqlite3_finalize(user_owe);
+    sqlite3_finalize(users.merge);
+    sqlite3_finalize(users.merged);
+    sqlite3_finalize(users.owe);
     sqlite3_close(db);
     free(all_events);
     free(order);
