@@ -19,7 +19,7 @@ struct ProfileSvc: AsyncParsableCommand {
     )
 
     static func main() async {
-        MallocArenas.limit(to: 2)
+        MallocTuning.apply()
         await main(nil)
     }
 }

@@ -79,7 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: .hidden) var serveCluster = false
 
     static func main() async {
-        MallocArenas.limit(to: 2)
+        MallocTuning.apply()
         await main(nil)
     }
 
