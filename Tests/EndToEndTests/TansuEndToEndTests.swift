@@ -135,8 +135,10 @@ struct TansuEndToEndTests {
             BuiltDaemon.environment([
                 "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "KAFKA_GROUP_ID": "profile-svc-static",
                 // A static member must be back within its session timeout; Tansu answers a static member's JoinGroup
-                // after about half of it and its SyncGroup after 3 s, so 20 s leaves room for the restart.
-                "KAFKA_GROUP_INSTANCE_ID": instance, "KAFKA_PROP_SESSION_TIMEOUT_MS": "20000",
+                // after about half of it and its SyncGroup after 3 s. 30 s leaves room for the restart of a debug
+                // build while the rest of the suite loads both cores (with 20 s the other member saw a rebalance once,
+                // in a CI run where the test took 78 s instead of 42).
+                "KAFKA_GROUP_INSTANCE_ID": instance, "KAFKA_PROP_SESSION_TIMEOUT_MS": "30000",
                 "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
                 "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port), "LOG_LEVEL": "info",
             ])
@@ -173,9 +175,10 @@ struct TansuEndToEndTests {
                 return found == users.count
             }
             #expect(try await httpA.metricTotal("profile_messages_consumed_total") > 0, "the restarted member consumes again")
+            let groupLogs = "\(groupEvents(of: a))\n\(groupEvents(of: b))"
             #expect(
                 try await httpB.metricTotal("profile_consumer_rebalances_total") == rebalancesSeenByB,
-                "the other member saw no rebalance")
+                "the other member saw no rebalance; the members' group events:\n\(groupLogs)")
             #expect(try await terminatesGracefully(a))
             #expect(try await terminatesGracefully(b))
         }
@@ -362,6 +365,14 @@ struct TansuEndToEndTests {
     /// SIGTERM ends the daemon with exit code 0 within a bound.
     private func terminatesGracefully(_ daemon: ChildProcess) async throws -> Bool {
         try await daemon.terminate(within: .seconds(20)) == 0
+    }
+
+    /// The lines of `daemon`'s log about its partitions and its group (assigned, revoked, lost, joined), for a failure
+    /// message about a rebalance.
+    private func groupEvents(of daemon: ChildProcess) -> String {
+        "--- \(daemon.logFile.lastPathComponent) ---\n"
+            + daemon.log.split(separator: "\n").filter { $0.contains("partitions") || $0.contains("group") }.suffix(40)
+            .joined(separator: "\n")
     }
 
     /// Runs `body`; when it throws, the failure carries the end of the daemon's log.
