@@ -21,6 +21,7 @@ struct PostgresStoreReader {
             }
             for try await (user, id) in try await client.query("SELECT user_id, event_id FROM profile").decode((String, UUID).self) {
                 snapshot.profiles[user] = id
+                snapshot.profileRows += 1
             }
             return snapshot
         }

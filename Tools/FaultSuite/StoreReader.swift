@@ -14,6 +14,9 @@ enum StoreReader {
         var ledgerRows = 0
         /// Every profile: user id → the event that created it.
         var profiles: [String: UUID] = [:]
+        /// The profile rows: more than ``profiles``' users when a user has two (SQLite keeps one per user by its batch
+        /// write since schema v8, not by a unique index).
+        var profileRows = 0
     }
 
     static func snapshot(path: String) throws -> Snapshot {
@@ -26,7 +29,10 @@ enum StoreReader {
                 snapshot.ledgerRows += 1
             }
             let profiles = try Row.fetchCursor(db, sql: "SELECT user_id, event_id FROM profile")
-            while let row = try profiles.next() { snapshot.profiles[row[0]] = uuid(row[1]) }
+            while let row = try profiles.next() {
+                snapshot.profiles[row[0]] = uuid(row[1])
+                snapshot.profileRows += 1
+            }
             return snapshot
         }
     }

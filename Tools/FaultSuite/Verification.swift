@@ -17,6 +17,7 @@ enum Verification {
 
         let ledgerIDs = Set(store.ledger.keys)
         let repeatedEvents = store.ledgerRows - store.ledger.count
+        let repeatedProfiles = store.profileRows - store.profiles.count
         let missingEvents = log.eventIDs.subtracting(ledgerIDs)
         let extraEvents = ledgerIDs.subtracting(log.eventIDs)
         let missingProfiles = Set(log.firstEventByUser.keys).subtracting(store.profiles.keys).subtracting(erased)
@@ -44,7 +45,8 @@ enum Verification {
         result.deadLetterCopies = dlq.count - dlqClasses.count - unreadable
 
         result.lost = missingEvents.count + missingProfiles.count + missingPoison.count
-        result.duplicated = extraEvents.count + repeatedEvents + extraProfiles.count + overCreated + resurrected.count
+        result.duplicated =
+            extraEvents.count + repeatedEvents + extraProfiles.count + repeatedProfiles + overCreated + resurrected.count
         result.expect(resurrected.isEmpty, "\(resurrected.count) erased users have a profile again, e.g. \(Array(resurrected.prefix(3)))")
         result.expect(missingEvents.isEmpty, "\(missingEvents.count) valid event ids missing from the ledger")
         result.expect(missingProfiles.isEmpty, "\(missingProfiles.count) users without a profile, e.g. \(Array(missingProfiles.prefix(3)))")
@@ -54,6 +56,7 @@ enum Verification {
         result.expect(extraEvents.isEmpty, "\(extraEvents.count) ledger rows for events never produced")
         result.expect(repeatedEvents == 0, "\(repeatedEvents) event ids in the ledger twice")
         result.expect(extraProfiles.isEmpty, "\(extraProfiles.count) profiles for users never produced")
+        result.expect(repeatedProfiles == 0, "\(repeatedProfiles) users with a second profile")
         result.expect(overCreated == 0, "\(overCreated) ledger rows say 'created' beyond the profiles")
         result.expect(wrongCreator.isEmpty, "\(wrongCreator.count) profiles created by a later event than the user's first")
         result.expect(
