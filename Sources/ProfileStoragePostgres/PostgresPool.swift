@@ -60,13 +60,9 @@ struct PostgresPool: Sendable {
                 },
                 // Closed, not returned: a statement may be stuck on it (the pool replaces it). A connection the pool
                 // hands to this call from now on is closed at once: it may be one that died with the network.
-                stop: {
-                    lease.abandon()
-                    lease.cancel()
-                })
+                stop: { lease.stop() })
         } onCancel: {
-            lease.abandon()
-            lease.cancel()
+            lease.stop()
         }
     }
 
@@ -187,6 +183,12 @@ private final class Lease: Sendable {
             return state.abandoned
         }
         if abandoned { let _: EventLoopFuture<Void> = connection.close() }
+    }
+
+    /// Ends the call: closes its connection (``abandon()``) and cancels its task (``cancel()``).
+    func stop() {
+        abandon()
+        cancel()
     }
 
     /// Closes the connection held, or the one held from now on.
