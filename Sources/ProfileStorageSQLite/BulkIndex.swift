@@ -92,7 +92,13 @@ extension UserIndex {
         """
     }
 
-    /// The arguments of ``profileQuery(_:)`` for `userID`.
+    /// A query whose row says that the user of id `?2`, whose ``UserKey`` is `?1`, has a profile indexed in `table` (one
+    /// of the two): the batch write asks the recent table, then the merged one only when its filter may hold the key.
+    static func profileExists(in table: String) -> String {
+        "SELECT 1 FROM \(table) JOIN profile ON id = profile_id WHERE user_key = ?1 AND user_id = ?2"
+    }
+
+    /// The arguments of ``profileQuery(_:)`` and ``profileExists(in:)`` for `userID`.
     static func profileArguments(_ userID: String) -> StatementArguments { [UserKey(userID).rawValue, userID] }
 }
 

@@ -143,10 +143,8 @@ enum SQLiteBatchWrite {
     private static func insertProfiles(_ plan: BatchPlan, recorded: Set<Int>, userFilter: UserFilter, in db: Database) throws -> Set<Int> {
         let users = plan.profileInserts(recorded: recorded).map { (UserKey(plan.events[$0].userID), $0) }.sorted { $0 < $1 }
         guard !users.isEmpty else { return [] }
-        let inRecent = try db.cachedStatement(
-            sql: "SELECT 1 FROM profile_user_recent JOIN profile ON id = profile_id WHERE user_key = ? AND user_id = ?")
-        let inMerged = try db.cachedStatement(
-            sql: "SELECT 1 FROM profile_user JOIN profile ON id = profile_id WHERE user_key = ? AND user_id = ?")
+        let inRecent = try db.cachedStatement(sql: UserIndex.profileExists(in: UserIndex.recentTable))
+        let inMerged = try db.cachedStatement(sql: UserIndex.profileExists(in: UserIndex.mergedTable))
         let insertProfile = try db.cachedStatement(
             sql: """
                 INSERT INTO profile (user_id, email, display_name, source, created_at, event_id)
