@@ -24,16 +24,9 @@ struct LedgerMergeTests {
         return try SQLiteProfileStore(path: directory.databasePath, options: options)
     }
 
-    /// Runs `body` in a write transaction of a connection of its own, as another process would, with that process's
-    /// copy of the filter made current.
+    /// Runs `body` as another process would (``TemporaryDirectory/asAnotherProcess(_:)``), with its copy of the ledger's filter.
     private func asAnotherProcess<T>(_ body: (inout LedgerFilter, Database) throws -> T) throws -> T {
-        let queue = try DatabaseQueue(path: directory.databasePath)
-        defer { try? queue.close() }
-        return try queue.write { db in
-            var filter = LedgerFilter()
-            try filter.refresh(in: db)
-            return try body(&filter, db)
-        }
+        try directory.asAnotherProcess(body)
     }
 
     /// The entries of each of the ledger's tables, and those in both (there must be none).

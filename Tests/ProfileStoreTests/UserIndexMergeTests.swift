@@ -28,16 +28,9 @@ struct UserIndexMergeTests {
     /// A store that does not merge before a million new users.
     private func openSlowStore() throws -> SQLiteProfileStore { try openStore(mergingEvery: 1_000_000) }
 
-    /// Runs `body` in a write transaction of a connection of its own, as another process would, with that process's
-    /// copy of the users' filter made current.
+    /// Runs `body` as another process would (``TemporaryDirectory/asAnotherProcess(_:)``), with its copy of the users' filter.
     private func asAnotherProcess<T>(_ body: (inout UserFilter, Database) throws -> T) throws -> T {
-        let queue = try DatabaseQueue(path: directory.databasePath)
-        defer { try? queue.close() }
-        return try queue.write { db in
-            var filter = UserFilter()
-            try filter.refresh(in: db)
-            return try body(&filter, db)
-        }
+        try directory.asAnotherProcess(body)
     }
 
     /// The entries of each of the user index's tables, those in both (there must be none), and the profiles.
