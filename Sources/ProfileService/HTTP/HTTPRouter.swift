@@ -89,8 +89,7 @@ public enum HTTPRouter {
     /// The `{user_id}` path segment, percent-decoded and checked: 400 when empty, too long or not UTF-8.
     /// (The router matched exactly one segment, so the raw segment holds no `/`; a decoded `%2F` may.)
     static func userID(from request: Request) throws -> String {
-        let raw = request.uri.path.dropFirst(profilesPrefix.count)
-        guard let decoded = String(raw).removingPercentEncoding else {
+        guard let decoded = PercentDecoding.decode(request.uri.path.dropFirst(profilesPrefix.count)) else {
             throw APIError(.badRequest, "user_id must be percent-encoded UTF-8")
         }
         guard !decoded.isEmpty else { throw APIError(.badRequest, "user_id must not be empty") }

@@ -24,7 +24,7 @@ enum ProfileResponse {
         text += ",\"created_at\":\""
         text += Timestamp.formatRFC3339(milliseconds: profile.createdAt)
         text += "\",\"event_id\":\""
-        text += profile.eventID.uuidString.lowercased()
+        text += profile.eventID.lowercasedText
         text += "\"}\n"
         return ByteBuffer(string: text)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ProfileCore
 
 /// Gives every request an id (its own `X-Request-Id` when it is a sane length and printable, else a new
 /// UUID), echoes it on every response, and turns every error into a JSON error response carrying it.
@@ -14,7 +15,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestID = Self.acceptable(request.headers[Self.header]) ?? UUID().uuidString.lowercased()
+        context.requestID = Self.acceptable(request.headers[Self.header]) ?? UUID.random().lowercasedText
         var response: Response
         do {
             response = try await next(request, context)

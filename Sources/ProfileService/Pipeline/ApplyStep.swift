@@ -96,7 +96,7 @@ struct ApplyStep: Sendable {
         to logger: Logger
     ) {
         for (index, (event, outcome)) in zip(events, outcomes).enumerated() {
-            var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.uuidString.lowercased())
+            var metadata = event.origin.logMetadata(eventID: event.decoded.event.eventID.lowercasedText)
             if !span.isEmpty { metadata.merge(span) { line, _ in line } }
             // An erased user's id is not logged again: the subject names the erasure instead (ProfileEraser).
             if outcome == .forgotten {

@@ -28,6 +28,6 @@ public enum DecodedMessage: Sendable {
     /// The event's id, when it decoded.
     public var eventID: String? {
         guard case .event(let event) = self else { return nil }
-        return event.decoded.event.eventID.uuidString.lowercased()
+        return event.decoded.event.eventID.lowercasedText
     }
 }
