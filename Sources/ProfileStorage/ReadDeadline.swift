@@ -44,7 +44,7 @@ extension ReadDeadline {
     /// within ``timeout``, and then `stop` is called (to interrupt the read); `CancellationError` when the caller's task is
     /// cancelled first.
     ///
-    /// For a read that runs on a thread of its own and calls back (a SQLite read on one of GRDB's reader queues): no task
+    /// For a read that runs on a thread of its own and calls back (a SQLite read on one of the store's reader threads): no task
     /// is made for it, and its deadline is one of `ticker`'s, so a lookup costs one hop to the reader's thread and one
     /// back. The deadline's error comes at most a tick after ``timeout``.
     public func run<T: Sendable>(

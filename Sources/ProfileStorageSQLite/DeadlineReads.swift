@@ -4,19 +4,20 @@ import GRDBSQLite
 import ProfileStorage
 
 /// Reads on the pool's reader connections within a ``ProfileStorage/ReadDeadline``, as lookups and readiness checks
-/// make them: each read runs on a reader's queue and calls back (one hop there, one back: no task of its own), and at
+/// make them: each read runs on one of the ``ReaderThreads`` and calls back (one hop there, one back: no task of its own), and at
 /// the deadline (checked by a ``ProfileStorage/DeadlineTicker``) the caller gets the deadline's error while a read still
 /// running is interrupted (`sqlite3_interrupt`), so that it gives its connection back as soon as SQLite looks.
 struct DeadlineReads: Sendable {
-    let pool: DatabasePool
     let deadline: ReadDeadline
     /// Checks the reads' deadlines (``ProfileStorage/DeadlineTicker/init(forTimeout:)``).
     let ticker: DeadlineTicker
+    private let threads: ReaderThreads
 
-    init(pool: DatabasePool, deadline: ReadDeadline) {
-        self.pool = pool
+    /// Reads on `threads` threads of `pool`'s reader connections (started by the first read), within `deadline`.
+    init(pool: DatabasePool, deadline: ReadDeadline, threads: Int) {
         self.deadline = deadline
         ticker = DeadlineTicker(forTimeout: deadline.timeout)
+        self.threads = ReaderThreads(count: threads, pool: pool)
     }
 
     /// `body`'s value, read on a reader connection, within the deadline.
@@ -25,7 +26,7 @@ struct DeadlineReads: Sendable {
         return try await deadline.run(
             on: ticker,
             starting: { completion in
-                pool.asyncRead { connection in
+                threads.submit { connection in
                     completion(
                         Result {
                             let db = try connection.get()
@@ -37,6 +38,11 @@ struct DeadlineReads: Sendable {
                 }
             },
             stop: { running.interrupt() })
+    }
+
+    /// Ends the reader threads (after the reads queued), giving their connections back to the pool.
+    func stop() {
+        threads.stop()
     }
 }
 

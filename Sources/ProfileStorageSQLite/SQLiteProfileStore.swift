@@ -49,6 +49,9 @@ public final class SQLiteProfileStore: ProfileStore {
     public static let pageSize = 4096
     /// Each reader connection's page cache, in KiB.
     static let readerCacheSizeKiB = 2048
+    /// Threads that serve lookups and readiness checks, each on a reader connection of its own; one of GRDB's five
+    /// (`Configuration.maximumReaderCount`) stays for the other reads.
+    static let lookupReaderThreads = 4
 
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
@@ -110,7 +113,8 @@ public final class SQLiteProfileStore: ProfileStore {
         self.lookups = lookups
         reads = DeadlineReads(
             pool: pool,
-            deadline: ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) })
+            deadline: ReadDeadline(timeout: options.readTimeout) { SQLiteReadTimeout(path: path, timeout: options.readTimeout) },
+            threads: Self.lookupReaderThreads)
         self.path = path
         // The filters of the merged ledger and user index are loaded now, and built first when the database has none
         // (migrated from v6 or v7, or its tables written without them), rather than by the first batch. Its write
@@ -285,8 +289,14 @@ public final class SQLiteProfileStore: ProfileStore {
         try close()
     }
 
+    deinit {
+        // A store dropped without `close()` (a tool's, a test's) still ends its reader threads, which hold the pool.
+        reads.stop()
+    }
+
     /// Closes the database, waiting for what is under way. Further calls fail.
     public func close() throws {
+        reads.stop()
         try pool.close()
         try checkpointer.close()
     }
