@@ -105,11 +105,15 @@ struct ReplicaScenario {
         guard case .postgres(let settings) = store else { return nil }
         let reader = PostgresStoreReader(settings: settings)
         let zombie = replicas[0]
+        // Each step says when it starts, so that a run that stalls shows where.
+        say("  \(zombie.name) to be frozen: waiting until it is ready")
         _ = await waitUntil(timeout: .seconds(60)) { HTTPProbe.get(port: zombie.httpPort, "/readyz").status == 200 }
+        say("  \(zombie.name) to be frozen: producing \(suite.scale.replicaEvents / 2) events")
         try await feed(suite.scale.replicaEvents / 2)
         // Not every lock wait is a batch's: a replica also waits here to claim the partitions it was just assigned.
         var cancelled = 0
-        for _ in 1...5 where cancelled == 0 {
+        for attempt in 1...5 where cancelled == 0 {
+            say("  \(zombie.name) to be frozen: try \(attempt), the owners' epochs locked, waiting for its batch at the epoch check")
             cancelled = try await reader.whileOwnerEpochsLocked(sessionsOf: zombie.name) { sessions in
                 guard await waitUntil(timeout: .seconds(10), { await sessions.waitingInEpochCheck() > 0 }) else { return 0 }
                 zombie.freeze()
