@@ -159,15 +159,14 @@ public final class ConsumerWorker: Service {
     /// poison among them (acknowledged before the batch can be applied). `nil` when nothing arrived.
     private func readStage() async throws -> ReadBatch? {
         let maxBatchSize = configuration.worker.maxBatchSize
-        var messages: [DecodedMessage] = []
+        var decoded = DecodedBatch(reservingCapacity: maxBatchSize)
         var timeout = configuration.worker.pollTimeout
-        while messages.count < maxBatchSize {
-            let read = try await read(maxMessages: min(Self.pollChunk, maxBatchSize - messages.count), timeout: timeout)
-            messages.append(contentsOf: read.lazy.map { self.decoder.decode(InboundMessage(fresh: $0)) })
+        while decoded.messageCount < maxBatchSize {
+            let read = try await read(maxMessages: min(Self.pollChunk, maxBatchSize - decoded.messageCount), timeout: timeout)
+            for message in read { decoded.append(decoder.decode(InboundMessage(fresh: message))) }
             if read.count < Self.pollChunk { break }
             timeout = .zero
         }
-        let decoded = DecodedBatch(messages)
         guard decoded.messageCount > 0 else { return nil }
         let polledAt = ContinuousClock.now
         for (topic, count) in decoded.messagesPerTopic { metrics.consumed(topic: topic, count: count) }

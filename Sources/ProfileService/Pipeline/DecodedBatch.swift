@@ -1,4 +1,3 @@
-import Kafka
 import ProfileCore
 import ProfileStorage
 
@@ -13,39 +12,52 @@ struct DecodedBatch: Sendable {
 
     var events: [Event] = []
     var poison: [Poison] = []
-    /// Per partition read, the offset after the batch's last message.
-    var nextOffsets: [StoredOffset] = []
-    /// Messages in the batch per topic read, events and poison.
-    var messagesPerTopic: [String: Int] = [:]
+    /// What the batch read of each partition.
+    private var partitions: [PartitionKey: PartitionRead] = [:]
+
     /// Messages in the batch, events and poison.
     var messageCount: Int { events.count + poison.count }
 
+    /// Per partition read, the offset after the batch's last message.
+    var nextOffsets: [StoredOffset] {
+        partitions.map { StoredOffset(topic: $0.key.topic, partition: $0.key.partition, nextOffset: $0.value.nextOffset) }
+    }
+
+    /// Messages in the batch per topic read, events and poison.
+    var messagesPerTopic: [String: Int] {
+        partitions.reduce(into: [:]) { counts, partition in counts[partition.key.topic, default: 0] += partition.value.messages }
+    }
+
+    /// An empty batch with room for `capacity` messages, filled by ``append(_:)`` as they are decoded: a batch read
+    /// chunk by chunk is never held a second time, as an array of its messages.
+    init(reservingCapacity capacity: Int = 0) {
+        events.reserveCapacity(capacity)
+    }
+
     /// Gathers decoded `messages`, in the order they were read.
     init(_ messages: [DecodedMessage]) {
-        var partitions: [KafkaTopicPartition: PartitionRead] = [:]
-        events.reserveCapacity(messages.count)
-        for message in messages {
-            let origin = message.origin
-            partitions[KafkaTopicPartition(topic: origin.topic, partition: origin.partition), default: PartitionRead()].read(
-                offset: origin.offset)
-            switch message {
-            case .event(let event): events.append(event)
-            case .poison(let poison): self.poison.append(poison)
-            }
-        }
-        for (partition, read) in partitions {
-            nextOffsets.append(StoredOffset(topic: partition.topic, partition: partition.partition, nextOffset: read.nextOffset))
-            messagesPerTopic[partition.topic, default: 0] += read.messages
+        self.init(reservingCapacity: messages.count)
+        for message in messages { append(message) }
+    }
+
+    /// Adds `message`, read after the batch's messages.
+    mutating func append(_ message: DecodedMessage) {
+        let origin = message.origin
+        partitions[PartitionKey(topic: origin.topic, partition: origin.partition), default: PartitionRead()].read(
+            offset: origin.offset)
+        switch message {
+        case .event(let event): events.append(event)
+        case .poison(let poison): self.poison.append(poison)
         }
     }
 
     /// The batch without the events and offsets of partitions outside `owned` (revoked, or fenced by the store);
     /// their poison messages are dead-lettered already.
     func restricted(to owned: Set<PartitionKey>) -> DecodedBatch {
-        guard !nextOffsets.allSatisfy({ owned.contains($0.partitionKey) }) else { return self }
+        guard !partitions.keys.allSatisfy(owned.contains) else { return self }
         var batch = self
         batch.events.removeAll { !owned.contains(PartitionKey(topic: $0.origin.topic, partition: $0.origin.partition)) }
-        batch.nextOffsets.removeAll { !owned.contains($0.partitionKey) }
+        batch.partitions = partitions.filter { owned.contains($0.key) }
         return batch
     }
 
