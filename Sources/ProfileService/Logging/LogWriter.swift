@@ -7,14 +7,17 @@ import Synchronization
 /// thread: a stream that blocks (a pipe its reader drains slowly) holds up its own lines only.
 ///
 /// Nothing is lost on a graceful exit: the buffers are written out when the process exits (`atexit`), and
-/// ``flushAll()`` writes them out at once. A crash loses at most the last 100 ms. A buffer that reaches 1 MiB (the
-/// stream cannot keep up) is written out by the caller that filled it, which bounds the memory and slows the
-/// logging threads to the stream's pace rather than dropping lines.
+/// ``flushAll()`` writes them out at once. A crash loses at most the last 100 ms. A buffer that reaches 256 KiB (a
+/// burst of lines, or a stream that cannot keep up) is written out by the caller that filled it, which bounds the
+/// memory and slows the logging threads to the stream's pace rather than dropping lines. Two buffers take turns, one
+/// filling while the other is written out, so writing out allocates nothing.
 final class LogWriter: Sendable {
     private let descriptor: Int32
+    /// The buffer lines are appended to.
     private let pending = Mutex<[UInt8]>([])
-    /// Held while a buffer is written out, so that two write-outs never interleave their lines.
-    private let writing = Mutex(())
+    /// The buffer being written out, empty between write-outs; held while it is, so that two write-outs never
+    /// interleave their lines.
+    private let writing = Mutex<[UInt8]>([])
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -32,7 +35,7 @@ final class LogWriter: Sendable {
         }
     }
 
-    /// Appends one line (its own newline included), UTF-8; writes the buffer out at once when it has reached 1 MiB.
+    /// Appends one line (its own newline included), UTF-8; writes the buffer out at once when it has reached 256 KiB.
     func append(_ line: [UInt8]) {
         let full = pending.withLock { buffer in
             buffer.append(contentsOf: line)
@@ -43,11 +46,9 @@ final class LogWriter: Sendable {
 
     /// Writes out what is buffered.
     func flush() {
-        writing.withLock { _ in
-            let bytes = pending.withLock { buffer in
-                defer { buffer.removeAll(keepingCapacity: true) }
-                return buffer
-            }
+        writing.withLock { bytes in
+            pending.withLock { swap(&$0, &bytes) }
+            defer { bytes.removeAll(keepingCapacity: true) }
             bytes.withUnsafeBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {
@@ -67,7 +68,7 @@ final class LogWriter: Sendable {
     }
 
     private static let registry = Mutex<[Int32: LogWriter]>([:])
-    private static let inlineFlushBytes = 1 << 20
+    private static let inlineFlushBytes = 256 << 10
 
     /// Starts this stream's thread, which writes the buffer out every 100 ms for as long as the process runs.
     private func startFlushing() {
