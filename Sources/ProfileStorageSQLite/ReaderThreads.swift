@@ -20,16 +20,20 @@ final class ReaderThreads: Sendable {
         var started = false
         var stopping = false
 
+        /// The oldest read queued. Reads taken leave the array when it empties, or once they are half of it (so that a
+        /// queue that never empties under a steady load neither grows nor keeps what they captured).
         mutating func take() -> Read? {
             guard next < reads.count else { return nil }
-            defer {
-                next += 1
-                if next == reads.count {
-                    reads.removeAll(keepingCapacity: true)
-                    next = 0
-                }
+            let read = reads[next]
+            next += 1
+            if next == reads.count {
+                reads.removeAll(keepingCapacity: true)
+                next = 0
+            } else if next >= 64, next * 2 >= reads.count {
+                reads.removeFirst(next)
+                next = 0
             }
-            return reads[next]
+            return read
         }
     }
 
