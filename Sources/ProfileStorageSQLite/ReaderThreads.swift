@@ -10,6 +10,10 @@ import Synchronization
 /// where GRDB's `asyncRead` hops twice (to the queue that waits for a free connection, then to that connection's
 /// queue) and runs `BEGIN`/`COMMIT` around the statement: on a host with two cores those wake-ups were a third of a
 /// lookup's time.
+///
+/// The pool's barriers (`close()`, `barrierWriteWithoutTransaction`, which the migrator uses) wait for every reader
+/// connection: the store migrates before the first read starts the threads, and stops them (``stop()``) before it
+/// closes the pool.
 final class ReaderThreads: Sendable {
     /// A read: given the connection, or the error that left the thread without one (the pool closed, say).
     typealias Read = @Sendable (Result<Database, any Error>) -> Void
