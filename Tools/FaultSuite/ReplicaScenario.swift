@@ -113,8 +113,9 @@ struct ReplicaScenario {
         // Not every lock wait is a batch's: a replica also waits here to claim the partitions it was just assigned.
         var cancelled = 0
         for attempt in 1...5 where cancelled == 0 {
-            say("  \(zombie.name) to be frozen: try \(attempt), the owners' epochs locked, waiting for its batch at the epoch check")
+            say("  \(zombie.name) to be frozen: try \(attempt), locking the owners' epochs")
             cancelled = try await reader.whileOwnerEpochsLocked(sessionsOf: zombie.name) { sessions in
+                say("  \(zombie.name) to be frozen: the owners' epochs locked, waiting for its batch at the epoch check")
                 guard await waitUntil(timeout: .seconds(10), { await sessions.waitingInEpochCheck() > 0 }) else { return 0 }
                 zombie.freeze()
                 return try await sessions.cancelWaitingStatements()
