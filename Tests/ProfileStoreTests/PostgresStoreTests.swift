@@ -76,7 +76,9 @@ struct PostgresStoreTests {
         } catch {
             #expect(error is PostgresStoreError)
             #expect(!"\(error)".contains("s3cret"))
-            #expect("\(error)".contains("no connection to postgres://\(settings.user):***@127.0.0.1:\(settings.port)/"))
+            // It names the server, password redacted: "no connection to …", or, when the ping's deadline comes first
+            // on a loaded machine, "the schema of … is not migrated" (the migration still waiting for a connection).
+            #expect("\(error)".contains("postgres://\(settings.user):***@127.0.0.1:\(settings.port)/"))
         }
         await #expect(throws: PostgresStoreError.self) { try await store.apply([SampleEvent.make(user: "u")], offsets: [], group: "g") }
         #expect(!settings.redactedURL.contains("s3cret"))
