@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Foundation
 import GRDB
@@ -19,26 +20,10 @@ final class ReaderThreads: Sendable {
     typealias Read = @Sendable (Result<Database, any Error>) -> Void
 
     private struct Queue {
-        var reads: [Read] = []
-        var next = 0
+        /// Oldest first.
+        var reads = Deque<Read>()
         var started = false
         var stopping = false
-
-        /// The oldest read queued. Reads taken leave the array when it empties, or once they are half of it (so that a
-        /// queue that never empties under a steady load neither grows nor keeps what they captured).
-        mutating func take() -> Read? {
-            guard next < reads.count else { return nil }
-            let read = reads[next]
-            next += 1
-            if next == reads.count {
-                reads.removeAll(keepingCapacity: true)
-                next = 0
-            } else if next >= 64, next * 2 >= reads.count {
-                reads.removeFirst(next)
-                next = 0
-            }
-            return read
-        }
     }
 
     private let queue = Mutex(Queue())
@@ -115,7 +100,7 @@ final class ReaderThreads: Sendable {
     private func nextRead() -> Read? {
         while true {
             queued.wait()
-            let (read, stopping) = queue.withLock { queue in (queue.take(), queue.stopping) }
+            let (read, stopping) = queue.withLock { queue in (queue.reads.popFirst(), queue.stopping) }
             if let read { return read }
             if stopping { return nil }
         }
