@@ -53,7 +53,8 @@ final class ReaderThreads: Sendable {
         if starting {
             for index in 0..<count {
                 let thread = Thread { [self] in serve() }
-                thread.name = "profile-svc.reader-\(index)"
+                // At most 15 bytes: Linux keeps no longer thread name.
+                thread.name = "lookup-reader-\(index)"
                 thread.start()
             }
         }

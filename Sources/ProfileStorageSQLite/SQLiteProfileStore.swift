@@ -79,6 +79,7 @@ public final class SQLiteProfileStore: ProfileStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout.inSeconds)
+        configuration.adviseRandomReadsOnReaders()
         let lookups = LookupActivity()
         let checkpointer = WALCheckpointer(
             minimumPages: options.walAutocheckpointPages, maximumPages: options.walAutocheckpointMaximumPages, lookups: lookups)
@@ -163,9 +164,9 @@ public final class SQLiteProfileStore: ProfileStore {
         }
     }
 
-    /// The point read, within ``Options/readTimeout``. It runs on a reader's dispatch queue (GRDB's async read), never
-    /// on the caller's thread: a read that SQLite holds up (its locks taken by another process) must not hold one of
-    /// the few threads every task of the process runs on, and can then be abandoned at its deadline.
+    /// The point read, within ``Options/readTimeout``. It runs on one of the ``ReaderThreads``, never on the caller's
+    /// thread: a read that SQLite holds up (its locks taken by another process) must not hold one of the few threads
+    /// every task of the process runs on, and can then be abandoned at its deadline.
     public func profile(userID: String) async throws -> Profile? {
         lookups.lookedUp()
         return try await reads.read { [lookupDiskReads] db in

@@ -78,7 +78,8 @@ final class LogWriter: Sendable {
                 flush()
             }
         }
-        thread.name = "profile-svc.log-writer-\(descriptor)"
+        // At most 15 bytes: Linux keeps no longer thread name.
+        thread.name = "log-writer-\(descriptor)"
         thread.start()
     }
 }
