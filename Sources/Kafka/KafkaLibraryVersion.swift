@@ -10,6 +10,10 @@ public struct KafkaLibraryVersion: Sendable, Comparable, CustomStringConvertible
     /// The first release that skips KIP-482 tagged fields correctly (PR #4278, issue #4253).
     public static let taggedFieldsFixed = KafkaLibraryVersion(major: 2, minor: 2, patch: 0)
 
+    /// The first release with `fetch.queue.backoff.ms`: before it, a partition whose fetch queue is full is fetched
+    /// again only when its broker thread next wakes, a second later.
+    public static let fetchQueueBackoffAdded = KafkaLibraryVersion(major: 2, minor: 2, patch: 0)
+
     public init(major: Int, minor: Int, patch: Int) {
         self.major = major
         self.minor = minor
@@ -24,6 +28,9 @@ public struct KafkaLibraryVersion: Sendable, Comparable, CustomStringConvertible
     /// Releases before 2.2.0 skip each KIP-482 tagged field of a response one byte short. Apache Kafka's replies
     /// survive it by luck; brokers whose replies carry tagged fields of other shapes (Tansu) fail the handshake.
     public var skipsTaggedFieldsShort: Bool { self < Self.taggedFieldsFixed }
+
+    /// Whether the release has `fetch.queue.backoff.ms` (2.2.0 and later).
+    public var hasFetchQueueBackoff: Bool { self >= Self.fetchQueueBackoffAdded }
 
     public var description: String { "\(major).\(minor).\(patch)" }
 

@@ -238,6 +238,24 @@ struct ConfigurationTests {
         #expect(producer["session.timeout.ms"] == nil)
     }
 
+    @Test func theFetchQueueIsSmallerAndRefetchedSoonerOnALibraryThatCanBeToldTo() throws {
+        let kafka = try load([:]).kafka
+        let old = KafkaSettings.consumer(kafka, library: KafkaLibraryVersion(major: 2, minor: 0, patch: 2))
+        #expect(old["queued.max.messages.kbytes"] == "16384")
+        // 2.0 knows no such property: setting it would fail the consumer's creation.
+        #expect(old["fetch.queue.backoff.ms"] == nil)
+        for library in [KafkaLibraryVersion(major: 2, minor: 2, patch: 0), KafkaLibraryVersion(major: 2, minor: 3, patch: 0)] {
+            let consumer = KafkaSettings.consumer(kafka, library: library)
+            #expect(consumer["queued.max.messages.kbytes"] == "8192")
+            #expect(consumer["fetch.queue.backoff.ms"] == "10")
+        }
+        let overridden = try load(["KAFKA_PROP_QUEUED_MAX_MESSAGES_KBYTES": "32768", "KAFKA_PROP_FETCH_QUEUE_BACKOFF_MS": "500"]).kafka
+        let consumer = KafkaSettings.consumer(overridden, library: KafkaLibraryVersion(major: 2, minor: 3, patch: 0))
+        #expect(consumer["queued.max.messages.kbytes"] == "32768")
+        #expect(consumer["fetch.queue.backoff.ms"] == "500")
+        #expect(KafkaSettings.producer(overridden, clientSuffix: "-dlq")["fetch.queue.backoff.ms"] == nil)
+    }
+
     @Test func aGroupInstanceIDMakesTheWorkerAStaticMemberAndOnlyTheWorker() throws {
         let dynamic = try load([:]).kafka
         #expect(dynamic.groupInstanceID == nil)
