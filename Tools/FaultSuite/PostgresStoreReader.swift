@@ -6,12 +6,32 @@ import ProfileStorage
 import ProfileStoragePostgres
 
 /// Reads a scenario's PostgreSQL database from outside, as an operator with `psql` would (the counterpart of
-/// ``StoreReader``). Each call opens a connection of its own.
+/// ``StoreReader``). Each call opens a connection of its own, and fails with ``CallTimedOut`` past ``callDeadline``.
 struct PostgresStoreReader {
     let settings: PostgresSettings
 
+    /// Longest a call waits for PostgreSQL. Past it the call fails, naming what it was doing, rather than hold up the
+    /// suite: a new client has been seen, rarely, never to open its connection (no session on the server, no timer
+    /// pending in the client).
+    static let callDeadline: Duration = .seconds(60)
+
+    /// A call that had no answer within ``callDeadline`` (abandoned: it may still end later).
+    struct CallTimedOut: Error, CustomStringConvertible {
+        let call: String
+        var description: String { "no answer from PostgreSQL within \(callDeadline) while \(call)" }
+    }
+
+    /// `body` with a client of its own, within ``callDeadline``.
+    private func withClient<T: Sendable>(
+        _ call: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        try await ReadDeadline(timeout: Self.callDeadline) { CallTimedOut(call: call) }.run { [settings] in
+            try await TestPostgresServer.withClient(settings, body)
+        }
+    }
+
     func snapshot() async throws -> StoreReader.Snapshot {
-        try await TestPostgresServer.withClient(settings) { client in
+        try await withClient("reading the ledger and the profiles") { client in
             var snapshot = StoreReader.Snapshot()
             for try await (id, outcome) in try await client.query("SELECT event_id, outcome FROM processed_event").decode(
                 (UUID, Int16).self)
@@ -28,7 +48,7 @@ struct PostgresStoreReader {
     }
 
     func storedOffsets(group: String) async throws -> [KafkaTopicPartition: Int64] {
-        try await TestPostgresServer.withClient(settings) { client in
+        try await withClient("reading the stored offsets") { client in
             var offsets: [KafkaTopicPartition: Int64] = [:]
             for try await (topic, partition, next) in try await client.query(
                 "SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = \(group)"
@@ -41,7 +61,7 @@ struct PostgresStoreReader {
 
     /// The owner epoch of each partition of `group` that has one.
     func ownerEpochs(group: String) async throws -> [KafkaTopicPartition: Int64] {
-        try await TestPostgresServer.withClient(settings) { client in
+        try await withClient("reading the owner epochs") { client in
             var epochs: [KafkaTopicPartition: Int64] = [:]
             for try await (topic, partition, epoch) in try await client.query(
                 "SELECT topic, partition, epoch FROM partition_owner WHERE group_id = \(group)"
@@ -72,9 +92,9 @@ struct PostgresStoreReader {
     /// then waits at its first statement (the epoch check), holding no lock yet. `body` gets the sessions of
     /// `applicationName`, to see them wait and to cancel what they wait in.
     func whileOwnerEpochsLocked<T: Sendable>(
-        sessionsOf applicationName: String, _ body: @Sendable (LockedSessions) async throws -> T
+        sessionsOf applicationName: String, _ body: @escaping @Sendable (LockedSessions) async throws -> T
     ) async throws -> T {
-        try await TestPostgresServer.withClient(settings) { client in
+        try await withClient("locking the owner epochs") { client in
             try await client.withTransaction(logger: Logger(label: "faults.postgres")) { connection in
                 try await connection.query("LOCK TABLE partition_owner IN EXCLUSIVE MODE", logger: Logger(label: "faults.postgres"))
                 return try await body(LockedSessions(applicationName: applicationName, client: client))

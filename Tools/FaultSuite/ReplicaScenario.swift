@@ -114,11 +114,16 @@ struct ReplicaScenario {
         var cancelled = 0
         for attempt in 1...5 where cancelled == 0 {
             say("  \(zombie.name) to be frozen: try \(attempt), locking the owners' epochs")
-            cancelled = try await reader.whileOwnerEpochsLocked(sessionsOf: zombie.name) { sessions in
-                say("  \(zombie.name) to be frozen: the owners' epochs locked, waiting for its batch at the epoch check")
-                guard await waitUntil(timeout: .seconds(10), { await sessions.waitingInEpochCheck() > 0 }) else { return 0 }
-                zombie.freeze()
-                return try await sessions.cancelWaitingStatements()
+            do {
+                cancelled = try await reader.whileOwnerEpochsLocked(sessionsOf: zombie.name) { sessions in
+                    say("  \(zombie.name) to be frozen: the owners' epochs locked, waiting for its batch at the epoch check")
+                    guard await waitUntil(timeout: .seconds(10), { await sessions.waitingInEpochCheck() > 0 }) else { return 0 }
+                    zombie.freeze()
+                    return try await sessions.cancelWaitingStatements()
+                }
+            } catch let timedOut as PostgresStoreReader.CallTimedOut {
+                // Nothing frozen yet, so the next try starts afresh, on a client of its own.
+                say("  \(zombie.name) to be frozen: try \(attempt): \(timedOut)")
             }
         }
         guard cancelled > 0 else {
