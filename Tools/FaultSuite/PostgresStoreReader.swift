@@ -90,22 +90,25 @@ struct PostgresStoreReader {
 
     /// Runs `body` while a transaction of this reader holds the owner epochs locked against every replica: a batch
     /// then waits at its first statement (the epoch check), holding no lock yet. `body` gets the sessions of
-    /// `applicationName`, to see them wait and to cancel what they wait in.
+    /// `applicationName`, to see them wait and to cancel what they wait in, on the transaction's own connection.
     func whileOwnerEpochsLocked<T: Sendable>(
         sessionsOf applicationName: String, _ body: @escaping @Sendable (LockedSessions) async throws -> T
     ) async throws -> T {
         try await withClient("locking the owner epochs") { client in
-            try await client.withTransaction(logger: Logger(label: "faults.postgres")) { connection in
-                try await connection.query("LOCK TABLE partition_owner IN EXCLUSIVE MODE", logger: Logger(label: "faults.postgres"))
-                return try await body(LockedSessions(applicationName: applicationName, client: client))
+            try await client.withTransaction(logger: LockedSessions.logger) { connection in
+                try await connection.query("LOCK TABLE partition_owner IN EXCLUSIVE MODE", logger: LockedSessions.logger)
+                return try await body(LockedSessions(applicationName: applicationName, connection: connection))
             }
         }
     }
 
-    /// The sessions of one replica (its `application_name`) while ``whileOwnerEpochsLocked(sessionsOf:_:)`` holds the lock.
+    /// The sessions of one replica (its `application_name`) while ``whileOwnerEpochsLocked(sessionsOf:_:)`` holds the
+    /// lock, seen through the connection that holds it: asking the client for a second connection meanwhile has been
+    /// seen, in about one run in eight, never to be answered.
     struct LockedSessions: Sendable {
+        static let logger = Logger(label: "faults.postgres")
         let applicationName: String
-        let client: PostgresClient
+        let connection: PostgresConnection
 
         /// How many of them wait for a lock now in a batch's epoch check (the statement that reads the epochs `FOR SHARE`).
         func waitingInEpochCheck() async -> Int {
@@ -113,19 +116,25 @@ struct PostgresStoreReader {
                 SELECT count(*) FROM pg_stat_activity
                 WHERE application_name = \(applicationName) AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'
                 """
-            guard let rows = try? await client.query(query), let count = try? await rows.decode(Int64.self).first(where: { _ in true })
-            else { return 0 }
-            return Int(count)
+            guard let count = try? await count(query) else { return 0 }
+            return count
         }
 
         /// Cancels the statements they wait in (`pg_cancel_backend`): each fails with `query_canceled`, its transaction
         /// aborted and holding nothing, as the replica finds out when it next runs. Returns how many were cancelled.
         func cancelWaitingStatements() async throws -> Int {
-            let query: PostgresQuery = """
+            try await count(
+                """
                 SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity
                 WHERE application_name = \(applicationName) AND wait_event_type = 'Lock'
-                """
-            return Int(try await client.query(query).decode(Int64.self).first(where: { _ in true }) ?? 0)
+                """)
+        }
+
+        /// The count `query` selects, from the sessions as they are now: within a transaction the activity view is a
+        /// snapshot taken at its first use, so the snapshot is cleared first.
+        private func count(_ query: PostgresQuery) async throws -> Int {
+            _ = try await connection.query("SELECT pg_stat_clear_snapshot()", logger: Self.logger).collect()
+            return Int(try await connection.query(query, logger: Self.logger).decode(Int64.self).first(where: { _ in true }) ?? 0)
         }
     }
 }
