@@ -1,4 +1,3 @@
-import Foundation
 import ProfileCore
 import ProfileStorage
 import ProfileStorageSQLite
@@ -19,10 +18,7 @@ struct LookupDiskReadsTests {
         _ = try await writer.apply(events, offsets: [], group: "g")
         try writer.close()
         // The file's pages written out and dropped from the page cache: the next read of them goes to the disk.
-        let file = try #require(FileHandle(forUpdatingAtPath: directory.databasePath))
-        try file.synchronize()
-        #expect(posix_fadvise(file.fileDescriptor, 0, 0, POSIX_FADV_DONTNEED) == 0)
-        try file.close()
+        try PageCache.evict(directory.databasePath)
 
         let store = try SQLiteProfileStore(path: directory.databasePath)
         #expect(try await store.profile(userID: "user-1234") != nil)
