@@ -52,10 +52,12 @@ final class ReaderThreads: Sendable {
         guard accepted else { return read(.failure(ReaderThreadsStopped())) }
         if starting {
             for index in 0..<count {
-                let thread = Thread { [self] in serve() }
-                // At most 15 bytes: Linux keeps no longer thread name.
-                thread.name = "lookup-reader-\(index)"
-                thread.start()
+                Thread { [self] in
+                    // Named from inside: Foundation on Linux does not pass on a name set before `start()`. At most 15
+                    // bytes, the longest name Linux keeps.
+                    Thread.current.name = "lookup-reader-\(index)"
+                    serve()
+                }.start()
             }
         }
         queued.signal()

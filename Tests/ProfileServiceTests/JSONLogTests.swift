@@ -6,7 +6,7 @@ import Testing
 @testable import ProfileService
 
 /// The JSON log lines, written to a real file through the buffered writer: whole lines from many threads, escaped
-/// strings, numbers as numbers, and a line written out by the writer's own thread, unasked.
+/// strings, numbers as numbers, and a line written out by the writer's own thread, unasked, which carries its name.
 @Suite("JSON log")
 struct JSONLogTests {
     @Test func linesFromManyThreadsAreWholeJSONObjectsWithTheirFieldsEscaped() throws {
@@ -49,6 +49,9 @@ struct JSONLogTests {
         try await eventually(timeout: .seconds(20), "the line to reach the file") {
             try file.lines().contains { $0.contains("written by the writer's own thread") }
         }
+        #if os(Linux)
+            #expect(currentThreadNames().contains("log-writer-\(file.descriptor)"), "\(currentThreadNames())")
+        #endif
     }
 }
 

@@ -3,10 +3,12 @@ import GRDB
 import ProfileCore
 import ProfileStorage
 import ProfileStorageSQLite
+import TestSupport
 import Testing
 
 /// Lookups run on threads that each keep a reader connection: every lookup is answered, none keeps a snapshot of the
-/// database (which would stop checkpoints from emptying the WAL), and a closed store answers with an error.
+/// database (which would stop checkpoints from emptying the WAL), a closed store answers with an error, and the threads
+/// carry their names.
 @Suite("Reader threads", .timeLimit(.minutes(1)))
 struct ReaderThreadsTests {
     let directory: TemporaryDirectory
@@ -52,6 +54,15 @@ struct ReaderThreadsTests {
         try other.close()
         try store.close()
     }
+
+    #if os(Linux)
+        @Test func theThreadThatServedALookupCarriesItsName() async throws {
+            let store = try SQLiteProfileStore(path: directory.databasePath)
+            #expect(try await store.profile(userID: "nobody") == nil)
+            #expect(currentThreadNames().contains { $0.hasPrefix("lookup-reader-") }, "\(currentThreadNames())")
+            try store.close()
+        }
+    #endif
 
     @Test func aLookupAfterCloseFailsInsteadOfWaiting() async throws {
         let store = try SQLiteProfileStore(path: directory.databasePath)

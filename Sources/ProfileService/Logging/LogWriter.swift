@@ -72,14 +72,14 @@ final class LogWriter: Sendable {
 
     /// Starts this stream's thread, which writes the buffer out every 100 ms for as long as the process runs.
     private func startFlushing() {
-        let thread = Thread { [self] in
+        Thread { [self] in
+            // Named from inside: Foundation on Linux does not pass on a name set before `start()`. At most 15 bytes,
+            // the longest name Linux keeps.
+            Thread.current.name = "log-writer-\(descriptor)"
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
                 flush()
             }
-        }
-        // At most 15 bytes: Linux keeps no longer thread name.
-        thread.name = "log-writer-\(descriptor)"
-        thread.start()
+        }.start()
     }
 }
