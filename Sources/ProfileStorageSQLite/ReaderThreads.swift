@@ -2,6 +2,7 @@ import DequeModule
 import Dispatch
 import Foundation
 import GRDB
+import ProfileCore
 import Synchronization
 
 /// Threads that each keep one of the pool's reader connections for as long as they run, and run the reads handed to
@@ -52,12 +53,7 @@ final class ReaderThreads: Sendable {
         guard accepted else { return read(.failure(ReaderThreadsStopped())) }
         if starting {
             for index in 0..<count {
-                Thread { [self] in
-                    // Named from inside: Foundation on Linux does not pass on a name set before `start()`. At most 15
-                    // bytes, the longest name Linux keeps.
-                    Thread.current.name = "lookup-reader-\(index)"
-                    serve()
-                }.start()
+                Thread.start(named: "lookup-reader-\(index)") { [self] in serve() }
             }
         }
         queued.signal()

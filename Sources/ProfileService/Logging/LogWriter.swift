@@ -1,4 +1,5 @@
 import Foundation
+import ProfileCore
 import Synchronization
 
 /// The one writer of a log stream (a file descriptor): a line logged is appended to a buffer, under a lock held for
@@ -72,14 +73,11 @@ final class LogWriter: Sendable {
 
     /// Starts this stream's thread, which writes the buffer out every 100 ms for as long as the process runs.
     private func startFlushing() {
-        Thread { [self] in
-            // Named from inside: Foundation on Linux does not pass on a name set before `start()`. At most 15 bytes,
-            // the longest name Linux keeps.
-            Thread.current.name = "log-writer-\(descriptor)"
+        Thread.start(named: "log-writer-\(descriptor)") { [self] in
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
                 flush()
             }
-        }.start()
+        }
     }
 }
