@@ -14,15 +14,11 @@ import GRDBSQLite
 /// the advice. A connection reads the file's header as it opens, before it can be advised; the kernel's read-ahead of
 /// that one read stays.
 enum RandomReadAdvice {
-    /// Gives the advice for `db`'s main database file; false (and nothing advised) when the file is not one that
-    /// SQLite's unix VFS opened, or the advice failed (and always off Linux).
-    @discardableResult
-    static func give(to db: Database) -> Bool {
+    /// Gives the advice for `db`'s main database file; nothing is advised when the file is not one that SQLite's unix
+    /// VFS opened (and off Linux). Advice the kernel refuses changes nothing but the speed of reads.
+    static func give(to db: Database) {
         #if os(Linux)
-            guard let descriptor = descriptor(of: db) else { return false }
-            return posix_fadvise(descriptor, 0, 0, POSIX_FADV_RANDOM) == 0
-        #else
-            return false
+            if let descriptor = descriptor(of: db) { _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_RANDOM) }
         #endif
     }
 
