@@ -14,7 +14,12 @@ struct StopDuringRebalanceTests {
         try await TestKafka.produce((1...200).map { SampleEvents.userCreated(topic: topics.userCreated, id: $0) })
         let killed = try members.start("killed")
         let frozen = try members.start("frozen")
-        try await eventually(timeout: .seconds(60), "both first members to join") { killed.hasJoined && frozen.hasJoined }
+        do {
+            try await eventually(timeout: .seconds(60), "both first members to join") { killed.hasJoined && frozen.hasJoined }
+        } catch {
+            Issue.record("\(error)\n--- end of killed.log ---\n\(killed.logTail())\n--- end of frozen.log ---\n\(frozen.logTail())")
+            throw error
+        }
         frozen.freeze()
         killed.kill()
         // The newcomer's JoinGroup starts a rebalance that the coordinator holds open for the two old members until
