@@ -12,8 +12,11 @@ struct StopDuringRebalanceTests {
         let topics = try TestTopics(partitions: 4)
         let members = Members(topics: topics, cluster: TestCluster.shared)
         try await TestKafka.produce((1...200).map { SampleEvents.userCreated(topic: topics.userCreated, id: $0) })
-        let killed = try members.start("killed")
-        let frozen = try members.start("frozen")
+        // The first two have short sessions. The mock coordinator gathers a new group's first members for 3 s; a
+        // JoinGroup that comes later (a slow start on a busy machine) starts a rebalance that it holds for the group's
+        // session timeout less a second: with librdkafka's default, 45 s, the wait for both went past a minute.
+        let killed = try members.start("killed", sessionTimeout: .seconds(10))
+        let frozen = try members.start("frozen", sessionTimeout: .seconds(10))
         do {
             try await eventually(timeout: .seconds(60), "both first members to join") { killed.hasJoined && frozen.hasJoined }
         } catch {
@@ -22,8 +25,9 @@ struct StopDuringRebalanceTests {
         }
         frozen.freeze()
         killed.kill()
-        // The newcomer's JoinGroup starts a rebalance that the coordinator holds open for the two old members until
-        // their sessions time out (45 s, librdkafka's default): the newcomer is stopped with its join in flight.
+        // The newcomer's JoinGroup starts a rebalance that the coordinator holds open while the two old members do not
+        // rejoin (the mock: for their session timeout less a second, 9 s; a broker: until their sessions time out): the
+        // newcomer is stopped with its join in flight.
         let stopped = try members.start("stopped", debugGroup: true)
         try await eventually(timeout: .seconds(30), "the newcomer to send its JoinGroup") { stopped.log.contains("-> wait-join") }
         try await stopped.expectCleanStop()
@@ -51,14 +55,18 @@ private struct Members {
     let cluster: KafkaMockCluster
     let directory = TemporaryDirectory.make()
 
-    /// Starts a member; `debugGroup` adds librdkafka's consumer-group debug lines to its log.
-    func start(_ name: String, debugGroup: Bool = false) throws -> ChildProcess {
+    /// Starts a member; `sessionTimeout` replaces librdkafka's default (45 s), `debugGroup` adds its consumer-group
+    /// debug lines to the member's log.
+    func start(_ name: String, sessionTimeout: Duration? = nil, debugGroup: Bool = false) throws -> ChildProcess {
         var environment = [
             "KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers, "KAFKA_GROUP_ID": topics.group,
             "USER_REGISTERED_TOPIC": topics.userRegistered, "KAFKA_USER_CREATED_TOPIC": topics.userCreated,
             "PROFILE_DLQ_TOPIC": topics.deadLetter, "PROFILE_DB_PATH": directory.appendingPathComponent("profiles.sqlite").path,
             "HTTP_PORT": "0", "LOG_LEVEL": "info",
         ]
+        if let sessionTimeout {
+            environment["KAFKA_PROP_SESSION_TIMEOUT_MS"] = String(sessionTimeout.components.seconds * 1000)
+        }
         if debugGroup {
             environment["LOG_LEVEL"] = "debug"
             environment["KAFKA_PROP_DEBUG"] = "cgrp"
