@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProfileCore
 import ProfileDemo
 import TestSupport
 import Testing
@@ -65,7 +66,7 @@ private struct Members {
             "HTTP_PORT": "0", "LOG_LEVEL": "info",
         ]
         if let sessionTimeout {
-            environment["KAFKA_PROP_SESSION_TIMEOUT_MS"] = String(sessionTimeout.components.seconds * 1000)
+            environment["KAFKA_PROP_SESSION_TIMEOUT_MS"] = String(Int(sessionTimeout.inMilliseconds))
         }
         if debugGroup {
             environment["LOG_LEVEL"] = "debug"
