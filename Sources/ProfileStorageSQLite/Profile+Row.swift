@@ -1,14 +1,16 @@
 import Foundation
-import GRDB
 import ProfileCore
 import ProfileStorage
 
 extension Profile {
-    /// A profile read from a `profile` row.
-    init(row: Row) {
+    /// The columns ``init(row:)`` reads, in its order.
+    static let columns = "user_id, email, display_name, source, created_at, event_id"
+
+    /// A profile read from a `profile` row selected as ``columns``.
+    init(row: RawRow) {
         self.init(
-            userID: row["user_id"], email: row["email"], displayName: row["display_name"],
-            source: EventSource(rawValue: row["source"]) ?? .authService, createdAt: row["created_at"],
-            eventID: UUID(blob: row["event_id"]))
+            userID: row.text(0), email: row.text(1), displayName: row.optionalText(2),
+            source: EventSource(rawValue: row.text(3)) ?? .authService, createdAt: row.integer(4),
+            eventID: UUID(blob: row.blob(5)))
     }
 }

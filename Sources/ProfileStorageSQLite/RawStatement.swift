@@ -51,6 +51,19 @@ struct RawStatement {
         }
     }
 
+    /// Executes a query; its first row as `body` reads it (the row's values are valid during the call only), nil when
+    /// it has no row. The statement is reset at once, as in ``firstInteger()``.
+    func firstRow<T>(_ body: (RawRow) throws -> T) throws -> T? {
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return try body(RawRow(statement: statement))
+        case SQLITE_DONE: return nil
+        default:
+            throw error(code)
+        }
+    }
+
     /// Executes a query, calling `body` with the bytes of each row's first column (a blob), valid during the call.
     func forEachBlob(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         defer { sqlite3_reset(statement) }

@@ -171,10 +171,9 @@ public final class SQLiteProfileStore: ProfileStore {
         lookups.lookedUp()
         return try await reads.read { [lookupDiskReads] db in
             try lookupDiskReads.measuring {
-                try Row.fetchOne(
-                    db.cachedStatement(sql: UserIndex.profileQuery("user_id, email, display_name, source, created_at, event_id")),
-                    arguments: UserIndex.profileArguments(userID)
-                ).map(Profile.init(row:))
+                try RawStatement(db.cachedStatement(sql: UserIndex.profileQuery(Profile.columns)), db)
+                    .integer(1, UserKey(userID).rawValue).text(2, userID)
+                    .firstRow(Profile.init(row:))
             }
         }
     }

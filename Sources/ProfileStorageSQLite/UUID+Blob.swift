@@ -8,6 +8,11 @@ extension UUID {
 
     /// The id whose 16 bytes `blob` holds.
     init(blob: Data) {
-        self.init(uuid: blob.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) })
+        self = blob.withUnsafeBytes { UUID(blob: $0) }
+    }
+
+    /// The id whose 16 bytes `blob` holds.
+    init(blob: UnsafeRawBufferPointer) {
+        self.init(uuid: blob.loadUnaligned(as: uuid_t.self))
     }
 }
