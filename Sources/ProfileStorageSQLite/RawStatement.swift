@@ -2,7 +2,7 @@ import GRDB
 import GRDBSQLite
 
 /// One execution of a prepared GRDB statement, with its values bound through SQLite's C API (copied by
-/// SQLite, so they need not outlive the call). For statements that run once per event.
+/// SQLite, so they need not outlive the call). For statements that run once per event or per lookup.
 struct RawStatement {
     private let statement: SQLiteStatement
     private let db: Database
