@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 @testable import ProfileStorageSQLite
@@ -19,15 +20,12 @@ struct SQLiteLimitTests {
         let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("sqlite-limit")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the sqlite-limit product first")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let process = try SpawnedProcess(binary, arguments, output: output.fileHandleForWriting.fileDescriptor)
+        try output.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "sqlite-limit \(arguments) exited \(process.terminationStatus)")
+        try #require(process.exitStatus == 0, "sqlite-limit \(arguments) exited \(process.exitStatus.map(String.init) ?? "by a signal")")
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -7,15 +7,15 @@ final class DaemonProcess: @unchecked Sendable {
     let name: String
     let environment: DaemonEnvironment
     let logURL: URL
-    private let process: Process
+    private let process: SpawnedProcess
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var isRunning: Bool { process.isRunning }
     var httpPort: Int { environment.httpPort }
     /// The address its HTTP API listens on.
     var address: String { environment.address }
 
-    private init(name: String, environment: DaemonEnvironment, logURL: URL, process: Process) {
+    private init(name: String, environment: DaemonEnvironment, logURL: URL, process: SpawnedProcess) {
         self.name = name
         self.environment = environment
         self.logURL = logURL
@@ -32,16 +32,10 @@ final class DaemonProcess: @unchecked Sendable {
         }
         let log = try FileHandle(forWritingTo: logURL)
         log.seekToEndOfFile()
-        let process = Process()
+        defer { try? log.close() }
         let (executable, arguments) = host.command(binary, ["run"])
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment.variables
-        process.currentDirectoryURL = directory
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try log.close()
+        let process = try SpawnedProcess(
+            executable, arguments, environment: environment.variables, directory: directory, output: log.fileDescriptor)
         return DaemonProcess(name: name, environment: environment, logURL: logURL, process: process)
     }
 
@@ -66,7 +60,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// SIGTERM, then waits up to `timeout` for the exit; returns the exit status (nil if it had to be killed).
     @discardableResult
     func terminate(timeout: Duration = .seconds(40)) async -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
+        guard process.isRunning else { return process.exitStatus }
         Foundation.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
@@ -76,7 +70,7 @@ final class DaemonProcess: @unchecked Sendable {
             kill()
             return nil
         }
-        return process.terminationStatus
+        return process.exitStatus
     }
 
     /// The resident set now and its high-water mark, in KiB (`VmRSS`, `VmHWM` of /proc/PID/status).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Erasures while a backlog drains and the daemon is killed with SIGKILL again and again: between kills,
 /// `profile-svc profiles erase` runs beside the daemon (a second process on its SQLite file) for users already
@@ -73,15 +74,12 @@ struct ErasureScenario {
 
     /// `profile-svc profiles erase --user-id <user>` on the scenario's store, while the daemon may be running.
     private func eraseBeside(_ user: String, harness: ScenarioHarness, into result: inout ScenarioResult) throws {
-        let process = Process()
-        process.executableURL = suite.binary
-        process.arguments = ["profiles", "erase", "--user-id", user]
-        process.environment = DaemonEnvironment(topics: harness.topics, store: harness.store, httpPort: 0).variables
-        process.currentDirectoryURL = harness.directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SpawnedProcess(
+            suite.binary, ["profiles", "erase", "--user-id", user],
+            environment: DaemonEnvironment(topics: harness.topics, store: harness.store, httpPort: 0).variables,
+            directory: harness.directory, output: FileHandle.nullDevice.fileDescriptor)
         process.waitUntilExit()
-        result.expect(process.terminationStatus == 0, "profiles erase --user-id \(user) exited \(process.terminationStatus)")
+        let status = process.exitStatus.map(String.init) ?? "by a signal"
+        result.expect(process.exitStatus == 0, "profiles erase --user-id \(user) exited \(status)")
     }
 }

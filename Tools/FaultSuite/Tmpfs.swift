@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -29,20 +30,10 @@ struct Tmpfs: Sendable {
     }
 
     func unmount() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/umount")
-        process.arguments = ["-l", directory.path]
-        try? process.run()
-        process.waitUntilExit()
+        _ = try? ChildProcess.run(URL(fileURLWithPath: "/bin/umount"), ["-l", directory.path])
     }
 
     private static func run(_ arguments: [String]) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/mount")
-        process.arguments = arguments
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? ChildProcess.run(URL(fileURLWithPath: "/bin/mount"), arguments))?.status == 0
     }
 }

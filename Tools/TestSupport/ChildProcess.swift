@@ -2,8 +2,8 @@ import Foundation
 
 /// A program started by a test, its standard output and error going to a log file; killed if the test
 /// ends without stopping it.
-public final class ChildProcess: @unchecked Sendable {
-    private let process = Process()
+public final class ChildProcess: Sendable {
+    private let process: SpawnedProcess
     /// Where its standard output and error go.
     public let logFile: URL
 
@@ -14,13 +14,17 @@ public final class ChildProcess: @unchecked Sendable {
     ) throws {
         self.logFile = logFile
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-        Self.configure(process, executable, arguments, environment: environment, output: try FileHandle(forWritingTo: logFile))
-        process.currentDirectoryURL = directory
-        try process.run()
+        let log = try FileHandle(forWritingTo: logFile)
+        defer { try? log.close() }
+        process = try SpawnedProcess(
+            executable, arguments, environment: environment, directory: directory, output: log.fileDescriptor)
     }
 
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            process.send(signal: SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -38,63 +42,51 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status (nil when killed by a
     /// signal, or when it had to be killed because it did not stop in time).
     public func terminate(within timeout: Duration) async throws -> Int32? {
-        process.terminate()
+        process.send(signal: SIGTERM)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         guard !process.isRunning else {
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.send(signal: SIGKILL)
             return nil
         }
-        return process.terminationReason == .exit ? process.terminationStatus : nil
+        return process.exitStatus
     }
 
     /// `kill -9`, and waits for the exit: no shutdown of any kind.
     public func kill() {
         guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.send(signal: SIGKILL)
         process.waitUntilExit()
     }
 
     /// SIGSTOP: the program stands still (as in a long GC pause, or a VM frozen), its connections open, until
     /// ``thaw()``.
     public func freeze() {
-        Foundation.kill(process.processIdentifier, SIGSTOP)
+        process.send(signal: SIGSTOP)
     }
 
     /// SIGCONT: a frozen program goes on where it stood.
     public func thaw() {
-        Foundation.kill(process.processIdentifier, SIGCONT)
+        process.send(signal: SIGCONT)
     }
 
     /// Sends `signal` (a program's own control: SIGHUP, SIGUSR1...).
     public func send(signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        process.send(signal: signal)
     }
 
     /// Runs a short command to its end: its exit status and its standard output and error together.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (
         status: Int32, output: String
     ) {
-        let process = Process()
         let pipe = Pipe()
-        configure(process, executable, arguments, environment: environment, output: pipe)
-        try process.run()
+        let process = try SpawnedProcess(
+            executable, arguments, environment: environment, output: pipe.fileHandleForWriting.fileDescriptor)
+        try pipe.fileHandleForWriting.close()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    private static func configure(
-        _ process: Process, _ executable: URL, _ arguments: [String],
-        environment: [String: String]?, output: Any
-    ) {
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
+        return (process.exitStatus ?? -1, String(decoding: output, as: UTF8.self))
     }
 }

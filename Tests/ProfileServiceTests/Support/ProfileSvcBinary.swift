@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the `profile-svc` binary (or another executable of the package, such as `profile-bench`) built next to the
@@ -20,40 +21,31 @@ enum ProfileSvcBinary {
 
     /// A long-running command (`run`, `demo`), its output discarded, until ``Running/terminate()``.
     static func start(_ arguments: [String], environment: [String: String]) throws -> Running {
-        let process = Process()
-        process.executableURL = try url()
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = TemporaryDirectory.make()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let (exited, exit) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = {
-            exit.yield($0.terminationStatus); exit.finish()
-        }
-        try process.run()
-        return Running(process: process, exited: exited)
+        let process = try SpawnedProcess(
+            try url(), arguments, environment: environment, directory: TemporaryDirectory.make(),
+            output: FileHandle.nullDevice.fileDescriptor)
+        return Running(process: process)
     }
 
-    final class Running: @unchecked Sendable {
-        let process: Process
-        /// The exit status, once the process has exited.
-        private let exited: AsyncStream<Int32>
+    final class Running: Sendable {
+        let process: SpawnedProcess
 
-        init(process: Process, exited: AsyncStream<Int32>) {
+        init(process: SpawnedProcess) {
             self.process = process
-            self.exited = exited
         }
 
         deinit {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning {
+                process.send(signal: SIGKILL)
+                process.waitUntilExit()
+            }
         }
 
-        /// SIGTERM, then the exit status once it has exited (nil: killed after 30 s).
+        /// SIGTERM, then the exit status once it has exited (nil: killed after 30 s, or ended by a signal).
         func terminate() async -> Int32? {
-            process.terminate()
-            let status = await withTaskGroup(of: Int32?.self) { [exited] group in
-                group.addTask { await exited.first { _ in true } }
+            process.send(signal: SIGTERM)
+            let status = await withTaskGroup(of: Int32??.self) { [process] group in
+                group.addTask { try? await process.exit() }
                 group.addTask {
                     try? await Task.sleep(for: .seconds(30)); return nil
                 }
@@ -61,7 +53,10 @@ enum ProfileSvcBinary {
                 group.cancelAll()
                 return first
             }
-            if status == nil { kill(process.processIdentifier, SIGKILL) }
+            guard let status else {
+                process.send(signal: SIGKILL)
+                return nil
+            }
             return status
         }
     }
@@ -73,17 +68,13 @@ enum ProfileSvcBinary {
         let stderr = directory.appendingPathComponent("stderr")
         #expect(FileManager.default.createFile(atPath: stdout.path, contents: nil))
         #expect(FileManager.default.createFile(atPath: stderr.path, contents: nil))
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        let output = try FileHandle(forWritingTo: stdout), errors = try FileHandle(forWritingTo: stderr)
+        let process = try SpawnedProcess(
+            binary, arguments, environment: environment, directory: directory, output: output.fileDescriptor,
+            errors: errors.fileDescriptor)
+        try output.close()
+        try errors.close()
+        let status = try await process.exit() ?? -1
         return Result(
             status: status, stdout: try String(contentsOf: stdout, encoding: .utf8),
             stderr: try String(contentsOf: stderr, encoding: .utf8))

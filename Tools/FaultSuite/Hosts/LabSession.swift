@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// How the suite runs its multi-host scenarios: this process builds the lab, runs the suite again on the lab's `ops`
 /// host (a process cannot move the threads it already runs into another network namespace), and tears the lab down
@@ -27,11 +28,8 @@ enum LabSession {
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let (command, commandArguments) = lab.server(lab.host("ops")).command(executable, arguments + ["--lab", lab.name])
-        let process = Process()
-        process.executableURL = command
-        process.arguments = commandArguments
-        try process.run()
+        let process = try SpawnedProcess(command, commandArguments)
         process.waitUntilExit()
-        return process.terminationStatus
+        return process.exitStatus ?? 1
     }
 }
