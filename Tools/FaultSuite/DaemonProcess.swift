@@ -41,9 +41,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// `kill -9`: no shutdown of any kind.
     func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(pid, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     /// SIGSTOP: the process stands still (as in a long GC pause, or a VM frozen), its connections open, until
@@ -60,17 +58,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// SIGTERM, then waits up to `timeout` for the exit; returns the exit status (nil if it had to be killed).
     @discardableResult
     func terminate(timeout: Duration = .seconds(40)) async -> Int32? {
-        guard process.isRunning else { return process.exitStatus }
-        Foundation.kill(pid, SIGTERM)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        guard !process.isRunning else {
-            kill()
-            return nil
-        }
-        return process.exitStatus
+        (try? await process.terminate(within: timeout)) ?? nil
     }
 
     /// The resident set now and its high-water mark, in KiB (`VmRSS`, `VmHWM` of /proc/PID/status).

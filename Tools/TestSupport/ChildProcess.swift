@@ -21,10 +21,7 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        if process.isRunning {
-            process.send(signal: SIGKILL)
-            process.waitUntilExit()
-        }
+        process.kill()
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -42,23 +39,12 @@ public final class ChildProcess: Sendable {
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit status (nil when killed by a
     /// signal, or when it had to be killed because it did not stop in time).
     public func terminate(within timeout: Duration) async throws -> Int32? {
-        process.send(signal: SIGTERM)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        guard !process.isRunning else {
-            process.send(signal: SIGKILL)
-            return nil
-        }
-        return process.exitStatus
+        try await process.terminate(within: timeout)
     }
 
     /// `kill -9`, and waits for the exit: no shutdown of any kind.
     public func kill() {
-        guard process.isRunning else { return }
-        process.send(signal: SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     /// SIGSTOP: the program stands still (as in a long GC pause, or a VM frozen), its connections open, until

@@ -85,6 +85,32 @@ public final class SpawnedProcess: Sendable {
         return exitStatus
     }
 
+    /// SIGTERM, then waits up to `timeout` for the program to end: its exit status; nil when a signal ended it, and
+    /// when it was still running at `timeout` (or the wait was cancelled), where it is killed (SIGKILL) and waited for.
+    public func terminate(within timeout: Duration) async throws -> Int32? {
+        guard isRunning else { return exitStatus }
+        send(signal: SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        do {
+            while isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        } catch {
+            kill()
+            throw error
+        }
+        guard !isRunning else {
+            kill()
+            return nil
+        }
+        return exitStatus
+    }
+
+    /// SIGKILL, and waits for the program to end.
+    public func kill() {
+        guard isRunning else { return }
+        send(signal: SIGKILL)
+        waitUntilExit()
+    }
+
     /// Sends `signal` to the program.
     public func send(signal: Int32) {
         Foundation.kill(pid, signal)

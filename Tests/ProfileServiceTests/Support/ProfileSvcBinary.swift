@@ -35,29 +35,12 @@ enum ProfileSvcBinary {
         }
 
         deinit {
-            if process.isRunning {
-                process.send(signal: SIGKILL)
-                process.waitUntilExit()
-            }
+            process.kill()
         }
 
         /// SIGTERM, then the exit status once it has exited (nil: killed after 30 s, or ended by a signal).
         func terminate() async -> Int32? {
-            process.send(signal: SIGTERM)
-            let status = await withTaskGroup(of: Int32??.self) { [process] group in
-                group.addTask { try? await process.exit() }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(30)); return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-            guard let status else {
-                process.send(signal: SIGKILL)
-                return nil
-            }
-            return status
+            (try? await process.terminate(within: .seconds(30))) ?? nil
         }
     }
 
